@@ -1,0 +1,78 @@
+"""AppSync adapter: getScan / updateScan over HTTP with gql, signed with the function's IAM role.
+
+Writes go through AppSync (never straight to DynamoDB) because only AppSync notifies subscribers.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+import botocore.session
+from gql import Client, gql
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.appsync_auth import AppSyncIAMAuthentication
+from gql.transport.exceptions import TransportQueryError, TransportServerError
+
+# Every field the UI shows plus owner: AppSync pushes to subscribers only the fields the mutation
+# selects, and filters subscriptions by owner. `debug` is selected so the write is visible in
+# logs, though AppSync returns field-auth fields as null in mutation responses.
+SCAN_FIELDS = """
+  id owner imageKey fileName contentType sizeBytes status isCat confidence reason
+  catBoxes { left top width height confidence }
+  createdAt updatedAt
+"""
+
+GET_SCAN = gql(f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}")
+UPDATE_SCAN = gql(
+    f"mutation UpdateScan($input: UpdateScanInput!) {{ updateScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+)
+
+
+class AppSyncUnavailable(Exception):
+    """AppSync could not be reached or kept failing after retries."""
+
+
+class ScanApi:
+    def __init__(self, url: str, region: str, attempts: int = 4, base_delay: float = 0.2) -> None:
+        self._url, self._region = url, region
+        self._attempts, self._base_delay = attempts, base_delay
+        self._session = botocore.session.get_session()
+
+    def get_scan(self, scan_id: str) -> dict[str, Any] | None:
+        return self._execute(GET_SCAN, {"id": scan_id})["getScan"]
+
+    def update_scan(self, scan_id: str, **fields: Any) -> dict[str, Any]:
+        return self._execute(UPDATE_SCAN, {"input": {"id": scan_id, **fields}})["updateScan"]
+
+    def _execute(self, document: Any, variables: dict[str, Any]) -> dict[str, Any]:
+        last: Exception | None = None
+        for attempt in range(self._attempts):
+            if attempt:
+                # Full jitter backoff, as the AWS SDKs do.
+                time.sleep(random.uniform(0, self._base_delay * 2 ** attempt))
+            try:
+                return self._client().execute(document, variable_values=variables)
+            except TransportQueryError as exc:
+                if not _is_transient(exc.errors):
+                    raise
+                last = exc
+            except (TransportServerError, OSError, TimeoutError) as exc:
+                last = exc
+        raise AppSyncUnavailable(f"AppSync failed after {self._attempts} attempts: {last}") from last
+
+    def _client(self) -> Client:
+        # Credentials are resolved per call so rotated role credentials are always used.
+        auth = AppSyncIAMAuthentication(
+            host=urlparse(self._url).netloc,
+            region_name=self._region,
+            credentials=self._session.get_credentials(),
+        )
+        transport = AIOHTTPTransport(url=self._url, auth=auth, timeout=10, ssl_close_timeout=1)
+        return Client(transport=transport, fetch_schema_from_transport=False, execute_timeout=15)
+
+
+def _is_transient(errors: list[dict[str, Any]] | None) -> bool:
+    transient = ("Throttl", "ProvisionedThroughputExceeded", "InternalFailure", "ServiceUnavailable")
+    return any(any(t in str(e.get("errorType", "")) for t in transient) for e in errors or [])

@@ -1,0 +1,163 @@
+"""The use case: one uploaded object -> one verdict written through AppSync.
+
+Adapters are injected, so tests drive it against moto / the emulator and AWS runs it unchanged.
+Every path ends in DONE, REJECTED or FAILED for the scan (or IGNORED when no scan owns the key).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+import image_header
+import scan_logic
+from appsync_client import AppSyncUnavailable, ScanApi
+from detector import DetectorUnavailable, ImageRejectedByDetector, LabelDetector
+from object_store import HeaderTooLarge, ObjectStore
+
+SCANNER_VERSION = "catscan-scanner/1.0"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    bucket: str
+    key: str  # as in the S3 event: URL-encoded
+    version_id: str | None = None
+    sequencer: str | None = None
+    s3_request_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: str  # DONE | REJECTED | FAILED | IGNORED
+    scan_id: str | None = None
+    reason: str | None = None
+    is_cat: bool | None = None
+    confidence: float | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RetryableScanError(Exception):
+    """A transient failure: the scan was marked FAILED and the event should be retried."""
+
+
+class ScanService:
+    def __init__(self, api: ScanApi, store: ObjectStore, detector: LabelDetector,
+                 detection_config: Callable[[], scan_logic.DetectionConfig],
+                 request_id: Callable[[], str | None] = lambda: None) -> None:
+        self._api, self._store, self._detector = api, store, detector
+        self._detection_config = detection_config
+        self._request_id = request_id
+
+    def process(self, ref: ObjectRef) -> Outcome:
+        try:
+            upload = scan_logic.parse_upload_key(ref.key)
+        except scan_logic.InvalidUploadKey as exc:
+            return Outcome(status="IGNORED", reason=str(exc))
+        try:
+            return self._scan(ref, upload)
+        except (RetryableScanError, AppSyncUnavailable):
+            raise
+        except Exception as exc:
+            # An unexpected error must not leave the scan PENDING: mark it, then let Lambda retry.
+            try:
+                self._api.update_scan(upload.scan_id, status="FAILED",
+                                      reason="An internal error stopped this scan; it will be retried.")
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                pass
+            raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _scan(self, ref: ObjectRef, upload: scan_logic.UploadKey) -> Outcome:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+
+        def lap(stage: str, since: float) -> float:
+            now = time.perf_counter()
+            timings[stage] = round((now - since) * 1000, 1)
+            return now
+
+        key = f"{scan_logic.UPLOAD_PREFIX}{upload.identity_id}/{upload.scan_id}/{upload.file_name}"
+
+        t = time.perf_counter()
+        scan = self._api.get_scan(upload.scan_id)
+        t = lap("getScan", t)
+        if scan is None:
+            return Outcome(status="IGNORED", scan_id=upload.scan_id, reason="no scan for this upload")
+        if scan.get("imageKey") != key:
+            return Outcome(status="IGNORED", scan_id=upload.scan_id,
+                           reason="the scan's imageKey is not this object's key")
+
+        debug: dict[str, Any] = {
+            "scanner": SCANNER_VERSION,
+            "object": {"bucket": ref.bucket, "key": key, "versionId": ref.version_id},
+            "requestIds": {"lambda": self._request_id(), "s3": ref.s3_request_id},
+            "timingsMs": timings,
+        }
+
+        def finish(status: str, reason: str | None = None, verdict: scan_logic.Verdict | None = None) -> Outcome:
+            timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+            fields: dict[str, Any] = {"status": status, "reason": reason, "debug": json.dumps(debug)}
+            if verdict is not None:
+                fields.update(isCat=verdict.is_cat, confidence=verdict.confidence,
+                              catBoxes=[asdict(b) for b in verdict.cat_boxes])
+            self._api.update_scan(upload.scan_id, **fields)
+            return Outcome(status=status, scan_id=upload.scan_id, reason=reason,
+                           is_cat=verdict.is_cat if verdict else None,
+                           confidence=verdict.confidence if verdict else None, timings_ms=timings)
+
+        try:
+            info = self._store.info(ref.bucket, key, ref.version_id)
+            debug["object"].update(sizeBytes=info.size_bytes, etag=info.etag,
+                                   declaredContentType=info.content_type)
+            rejection = scan_logic.size_rejection(info.size_bytes)
+            if rejection:
+                return finish("REJECTED", rejection)
+
+            reader = self._store.reader(ref.bucket, key, info.size_bytes, ref.version_id)
+            head = reader.read(image_header.SNIFF_BYTES)
+            rejection = image_header.rejection_for_format(head)
+            if rejection:
+                return finish("REJECTED", rejection)
+            debug["object"]["format"] = image_header.sniff_format(head)
+            reader.seek(0)
+            width, height = image_header.read_dimensions(reader)
+            debug["object"].update(width=width, height=height, headerBytesRead=reader.bytes_fetched)
+            t = lap("validate", t)
+            rejection = scan_logic.dimension_rejection(width, height)
+            if rejection:
+                return finish("REJECTED", rejection)
+        except (image_header.UnreadableHeader, HeaderTooLarge) as exc:
+            debug["error"] = str(exc)
+            return finish("REJECTED", "The image header is damaged or incomplete, so its size cannot be read.")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion"):
+                return finish("FAILED", "The uploaded image is no longer in storage.")
+            raise
+
+        config = self._detection_config()
+        detect_min = scan_logic.detection_min_confidence(config)
+        debug["thresholds"] = {"targetLabel": config.target_label, "minConfidence": config.min_confidence,
+                               "detectorMinConfidence": detect_min}
+        self._api.update_scan(upload.scan_id, status="PROCESSING")
+        t = lap("markProcessing", t)
+        try:
+            detection = self._detector.detect(ref.bucket, key, ref.version_id, detect_min)
+        except ImageRejectedByDetector as exc:
+            debug["detector"] = {"error": exc.code}
+            return finish("REJECTED", exc.reason)
+        except DetectorUnavailable as exc:
+            debug["detector"] = {"error": str(exc)}
+            finish("FAILED", "The cat detector is unavailable right now; the scan will be retried.")
+            raise RetryableScanError(str(exc)) from exc
+        lap("detect", t)
+        debug["detector"] = {"labels": detection.labels, "modelVersion": detection.model_version,
+                             "attempts": detection.attempts, "elapsedMs": detection.elapsed_ms}
+        debug["requestIds"]["rekognition"] = detection.request_id
+        verdict = scan_logic.decide(detection.labels, config)
+        return finish("DONE", None, verdict)

@@ -1,0 +1,51 @@
+"""Configuration: deployment facts from the environment, tunables from SSM Parameter Store.
+
+The target label and threshold live in SSM (read through Powertools parameters with a cache), so an
+operator changes them without a redeploy.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from aws_lambda_powertools.utilities import parameters
+
+from scan_logic import DetectionConfig
+
+
+@dataclass(frozen=True)
+class Settings:
+    appsync_url: str
+    region: str
+    idempotency_table: str
+    param_target_label: str
+    param_min_confidence: str
+    param_cache_seconds: int
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        appsync_url=env["APPSYNC_URL"],
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        idempotency_table=env["IDEMPOTENCY_TABLE"],
+        param_target_label=env["PARAM_TARGET_LABEL"],
+        param_min_confidence=env["PARAM_MIN_CONFIDENCE"],
+        param_cache_seconds=int(env.get("PARAM_CACHE_SECONDS", "60")),
+    )
+
+
+class InvalidSetting(ValueError):
+    """An SSM parameter holds a value the scanner cannot use."""
+
+
+def detection_config(settings: Settings) -> DetectionConfig:
+    label = parameters.get_parameter(settings.param_target_label, max_age=settings.param_cache_seconds)
+    raw = parameters.get_parameter(settings.param_min_confidence, max_age=settings.param_cache_seconds)
+    try:
+        threshold = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise InvalidSetting(f"{settings.param_min_confidence} must be a number, got {raw!r}") from exc
+    if not 0 <= threshold <= 100 or not str(label).strip():
+        raise InvalidSetting(f"threshold must be 0..100 and label non-empty, got {threshold}, {label!r}")
+    return DetectionConfig(target_label=str(label).strip(), min_confidence=threshold)
