@@ -1,0 +1,148 @@
+"""ImageNet probabilities -> a Rekognition ``DetectLabels`` response (pure: no I/O, no model).
+
+``Cat`` is synthetic: Confidence = 100 * sum P(domestic cat classes 281..285: tabby, tiger cat,
+Persian, Siamese, Egyptian cat). The wild cats of ImageNet (cougar 286, lynx 287, leopard 288,
+snow leopard 289, jaguar 290, lion 291, tiger 292, cheetah 293) are labels of their own with
+parents Animal / Mammal / Wildlife and never add to ``Cat``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+LABEL_MODEL_VERSION = "efficientnet-lite0-imagenet-1.0"
+CAT_LABEL = "Cat"
+DOMESTIC_CAT_CLASSES: tuple[int, ...] = (281, 282, 283, 284, 285)
+WILD_CAT_CLASSES: tuple[int, ...] = (286, 287, 288, 289, 290, 291, 292, 293)
+DOG_CLASSES = range(151, 269)
+ANIMAL_CLASSES = range(0, 398)  # ImageNet-1k: indices 0..397 are animals
+
+# Rekognition's defaults: MinConfidence 55; MaxLabels unbounded. We cap the default to the
+# top DEFAULT_MAX_LABELS so that MinConfidence=0 does not return 1001 labels.
+DEFAULT_MIN_CONFIDENCE = 55.0
+DEFAULT_MAX_LABELS = 50
+
+ANIMALS_CATEGORY = "Animals and Pets"
+
+# ImageNet first synonyms that collide (crane, cardigan, maillot): name them apart.
+_NAME_OVERRIDES: Mapping[int, str] = {
+    134: "Crane (Bird)",
+    517: "Crane (Machine)",
+    264: "Cardigan Welsh Corgi",
+    474: "Cardigan",
+    638: "Maillot",
+    639: "Tank Suit",
+}
+
+
+def display_name(raw: str, index: int | None = None) -> str:
+    """'tabby, tabby cat' -> 'Tabby'; 'CD player' -> 'CD Player' (first synonym, words capitalised)."""
+    if index is not None and index in _NAME_OVERRIDES:
+        return _NAME_OVERRIDES[index]
+    first = raw.split(",")[0].strip()
+    return " ".join(word[:1].upper() + word[1:] for word in first.split())
+
+
+def display_names(raw_names: Sequence[str]) -> list[str]:
+    names = [display_name(raw, i) for i, raw in enumerate(raw_names)]
+    if len(set(names)) != len(names):  # keep names unique whatever the name list
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                names[i] = f"{name} ({i})"
+            seen.setdefault(name, i)
+    return names
+
+
+def _parents_of(index: int) -> list[str]:
+    if index in DOMESTIC_CAT_CLASSES:
+        return [CAT_LABEL, "Animal", "Mammal", "Pet"]
+    if index in WILD_CAT_CLASSES:
+        return ["Animal", "Mammal", "Wildlife"]
+    if index in DOG_CLASSES:
+        return ["Animal", "Mammal", "Pet", "Dog"]
+    if index in ANIMAL_CLASSES:
+        return ["Animal"]
+    return []
+
+
+def _categories_of(index: int) -> list[str]:
+    return [ANIMALS_CATEGORY] if index in ANIMAL_CLASSES else []
+
+
+def _label(name: str, confidence: float, parents: list[str], categories: list[str]) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Confidence": confidence,
+        "Instances": [],
+        "Parents": [{"Name": p} for p in parents],
+        "Aliases": [],
+        "Categories": [{"Name": c} for c in categories],
+    }
+
+
+def _confidence(p: float) -> float:
+    value = float(p) * 100.0
+    if not math.isfinite(value):
+        return 0.0
+    return round(min(max(value, 0.0), 100.0), 6)
+
+
+def validate_params(max_labels: Any, min_confidence: Any) -> tuple[int | None, float]:
+    """Checks MaxLabels / MinConfidence as Rekognition does; raises ValueError with a message."""
+    if max_labels is not None:
+        if isinstance(max_labels, bool) or not isinstance(max_labels, int):
+            raise ValueError("MaxLabels must be an integer")
+        if max_labels < 0:
+            raise ValueError("MaxLabels must be greater than or equal to 0")
+    if min_confidence is None:
+        min_confidence = DEFAULT_MIN_CONFIDENCE
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)):
+        raise ValueError("MinConfidence must be a number")
+    if not math.isfinite(min_confidence) or not 0 <= min_confidence <= 100:
+        raise ValueError("MinConfidence must be between 0 and 100")
+    return max_labels, float(min_confidence)
+
+
+def detect_labels_response(
+    probs: Sequence[float],
+    class_names: Sequence[str],
+    *,
+    max_labels: int | None = None,
+    min_confidence: float | None = None,
+    model_version: str = LABEL_MODEL_VERSION,
+) -> dict[str, Any]:
+    """Builds ``{"Labels": [...], "LabelModelVersion": ...}`` from per-class probabilities.
+
+    ``class_names`` are display names (see :func:`display_names`), one per probability.
+    """
+    if len(probs) != len(class_names):
+        raise ValueError(f"{len(probs)} probabilities for {len(class_names)} class names")
+    max_labels, min_conf = validate_params(max_labels, min_confidence)
+    limit = DEFAULT_MAX_LABELS if max_labels is None else max_labels
+
+    values = [float(p) for p in probs]
+    candidates: list[tuple[float, str, int | None]] = [
+        (_confidence(p), class_names[i], i) for i, p in enumerate(values)
+    ]
+    if len(values) > max(DOMESTIC_CAT_CLASSES):
+        cat = _confidence(sum(values[i] for i in DOMESTIC_CAT_CLASSES))
+        candidates.append((cat, CAT_LABEL, None))
+
+    kept = [c for c in candidates if c[0] >= min_conf]
+    # by confidence; on ties the synthetic Cat first, then by name
+    kept.sort(key=lambda c: (-c[0], c[2] is not None, c[1]))
+    labels = []
+    for confidence, name, index in kept[:limit]:
+        if index is None:
+            labels.append(_label(name, confidence, ["Animal", "Mammal", "Pet"], [ANIMALS_CATEGORY]))
+        else:
+            labels.append(_label(name, confidence, _parents_of(index), _categories_of(index)))
+    return {"Labels": labels, "LabelModelVersion": model_version}
+
+
+def cat_confidence(probs: Sequence[float]) -> float:
+    """100 * sum P(domestic cat classes): the Confidence of the synthetic ``Cat`` label."""
+    return _confidence(sum(float(probs[i]) for i in DOMESTIC_CAT_CLASSES))
