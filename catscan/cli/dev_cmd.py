@@ -1,0 +1,57 @@
+"""`catscan dev`: the whole app on the local cloud until Ctrl-C."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from catscan.local.cloud import LocalCloud, Ports
+from catscan.local.processes import StartupError
+from catscan.local.seed import DEMO_USERS
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)")
+    defaults = Ports()
+    for name in ("moto", "appsync", "rekognition", "ui"):
+        p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",
+                       help=f"port of {name} (default {getattr(defaults, name)})")
+    p.add_argument("--workers", type=int, default=2, help="concurrent scanner invocations (default 2)")
+    p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port),
+                       runner_concurrency=args.workers, with_ui=not args.no_ui)
+    print("starting the catscan local cloud ...", flush=True)
+    try:
+        cloud.start()
+    except StartupError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    print(f"  web UI      {cloud.ui_url}" if cloud.with_ui else "  web UI      (off)")
+    print(f"  GraphQL     {cloud.appsync_url}  (realtime {cloud.realtime_url})")
+    print(f"  moto        {cloud.moto_url}  (S3, SQS, Cognito, SSM, DynamoDB)")
+    print(f"  detector    {cloud.rekognition_url}")
+    print(f"  outputs     {cloud.outputs_path}")
+    print(f"  logs        {cloud.state_dir / 'logs'}")
+    print("  demo accounts (local only):")
+    for email, password, admin in DEMO_USERS:
+        print(f"    {email:22} {password}{'  (Admin)' if admin else ''}")
+    print(f"ready in {cloud.startup_seconds:.1f}s - Ctrl-C stops everything", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            for child in cloud.children:
+                if child.process and child.process.poll() is not None:
+                    print(f"error: {child.name} stopped unexpectedly; see {child.log_path}\n{child.tail()}")
+                    stop.set()
+    except KeyboardInterrupt:
+        pass
+    print("stopping ...", flush=True)
+    cloud.stop()
+    print("stopped", flush=True)
+    return 0

@@ -1,0 +1,163 @@
+"""The whole local cloud: moto, the AppSync emulator, local Rekognition, the runner and the web UI.
+
+Used by `catscan dev` and by the test session (on free ports), so tests run what people run.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catscan.local import seed as seeding
+from catscan.local.outputs import amplify_outputs, write_outputs
+from catscan.local.processes import Child, free_port, wait_ready
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Local-only credentials of the scanner "role": the emulator admits exactly this IAM key.
+SCANNER_ACCESS_KEY = "LOCALSCANNERKEY0000001"
+SCANNER_SECRET_KEY = "local-only-scanner-secret"
+
+
+@dataclass
+class Ports:
+    moto: int = 4566
+    appsync: int = 4510
+    rekognition: int = 4520
+    ui: int = 5173
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(free_port(), free_port(), free_port(), free_port())
+
+
+@dataclass
+class LocalCloud:
+    ports: Ports = field(default_factory=Ports)
+    state_dir: Path = REPO_ROOT / ".local-cloud"
+    outputs_path: Path = REPO_ROOT / "amplify_outputs.json"
+    runner_concurrency: int = 2
+    retry_delays: tuple[float, ...] = (1.0, 2.0)
+    param_cache_seconds: int = 5
+    with_ui: bool = True
+    host: str = "127.0.0.1"
+    children: list[Child] = field(default_factory=list)
+    seeded: seeding.Seeded | None = None
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{port}"
+
+    @property
+    def moto_url(self) -> str:
+        return self.url(self.ports.moto)
+
+    @property
+    def appsync_url(self) -> str:
+        return f"{self.url(self.ports.appsync)}/graphql"
+
+    @property
+    def realtime_url(self) -> str:
+        return f"ws://{self.host}:{self.ports.appsync}/graphql/realtime"
+
+    @property
+    def rekognition_url(self) -> str:
+        return self.url(self.ports.rekognition)
+
+    @property
+    def ui_url(self) -> str:
+        return self.url(self.ports.ui)
+
+    def function_env(self) -> dict[str, str]:
+        """The scanner Lambda's environment, with endpoints pointing at the local cloud."""
+        assert self.seeded
+        return {
+            "APPSYNC_URL": self.appsync_url,
+            "AWS_REGION": seeding.REGION,
+            "AWS_DEFAULT_REGION": seeding.REGION,
+            "AWS_ACCESS_KEY_ID": SCANNER_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SCANNER_SECRET_KEY,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_REKOGNITION": self.rekognition_url,
+            "IDEMPOTENCY_TABLE": self.seeded.idempotency_table,
+            "PARAM_TARGET_LABEL": self.seeded.param_target_label,
+            "PARAM_MIN_CONFIDENCE": self.seeded.param_min_confidence,
+            "PARAM_CACHE_SECONDS": str(self.param_cache_seconds),
+            "POWERTOOLS_SERVICE_NAME": "catscan-scanner",
+            "POWERTOOLS_METRICS_NAMESPACE": "catscan",
+            "AWS_LAMBDA_FUNCTION_NAME": "catscan-scan-image-local",
+        }
+
+    def start(self, timeout: float = 60.0) -> None:
+        started = time.monotonic()
+        logs = self.state_dir / "logs"
+        py = sys.executable
+        moto = Child("moto", [py, "-m", "moto.server", "-H", self.host, "-p", str(self.ports.moto)],
+                     logs / "moto.log", port=self.ports.moto)
+        rekognition = Child("rekognition", [py, "-m", "catscan.local.rekognition.server", "--host", self.host,
+                                            "--port", str(self.ports.rekognition), "--s3-endpoint", self.moto_url],
+                            logs / "rekognition.log", port=self.ports.rekognition)
+        self.children = [moto, rekognition]
+        try:
+            moto.start(REPO_ROOT)
+            rekognition.start(REPO_ROOT)  # loads its model while moto is being seeded
+            wait_ready([moto], timeout)
+            self.seeded = seeding.seed(self.moto_url, self.ui_url)
+            later = [self._appsync(logs), self._runner(logs)]
+            if self.with_ui:
+                later.append(self._ui(logs))
+            for child in later:
+                child.start(REPO_ROOT)
+            self.children += later
+            wait_ready(self.children, max(1.0, timeout - (time.monotonic() - started)))
+            write_outputs(self.outputs_path, amplify_outputs(
+                self.seeded, self.moto_url, self.appsync_url, self.rekognition_url, self.ui_url))
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+
+    def _appsync(self, logs: Path) -> Child:
+        assert self.seeded
+        argv = [sys.executable, "-m", "catscan.local.appsync", "--host", self.host,
+                "--port", str(self.ports.appsync), "--schema", str(REPO_ROOT / "schema.graphql"),
+                "--region", seeding.REGION, "--dynamodb-endpoint", self.moto_url, "--table-suffix", "local",
+                "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
+                "--cognito-endpoint", self.moto_url,
+                "--iam-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
+        return Child("appsync", argv, logs / "appsync.log", port=self.ports.appsync)
+
+    def _runner(self, logs: Path) -> Child:
+        assert self.seeded
+        config = {
+            "queue_url": self.seeded.queue_url,
+            "failure_queue_url": self.seeded.failure_queue_url,
+            "function_env": self.function_env(),
+            "sqs_endpoint": self.moto_url,
+            "region": seeding.REGION,
+            "concurrency": self.runner_concurrency,
+            "retry_delays": list(self.retry_delays),
+        }
+        path = self.state_dir / "runner.json"
+        path.write_text(json.dumps(config, indent=2))
+        return Child("runner", [sys.executable, "-m", "catscan.local.runner", "--config", str(path)],
+                     logs / "runner.log", ready_line="runner ready")
+
+    def _ui(self, logs: Path) -> Child:
+        argv = [sys.executable, "-m", "catscan.local.ui_server", "--host", self.host, "--port",
+                str(self.ports.ui), "--dist", str(REPO_ROOT / "frontend" / "dist"),
+                "--outputs", str(self.outputs_path)]
+        return Child("ui", argv, logs / "ui.log", port=self.ports.ui)
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.children = []
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,68 @@
+"""amplify_outputs.json in the Gen 2 outputs format, with the local endpoints under custom.local."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from catscan.local.seed import ADMIN_GROUP, REGION, Seeded
+
+
+def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition_url: str,
+                    ui_url: str) -> dict[str, Any]:
+    return {
+        "version": "1.4",
+        "auth": {
+            "aws_region": REGION,
+            "user_pool_id": seeded.user_pool_id,
+            "user_pool_client_id": seeded.user_pool_client_id,
+            "identity_pool_id": seeded.identity_pool_id,
+            "mfa_methods": [],
+            "standard_required_attributes": ["email"],
+            "username_attributes": ["email"],
+            "user_verification_types": ["email"],
+            "groups": [{ADMIN_GROUP: {"precedence": 0}}],
+            "mfa_configuration": "NONE",
+            "password_policy": {"min_length": 8, "require_lowercase": True, "require_numbers": True,
+                                "require_symbols": False, "require_uppercase": True},
+            "unauthenticated_identities_enabled": False,
+        },
+        "data": {
+            "url": appsync_url,
+            "aws_region": REGION,
+            "default_authorization_type": "AMAZON_COGNITO_USER_POOLS",
+            "authorization_types": ["AWS_IAM"],
+        },
+        "storage": {
+            "aws_region": REGION,
+            "bucket_name": seeded.bucket,
+            "buckets": [{
+                "name": "catscanUploads",
+                "bucket_name": seeded.bucket,
+                "aws_region": REGION,
+                "paths": {"uploads/${cognito-identity.amazonaws.com:sub}/*": {
+                    "entityidentity": ["get", "list", "write", "delete"]}},
+            }],
+        },
+        "custom": {
+            "local": {
+                "endpoints": {
+                    "s3": moto_url,
+                    "cognito-idp": moto_url,
+                    "cognito-identity": moto_url,
+                    "rekognition": rekognition_url,
+                    "sqs": moto_url,
+                    "ssm": moto_url,
+                    "dynamodb": moto_url,
+                },
+                "ui": ui_url,
+                "failureQueueUrl": seeded.failure_queue_url,
+            }
+        },
+    }
+
+
+def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(outputs, indent=2) + "\n")
+    tmp.replace(path)

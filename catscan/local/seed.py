@@ -1,0 +1,134 @@
+"""Creates the local cloud's AWS resources in moto, as the Amplify backend would in AWS."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+BUCKET = "catscan-uploads-local"
+SCAN_QUEUE = "catscan-scan-events-local"
+FAILURE_QUEUE = "catscan-scan-failures-local"
+IDEMPOTENCY_TABLE = "catscan-idempotency-local"
+PARAM_TARGET_LABEL = "/catscan/local/target-label"
+PARAM_MIN_CONFIDENCE = "/catscan/local/min-confidence"
+# The local detector's P(cat) sits far lower than Rekognition's confidences (DESIGN.md).
+DEFAULT_MIN_CONFIDENCE = "30"
+ADMIN_GROUP = "Admin"
+
+# Local-only accounts, documented in the README. Never used anywhere but the local cloud.
+DEMO_USERS = (
+    ("demo@catscan.local", "Catscan-demo-1", False),
+    ("admin@catscan.local", "Catscan-admin-1", True),
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    user_pool_id: str
+    user_pool_client_id: str
+    identity_pool_id: str
+    bucket: str
+    queue_url: str
+    queue_arn: str
+    failure_queue_url: str
+    idempotency_table: str
+    param_target_label: str
+    param_min_confidence: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def seed(moto_url: str, ui_origin: str) -> Seeded:
+    pool_id, client_id = _user_pool(client("cognito-idp", moto_url))
+    identity_pool_id = client("cognito-identity", moto_url).create_identity_pool(
+        IdentityPoolName="catscan_local",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{
+            "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+            "ClientId": client_id,
+            "ServerSideTokenCheck": False,
+        }],
+    )["IdentityPoolId"]
+
+    sqs = client("sqs", moto_url)
+    queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    failure_url = sqs.create_queue(QueueName=FAILURE_QUEUE,
+                                   Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+
+    s3 = client("s3", moto_url)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [ui_origin, ui_origin.replace("127.0.0.1", "localhost")],
+        "AllowedMethods": ["GET", "PUT", "POST", "HEAD", "DELETE"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-version-id"],
+        "MaxAgeSeconds": 3000,
+    }]})
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={
+        "QueueConfigurations": [{
+            "Id": "scan-uploads",
+            "QueueArn": queue_arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+        }]
+    })
+
+    client("dynamodb", moto_url).create_table(
+        TableName=IDEMPOTENCY_TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    ssm = client("ssm", moto_url)
+    ssm.put_parameter(Name=PARAM_TARGET_LABEL, Value="Cat", Type="String", Overwrite=True,
+                      Description="Label that means 'cat' in DetectLabels output")
+    ssm.put_parameter(Name=PARAM_MIN_CONFIDENCE, Value=DEFAULT_MIN_CONFIDENCE, Type="String",
+                      Overwrite=True, Description="Minimum confidence (0-100) for a cat verdict")
+
+    seeded = Seeded(pool_id, client_id, identity_pool_id, BUCKET, queue_url, queue_arn, failure_url,
+                    IDEMPOTENCY_TABLE, PARAM_TARGET_LABEL, PARAM_MIN_CONFIDENCE)
+    for email, password, admin in DEMO_USERS:
+        add_user(moto_url, seeded.user_pool_id, email, password, admin=admin)
+    return seeded
+
+
+def _user_pool(idp: Any) -> tuple[str, str]:
+    pool_id = idp.create_user_pool(
+        PoolName="catscan-local",
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": True,
+                                     "RequireLowercase": True, "RequireNumbers": True,
+                                     "RequireSymbols": False}},
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="catscan-web-local",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    idp.create_group(GroupName=ADMIN_GROUP, UserPoolId=pool_id, Description="Sees all scans and debug data")
+    return pool_id, client_id
+
+
+def add_user(moto_url: str, user_pool_id: str, email: str, password: str, admin: bool = False) -> None:
+    """A confirmed user with a permanent password (what sign-up + confirmation would leave)."""
+    idp = client("cognito-idp", moto_url)
+    idp.admin_create_user(
+        UserPoolId=user_pool_id, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )
+    idp.admin_set_user_password(UserPoolId=user_pool_id, Username=email, Password=password, Permanent=True)
+    if admin:
+        idp.admin_add_user_to_group(UserPoolId=user_pool_id, Username=email, GroupName=ADMIN_GROUP)
