@@ -1,0 +1,125 @@
+"""labels.py: probabilities -> DetectLabels response (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from catscan.local.rekognition.labels import (
+    CAT_LABEL,
+    DEFAULT_MAX_LABELS,
+    DOMESTIC_CAT_CLASSES,
+    LABEL_MODEL_VERSION,
+    WILD_CAT_CLASSES,
+    cat_confidence,
+    detect_labels_response,
+    display_name,
+    display_names,
+)
+from catscan.local.rekognition.model import imagenet_class_names, label_names
+
+NAMES = list(label_names())
+
+
+def vector(**by_index: float) -> list[float]:
+    probs = [0.0] * 1000
+    rest = 1.0 - sum(by_index.values())
+    for key, value in by_index.items():
+        probs[int(key.lstrip("c"))] = value
+    probs[999] += rest  # toilet tissue takes the remainder
+    return probs
+
+
+def labels_by_name(response: dict) -> dict[str, dict]:
+    return {label["Name"]: label for label in response["Labels"]}
+
+
+def test_imagenet_names_are_readable_and_unique() -> None:
+    assert len(NAMES) == 1000 and len(set(NAMES)) == 1000
+    assert NAMES[281] == "Tabby"
+    assert NAMES[282] == "Tiger Cat"
+    assert NAMES[283] == "Persian Cat"
+    assert NAMES[284] == "Siamese Cat"
+    assert NAMES[285] == "Egyptian Cat"
+    assert NAMES[291] == "Lion" and NAMES[292] == "Tiger" and NAMES[286] == "Cougar"
+    assert CAT_LABEL not in NAMES
+
+
+def test_domestic_and_wild_cat_classes_match_imagenet() -> None:
+    raw = imagenet_class_names()
+    assert all("cat" in raw[i].lower() or "tabby" in raw[i] for i in DOMESTIC_CAT_CLASSES)
+    assert [raw[i].split(",")[0] for i in WILD_CAT_CLASSES] == [
+        "cougar", "lynx", "leopard", "snow leopard", "jaguar", "lion", "tiger", "cheetah",
+    ]
+
+
+def test_display_name() -> None:
+    assert display_name("tabby, tabby cat") == "Tabby"
+    assert display_name("CD player") == "CD Player"
+    assert display_name("jack-o'-lantern") == "Jack-o'-lantern"
+    assert display_names(["a", "a"]) == ["A", "A (1)"]
+
+
+def test_cat_is_the_sum_of_domestic_cat_classes() -> None:
+    response = detect_labels_response(vector(c281=0.3, c282=0.2, c285=0.1), NAMES, min_confidence=5)
+    labels = labels_by_name(response)
+    assert labels[CAT_LABEL]["Confidence"] == pytest.approx(60.0)
+    assert [p["Name"] for p in labels[CAT_LABEL]["Parents"]] == ["Animal", "Mammal", "Pet"]
+    assert labels[CAT_LABEL]["Categories"] == [{"Name": "Animals and Pets"}]
+    assert labels["Tabby"]["Confidence"] == pytest.approx(30.0)
+    assert {"Name": CAT_LABEL} in labels["Tabby"]["Parents"]
+    assert response["Labels"][0]["Name"] == CAT_LABEL  # sorted by confidence
+    assert response["LabelModelVersion"] == LABEL_MODEL_VERSION
+
+
+@pytest.mark.parametrize("index", WILD_CAT_CLASSES)
+def test_big_cats_never_count_as_cat(index: int) -> None:
+    probs = vector(**{f"c{index}": 0.97, "c281": 0.01})
+    response = detect_labels_response(probs, NAMES, min_confidence=0, max_labels=5)
+    labels = labels_by_name(response)
+    big = labels[NAMES[index]]
+    assert big["Confidence"] == pytest.approx(97.0)
+    assert [p["Name"] for p in big["Parents"]] == ["Animal", "Mammal", "Wildlife"]
+    assert labels[CAT_LABEL]["Confidence"] == pytest.approx(1.0)
+    assert cat_confidence(probs) == pytest.approx(1.0)
+
+
+def test_min_confidence_default_is_55() -> None:
+    response = detect_labels_response(vector(c281=0.3, c282=0.2), NAMES)
+    assert [label["Name"] for label in response["Labels"]] == []  # Cat 50 < 55, toilet tissue 50
+    response = detect_labels_response(vector(c281=0.3, c282=0.26), NAMES)
+    assert [label["Name"] for label in response["Labels"]] == [CAT_LABEL]
+
+
+def test_max_labels_and_min_confidence() -> None:
+    probs = vector(c281=0.4, c291=0.3, c1=0.2)
+    names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0)["Labels"]]
+    assert len(names) == DEFAULT_MAX_LABELS
+    assert names[:5] == [CAT_LABEL, "Tabby", "Lion", "Goldfish", "Toilet Tissue"]
+    names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0, max_labels=2)["Labels"]]
+    assert names == [CAT_LABEL, "Tabby"]
+    names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=25)["Labels"]]
+    assert names == [CAT_LABEL, "Tabby", "Lion"]
+    assert detect_labels_response(probs, NAMES, max_labels=0, min_confidence=0)["Labels"] == []
+
+
+def test_label_shape() -> None:
+    (label,) = detect_labels_response(vector(c1=0.9), NAMES, max_labels=1)["Labels"]
+    assert set(label) == {"Name", "Confidence", "Instances", "Parents", "Aliases", "Categories"}
+    assert label["Name"] == "Goldfish"
+    assert label["Instances"] == [] and label["Aliases"] == []
+    assert label["Parents"] == [{"Name": "Animal"}]
+    assert isinstance(label["Confidence"], float) and 0 <= label["Confidence"] <= 100
+
+
+@pytest.mark.parametrize(
+    ("max_labels", "min_confidence"),
+    [(-1, None), ("3", None), (True, None), (None, -0.1), (None, 100.5), (None, "50"), (None, float("nan"))],
+)
+def test_bad_parameters(max_labels, min_confidence) -> None:
+    with pytest.raises(ValueError):
+        detect_labels_response(vector(), NAMES, max_labels=max_labels, min_confidence=min_confidence)
+
+
+def test_length_mismatch() -> None:
+    with pytest.raises(ValueError):
+        detect_labels_response([1.0], NAMES)
