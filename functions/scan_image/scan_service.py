@@ -136,7 +136,9 @@ class ScanService:
             debug["error"] = str(exc)
             return finish("REJECTED", "The image header is damaged or incomplete, so its size cannot be read.")
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion"):
+            # Without s3:ListBucket, S3 answers 403 rather than 404 for a missing object.
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion", "403",
+                                                            "AccessDenied"):
                 return finish("FAILED", "The uploaded image is no longer in storage.")
             raise
 

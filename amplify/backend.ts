@@ -1,0 +1,34 @@
+import { defineBackend } from '@aws-amplify/backend';
+import { Stack } from 'aws-cdk-lib';
+import { auth } from './auth/resource.js';
+import { data } from './data/resource.js';
+import { ScanImageFunction } from './functions/scan-image/resource.js';
+import { storage, UPLOADS_PREFIX } from './storage/resource.js';
+
+const backend = defineBackend({
+  auth,
+  data,
+  storage,
+});
+
+// The scanner lives in the storage stack: bucket notification and function refer to each other.
+const bucket = backend.storage.resources.bucket;
+const scanner = new ScanImageFunction(Stack.of(bucket), 'ScanImage', {
+  bucket,
+  uploadsPrefix: UPLOADS_PREFIX,
+  graphqlApi: backend.data.resources.graphqlApi,
+  graphqlUrl: backend.data.graphqlUrl,
+  parameterScope: backend.stack.stackName,
+});
+
+backend.addOutput({
+  custom: {
+    scanner: {
+      functionName: scanner.function.functionName,
+      failureQueueUrl: scanner.failureQueue.queueUrl,
+      idempotencyTable: scanner.idempotencyTable.tableName,
+      targetLabelParameter: scanner.targetLabelParameter.parameterName,
+      minConfidenceParameter: scanner.minConfidenceParameter.parameterName,
+    },
+  },
+});

@@ -1,0 +1,321 @@
+"""What the synthesized Gen 2 backend must contain (cdk.out/ from scripts/synth.sh).
+
+These pin the contract between amplify/ and the rest of catscan: the scanner's runtime, trigger,
+environment and least-privilege grants, the API's auth modes, and the Admin-only `debug` field as
+the Amplify transformer actually generated it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from conftest import Resource, Templates, _as_list
+
+# Actions that have no resource-level permissions, so `Resource: "*"` is the only valid form.
+# Anything else on "*" fails test_no_wildcard_resources_except_documented_actions.
+WILDCARD_RESOURCE_ACTIONS = frozenset({"rekognition:DetectLabels"})
+
+SCANNER_ENV = {
+    "APPSYNC_URL",
+    "IDEMPOTENCY_TABLE",
+    "PARAM_TARGET_LABEL",
+    "PARAM_MIN_CONFIDENCE",
+    "PARAM_CACHE_SECONDS",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+}
+
+
+def _flatten(value: Any) -> str:
+    """A CloudFormation value (Fn::Join, Ref, …) as one comparable string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(_flatten(p) for p in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    return json.dumps(value, sort_keys=True)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return _as_list(statement.get("Action", []))
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    return _as_list(statement.get("Resource", []))
+
+
+def _statements_with(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    return [s for s in statements if action in _actions(s)]
+
+
+# --- the scanner function ------------------------------------------------------------------------
+
+
+def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
+    p = scanner.properties
+    assert p["Runtime"] == "python3.12"
+    assert p["Handler"] == "handler.lambda_handler"
+    assert p.get("Architectures", ["x86_64"]) == ["x86_64"]  # the bundle holds x86_64 wheels
+    assert p["MemorySize"] == 512
+    assert 10 <= p["Timeout"] <= 60
+    assert str(p["Code"]["S3Key"]).endswith(".zip"), "code should be the bundled asset"
+
+
+def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resource) -> None:
+    buckets = [b for b in templates.of_type("AWS::S3::Bucket") if b.template == scanner.template]
+    assert buckets, "the function must share the storage stack (a separate stack cycles, E3004)"
+
+
+def test_scanner_environment_matches_the_contract(templates: Templates, scanner: Resource) -> None:
+    env = scanner.properties["Environment"]["Variables"]
+    assert set(env) == SCANNER_ENV
+    assert env["POWERTOOLS_SERVICE_NAME"] == "catscan-scanner"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "catscan"
+    assert int(env["PARAM_CACHE_SECONDS"]) > 0
+    assert "GraphQLUrl" in _flatten(env["APPSYNC_URL"])
+    table = templates.get(scanner.template, env["IDEMPOTENCY_TABLE"]["Ref"])
+    assert table.type == "AWS::DynamoDB::Table"
+    for var in ("PARAM_TARGET_LABEL", "PARAM_MIN_CONFIDENCE"):
+        assert templates.get(scanner.template, env[var]["Ref"]).type == "AWS::SSM::Parameter"
+
+
+def test_s3_object_created_on_uploads_prefix_invokes_scanner(templates: Templates, scanner: Resource) -> None:
+    configs = [
+        cfg
+        for n in templates.of_type("Custom::S3BucketNotifications")
+        for cfg in n.properties["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])
+        if cfg["LambdaFunctionArn"] == {"Fn::GetAtt": [scanner.logical_id, "Arn"]}
+    ]
+    assert len(configs) == 1
+    cfg = configs[0]
+    assert cfg["Events"] == ["s3:ObjectCreated:*"]
+    assert cfg["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    perms = [
+        p
+        for p in templates.of_type("AWS::Lambda::Permission")
+        if p.properties.get("FunctionName") == {"Fn::GetAtt": [scanner.logical_id, "Arn"]}
+    ]
+    assert any(p.properties["Principal"] == "s3.amazonaws.com" and "SourceAccount" in p.properties for p in perms)
+
+
+def test_async_failures_go_to_a_queue_with_an_alarm(templates: Templates, scanner: Resource) -> None:
+    configs = [
+        c
+        for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
+        if c.properties["FunctionName"] == {"Ref": scanner.logical_id}
+    ]
+    assert len(configs) == 1
+    cfg = configs[0].properties
+    assert cfg["MaximumRetryAttempts"] == 2
+    assert 60 <= cfg["MaximumEventAgeInSeconds"] <= 6 * 3600
+    dest = cfg["DestinationConfig"]["OnFailure"]["Destination"]
+    queue_id = dest["Fn::GetAtt"][0]
+    queue = templates.get(scanner.template, queue_id)
+    assert queue.type == "AWS::SQS::Queue"
+
+    alarms = [
+        a
+        for a in templates.of_type("AWS::CloudWatch::Alarm")
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}} in a.properties.get("Dimensions", [])
+    ]
+    assert len(alarms) == 1
+    alarm = alarms[0].properties
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == 1
+
+
+def test_scanner_logs_have_retention(templates: Templates, scanner: Resource) -> None:
+    group_id = scanner.properties["LoggingConfig"]["LogGroup"]["Ref"]
+    group = templates.get(scanner.template, group_id)
+    assert group.type == "AWS::Logs::LogGroup"
+    assert 1 <= group.properties["RetentionInDays"] <= 400
+
+
+def test_ssm_parameters_hold_the_defaults(templates: Templates, scanner: Resource) -> None:
+    params = {
+        p.properties["Name"]: p.properties["Value"]
+        for p in templates.of_type("AWS::SSM::Parameter")
+        if str(p.properties.get("Name", "")).startswith("/catscan/")
+    }
+    by_leaf = {name.rsplit("/", 1)[1]: (name, value) for name, value in params.items()}
+    assert by_leaf["target-label"][1] == "Cat"
+    assert by_leaf["min-confidence"][1] == "80"
+    for name, _ in by_leaf.values():
+        assert re.fullmatch(r"/catscan/[A-Za-z0-9_.-]+/[a-z-]+", name), name
+    assert by_leaf["target-label"][0].rsplit("/", 1)[0] == by_leaf["min-confidence"][0].rsplit("/", 1)[0]
+
+
+def test_idempotency_table_shape(templates: Templates, scanner: Resource) -> None:
+    env = scanner.properties["Environment"]["Variables"]
+    table = templates.get(scanner.template, env["IDEMPOTENCY_TABLE"]["Ref"]).properties
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+
+
+# --- least privilege -----------------------------------------------------------------------------
+
+
+def test_scanner_role_has_no_managed_policies(templates: Templates, scanner: Resource, scanner_role_id: str) -> None:
+    role = templates.get(scanner.template, scanner_role_id)
+    # AWSLambdaBasicExecutionRole would grant logs:* actions on "*"; logs go to one log group instead.
+    assert not role.properties.get("ManagedPolicyArns")
+
+
+def test_no_wildcard_resources_except_documented_actions(scanner_statements: list[dict[str, Any]]) -> None:
+    for st in scanner_statements:
+        assert st["Effect"] == "Allow"
+        for action in _actions(st):
+            assert "*" not in action, f"wildcard action {action}"
+        if "*" in _resources(st):
+            assert set(_actions(st)) <= WILDCARD_RESOURCE_ACTIONS, st
+    assert _statements_with(scanner_statements, "rekognition:DetectLabels")
+
+
+def test_scanner_reads_only_uploads(scanner_statements: list[dict[str, Any]]) -> None:
+    s3_statements = [s for s in scanner_statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert s3_statements
+    for st in s3_statements:
+        assert set(_actions(st)) <= {"s3:GetObject", "s3:GetObjectVersion"}, st
+        for res in _resources(st):
+            assert _flatten(res).endswith("/uploads/*"), res
+
+
+def test_scanner_may_call_only_getScan_and_updateScan(scanner_statements: list[dict[str, Any]]) -> None:
+    appsync = [s for s in scanner_statements if any(a.startswith("appsync:") for a in _actions(s))]
+    fields = set()
+    for st in appsync:
+        assert _actions(st) == ["appsync:GraphQL"]
+        for res in _resources(st):
+            m = re.search(r":apis/\$\{[^}]+\}/(types/\w+/fields/\w+)$", _flatten(res))
+            assert m, res
+            fields.add(m.group(1))
+    assert fields == {"types/Query/fields/getScan", "types/Mutation/fields/updateScan"}
+
+
+def test_scanner_reads_only_its_two_parameters(
+    templates: Templates, scanner: Resource, scanner_statements: list[dict[str, Any]]
+) -> None:
+    env = scanner.properties["Environment"]["Variables"]
+    expected = {env["PARAM_TARGET_LABEL"]["Ref"], env["PARAM_MIN_CONFIDENCE"]["Ref"]}
+    ssm = [s for s in scanner_statements if any(a.startswith("ssm:") for a in _actions(s))]
+    assert ssm
+    refs = set()
+    for st in ssm:
+        assert set(_actions(st)) <= {"ssm:GetParameter", "ssm:GetParameters"}
+        for res in _resources(st):
+            refs.update(re.findall(r"\$\{(\w+)\}", _flatten(res).split(":parameter", 1)[1]))
+    assert refs == expected
+
+
+def test_scanner_uses_only_the_idempotency_table(
+    scanner: Resource, scanner_statements: list[dict[str, Any]]
+) -> None:
+    table_id = scanner.properties["Environment"]["Variables"]["IDEMPOTENCY_TABLE"]["Ref"]
+    ddb = [s for s in scanner_statements if any(a.startswith("dynamodb:") for a in _actions(s))]
+    assert ddb
+    for st in ddb:
+        assert set(_actions(st)) <= {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }, st
+        for res in _resources(st):
+            assert res == {"Fn::GetAtt": [table_id, "Arn"]} or res == {"Ref": "AWS::NoValue"}, res
+
+
+def test_every_scanner_statement_is_accounted_for(scanner_statements: list[dict[str, Any]]) -> None:
+    allowed_prefixes = ("rekognition:", "s3:", "appsync:", "ssm:", "dynamodb:", "sqs:", "logs:")
+    for st in scanner_statements:
+        for action in _actions(st):
+            assert action.startswith(allowed_prefixes), f"unexpected action {action}"
+        if any(a.startswith(("sqs:", "logs:")) for a in _actions(st)):
+            # the failure queue and the log group, by reference
+            assert all("Fn::GetAtt" in r for r in _resources(st)), st
+
+
+# --- API and auth --------------------------------------------------------------------------------
+
+
+def test_appsync_user_pool_default_and_iam_additional(templates: Templates) -> None:
+    apis = templates.of_type("AWS::AppSync::GraphQLApi")
+    assert len(apis) == 1
+    api = apis[0].properties
+    assert api["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+    extra = [p["AuthenticationType"] for p in api.get("AdditionalAuthenticationProviders", [])]
+    assert extra == ["AWS_IAM"]
+    assert not templates.of_type("AWS::AppSync::ApiKey")
+
+
+def test_cognito_email_login_and_admin_group(templates: Templates) -> None:
+    groups = [g.properties["GroupName"] for g in templates.of_type("AWS::Cognito::UserPoolGroup")]
+    assert groups == ["Admin"]
+    pools = templates.of_type("AWS::Cognito::UserPool")
+    assert len(pools) == 1
+    assert pools[0].properties["UsernameAttributes"] == ["email"]
+
+
+def test_amplify_generated_operations(templates: Templates) -> None:
+    fields = {
+        (r.properties["TypeName"], r.properties["FieldName"]) for r in templates.of_type("AWS::AppSync::Resolver")
+    }
+    for op in ("getScan", "listScans"):
+        assert ("Query", op) in fields
+    for op in ("createScan", "updateScan", "deleteScan"):
+        assert ("Mutation", op) in fields
+    for op in ("onCreateScan", "onUpdateScan", "onDeleteScan"):
+        assert ("Subscription", op) in fields
+
+
+def _pipeline_vtl(templates: Templates, type_name: str, field: str) -> list[tuple[str, str]]:
+    """(request, response) VTL of each pipeline function of a resolver, from the cdk.out assets."""
+    resolvers = [
+        r
+        for r in templates.of_type("AWS::AppSync::Resolver")
+        if r.properties["TypeName"] == type_name and r.properties["FieldName"] == field
+    ]
+    assert len(resolvers) == 1, f"{type_name}.{field}"
+    out = []
+    for fn_ref in resolvers[0].properties["PipelineConfig"]["Functions"]:
+        fn = templates.get(resolvers[0].template, fn_ref["Fn::GetAtt"][0]).properties
+        out.append((_mapping_template(templates, fn, "Request"), _mapping_template(templates, fn, "Response")))
+    return out
+
+
+def _mapping_template(templates: Templates, fn: dict[str, Any], kind: str) -> str:
+    if f"{kind}MappingTemplateS3Location" in fn:
+        return templates.asset_text(fn[f"{kind}MappingTemplateS3Location"])
+    return _flatten(fn.get(f"{kind}MappingTemplate", ""))
+
+
+def test_debug_field_is_admin_only(templates: Templates) -> None:
+    vtl = _pipeline_vtl(templates, "Scan", "debug")
+    request = "\n".join(req for req, _ in vtl)
+    response = "\n".join(res for _, res in vtl)
+    # User pool callers need the Admin group claim; anything else is unauthorized.
+    assert '{"claim":"cognito:groups","entity":"Admin"}' in request
+    assert "$util.unauthorized()" in request
+    assert "allow: owner" not in request and '"claim":"sub"' not in request  # owners are not let in
+    # IAM: only non-identity-pool principals (the scanner's role), never signed-in identity-pool users.
+    assert "$util.isNull($ctx.identity.cognitoIdentityPoolId)" in request
+    # Field-level auth: null in every mutation response (hence in every subscription payload).
+    assert '#if( $operation == "Mutation" )' in response and "$util.toJson(null)" in response
+
+
+def test_owners_cannot_set_any_value_with_updateScan(templates: Templates) -> None:
+    vtl = _pipeline_vtl(templates, "Mutation", "updateScan")
+    auth = "\n".join(res for _, res in vtl if "Authorization Steps" in res)
+    assert auth, "no authorization step in updateScan"
+    # The owner (create/read/delete) may only name the id: no field value of theirs is accepted.
+    # Amplify still lets a deleting owner set fields to null; the emulator mirrors this template.
+    assert '#set( $ownerAllowedFields0 = ["id"] )' in auth
+    assert "debug" not in re.search(r"ownerNullAllowedFields0 = (\[[^\]]*\])", auth).group(1)
