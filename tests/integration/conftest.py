@@ -1,7 +1,6 @@
 """One local cloud for the whole session, on free ports, started and stopped by the tests."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,10 +43,6 @@ def admin(outputs) -> UserSession:
 def other(cloud: LocalCloud, outputs) -> UserSession:
     add_user(cloud.moto_url, cloud.seeded.user_pool_id, "other@catscan.local", "Other-user-1")
     return UserSession.sign_in(outputs, "other@catscan.local", "Other-user-1")
-
-
-def run(coro):
-    return asyncio.run(coro)
 
 
 @pytest.fixture

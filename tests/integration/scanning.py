@@ -13,6 +13,10 @@ from catscan.client.session import UserSession
 SUBSCRIBE_SETTLE_S = 0.5
 
 
+def run(coro):
+    return asyncio.run(coro)
+
+
 @dataclass
 class Watched:
     events: list[dict[str, Any]] = field(default_factory=list)

@@ -8,8 +8,7 @@ from gql.transport.exceptions import TransportQueryError
 
 from catscan.client.api import ScanApi
 from tests.images import photo, png_bytes
-from tests.integration.conftest import run
-from tests.integration.scanning import scan_file
+from tests.integration.scanning import run, scan_file
 
 
 def test_a_cat_photo_is_pushed_as_a_cat(demo):

@@ -17,7 +17,7 @@ from catscan.local.runner import as_lambda_event
 from catscan.local.seed import client
 from tests.fault_proxy import FaultProxy
 from tests.images import photo
-from tests.integration.conftest import run
+from tests.integration.scanning import run
 
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
 BUCKET = "handler-tests"  # no notification: only these tests invoke the handler for it

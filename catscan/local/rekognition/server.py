@@ -1,0 +1,348 @@
+"""Local Rekognition: ``DetectLabels`` over the AWS JSON 1.1 protocol, answered by EfficientNet-Lite0.
+
+boto3's ``rekognition`` client works unchanged with ``endpoint_url`` pointing here::
+
+    POST /    X-Amz-Target: RekognitionService.DetectLabels
+              Content-Type: application/x-amz-json-1.1
+    {"Image": {"Bytes": "<base64>"} | {"S3Object": {"Bucket": ..., "Name": ..., "Version": ...}},
+     "MaxLabels": 10, "MinConfidence": 30}
+
+Errors come back as HTTP 400 ``{"__type": "InvalidImageFormatException", "Message": ...}`` with the
+``x-amzn-ErrorType`` header, so boto3 raises ``client.exceptions.InvalidImageFormatException`` etc.
+
+Run by hand: ``python -m catscan.local.rekognition.server --port 4520 --s3-endpoint http://127.0.0.1:4566``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import concurrent.futures
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import images
+from .errors import (
+    ImageTooLargeError,
+    InternalServerError,
+    InvalidParameterError,
+    InvalidS3ObjectError,
+    RekognitionError,
+    SerializationError,
+    UnknownOperationError,
+)
+from .labels import detect_labels_response, validate_params
+from .model import Detector
+
+log = logging.getLogger("catscan.local.rekognition")
+
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+TARGET_PREFIX = "RekognitionService."
+# Large enough to read (and then refuse with ImageTooLargeException) a little over 5 MB of base64.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+_S3_MISSING = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+_SUPPORTED_FEATURES = {"GENERAL_LABELS", "IMAGE_PROPERTIES"}
+
+
+@dataclass
+class _State:
+    s3_endpoint_url: str | None
+    region: str
+    detector: Detector | None
+    cpu: concurrent.futures.ThreadPoolExecutor
+    io: concurrent.futures.ThreadPoolExecutor
+    _s3: Any = None
+    _s3_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def s3(self) -> Any:
+        with self._s3_lock:
+            if self._s3 is None:
+                self._s3 = _make_s3_client(self.s3_endpoint_url, self.region)
+            return self._s3
+
+
+STATE = web.AppKey("catscan_rekognition_state", _State)
+
+
+def _make_s3_client(endpoint_url: str | None, region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(region_name=region)
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2, "mode": "standard"})
+    kwargs: dict[str, Any] = {"region_name": region, "config": config}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    if session.get_credentials() is None:  # local S3 (moto) accepts any key
+        kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
+    return session.client("s3", **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# DetectLabels
+# --------------------------------------------------------------------------------------------
+
+
+def _read_s3_object(state: _State, s3_object: Any) -> bytes:
+    if not isinstance(s3_object, dict):
+        raise InvalidParameterError("Image.S3Object must be an object")
+    bucket, key, version = s3_object.get("Bucket"), s3_object.get("Name"), s3_object.get("Version")
+    if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
+        raise InvalidS3ObjectError(_S3_MISSING)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version:
+        request["VersionId"] = str(version)
+    try:
+        response = state.s3().get_object(**request)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        log.info("S3 GetObject s3://%s/%s failed: %s", bucket, key, code)
+        raise InvalidS3ObjectError(_S3_MISSING) from None
+    except BotoCoreError as exc:  # bad bucket name, endpoint down, ...
+        log.warning("S3 GetObject s3://%s/%s failed: %s", bucket, key, exc)
+        raise InvalidS3ObjectError(_S3_MISSING) from None
+    body = response["Body"]
+    try:
+        if int(response.get("ContentLength") or 0) > images.MAX_S3_BYTES:
+            raise ImageTooLargeError(
+                f"S3 object size {response['ContentLength']} bytes exceeds the maximum of {images.MAX_S3_BYTES} bytes"
+            )
+        data = body.read(images.MAX_S3_BYTES + 1)
+    finally:
+        body.close()
+    images.check_size(data, images.MAX_S3_BYTES)
+    return data
+
+
+def _decode_bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise SerializationError("Image.Bytes must be a base64-encoded string")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise SerializationError("Image.Bytes is not valid base64") from None
+    if not data:
+        raise InvalidParameterError("Image.Bytes must not be empty")
+    return data
+
+
+async def detect_labels(state: _State, body: dict[str, Any]) -> dict[str, Any]:
+    image = body.get("Image")
+    if not isinstance(image, dict):
+        raise InvalidParameterError("Image is required")
+    try:
+        max_labels, min_confidence = validate_params(body.get("MaxLabels"), body.get("MinConfidence"))
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from None
+    features = body.get("Features")
+    if features is not None and (
+        not isinstance(features, list) or any(f not in _SUPPORTED_FEATURES for f in features)
+    ):
+        raise InvalidParameterError(f"Features must be a list of {sorted(_SUPPORTED_FEATURES)}")
+    has_bytes, has_s3 = "Bytes" in image, "S3Object" in image
+    if has_bytes == has_s3:
+        raise InvalidParameterError("Image must have exactly one of Bytes or S3Object")
+
+    loop = asyncio.get_running_loop()
+    if has_bytes:
+        data = await loop.run_in_executor(state.cpu, _decode_bytes, image["Bytes"])
+        images.check_size(data, images.MAX_BYTES)
+    else:
+        data = await loop.run_in_executor(state.io, _read_s3_object, state, image["S3Object"])
+    detector = state.detector
+    if detector is None:
+        raise InternalServerError("The model is not loaded")
+    probs = await loop.run_in_executor(state.cpu, detector.predict_bytes, data)
+    return detect_labels_response(
+        probs.tolist(),
+        detector.class_names,
+        max_labels=max_labels,
+        min_confidence=min_confidence,
+        model_version=detector.model_version,
+    )
+
+
+Operation = Callable[[_State, dict[str, Any]], Awaitable[dict[str, Any]]]
+OPERATIONS: dict[str, Operation] = {"DetectLabels": detect_labels}
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------
+
+
+def _json(body: dict[str, Any], status: int, request_id: str, error_type: str | None = None) -> web.Response:
+    headers = {"x-amzn-RequestId": request_id}
+    if error_type:
+        headers["x-amzn-ErrorType"] = error_type
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        content_type=JSON_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def _error(exc: RekognitionError, request_id: str) -> web.Response:
+    return _json({"__type": exc.code, "Message": exc.message}, exc.status, request_id, exc.code)
+
+
+async def handle(request: web.Request) -> web.Response:
+    request_id = str(uuid.uuid4())
+    started = time.perf_counter()
+    target = request.headers.get("X-Amz-Target", "")
+    try:
+        prefix, _, name = target.partition(".")
+        operation = OPERATIONS.get(name) if f"{prefix}." == TARGET_PREFIX else None
+        if operation is None:
+            raise UnknownOperationError(f"Operation {target or '(no X-Amz-Target)'} is not supported")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise ImageTooLargeError(
+                f"Request is larger than {MAX_BODY_BYTES} bytes; Image.Bytes may be at most {images.MAX_BYTES} bytes"
+            ) from None
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise SerializationError("Request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise SerializationError("Request body must be a JSON object")
+        result = await operation(request.app[STATE], body)
+        response = _json(result, 200, request_id)
+    except RekognitionError as exc:
+        response = _error(exc, request_id)
+    except Exception:
+        log.exception("request %s (%s) failed", request_id, target)
+        response = _error(InternalServerError("Internal server error"), request_id)
+    log.info(
+        "%s %s -> %s in %.1f ms",
+        request_id,
+        target or "-",
+        response.status,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+async def health(request: web.Request) -> web.Response:
+    detector = request.app[STATE].detector
+    return web.json_response(
+        {
+            "status": "ok" if detector else "loading",
+            "model": detector.model_version if detector else None,
+            "loadSeconds": round(detector.load_seconds, 3) if detector else None,
+        }
+    )
+
+
+async def _on_startup(app: web.Application) -> None:
+    state = app[STATE]
+    if state.detector is None:
+        loop = asyncio.get_running_loop()
+        state.detector = await loop.run_in_executor(state.cpu, Detector)
+        log.info("model %s loaded in %.2f s", state.detector.model_version, state.detector.load_seconds)
+
+
+async def _on_cleanup(app: web.Application) -> None:
+    state = app[STATE]
+    state.cpu.shutdown(wait=False, cancel_futures=True)
+    state.io.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(
+    s3_endpoint_url: str | None,
+    region: str,
+    *,
+    detector: Detector | None = None,
+    cpu_workers: int = 2,
+) -> web.Application:
+    """The local Rekognition aiohttp app. The model loads at startup (or pass a ``detector``)."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[STATE] = _State(
+        s3_endpoint_url=s3_endpoint_url,
+        region=region,
+        detector=detector,
+        cpu=concurrent.futures.ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="rekognition-cpu"),
+        io=concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rekognition-s3"),
+    )
+    app.router.add_post("/", handle)
+    app.router.add_get("/health", health)
+    app.router.add_get("/", health)
+    app.on_startup.append(_on_startup)
+    app.on_cleanup.append(_on_cleanup)
+    return app
+
+
+class ServerThread:
+    """Runs an aiohttp app on its own event loop in a daemon thread (tests, one-process dev)."""
+
+    def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app, self.host, self.port = app, host, port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="rekognition-server", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> ServerThread:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout)
+        return self
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
+            self._runner = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        self._loop.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Local Rekognition DetectLabels (EfficientNet-Lite0)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CATSCAN_REKOGNITION_PORT", "4520")))
+    parser.add_argument(
+        "--s3-endpoint",
+        default=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"),
+        help="S3 endpoint for Image.S3Object (default: $AWS_ENDPOINT_URL_S3, else AWS)",
+    )
+    parser.add_argument(
+        "--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    web.run_app(create_app(args.s3_endpoint, args.region), host=args.host, port=args.port, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
