@@ -3,17 +3,24 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: dev test bench setup setup-python setup-node setup-model setup-browser synth test-infra test-python lock clean
+.PHONY: dev test bench setup setup-python setup-model setup-node setup-frontend setup-browser \
+        build-frontend synth test-frontend test-python lock clean
 
-dev: setup
+## make dev: the whole app on the local cloud (http://127.0.0.1:5173)
+dev: setup build-frontend
 	$(PY) -m catscan dev
 
-test: setup test-infra test-python
+## make test: every check; one pytest run at the end covers unit, local cloud, infra and browser tests
+test: setup synth test-frontend build-frontend setup-browser test-python
 
-setup: setup-python setup-model setup-node
+## make bench: figures for BENCHMARKS.md
+bench: setup build-frontend
+	$(PY) -m catscan.bench
+
+setup: setup-python setup-model setup-node setup-frontend
 
 setup-python: .venv/.installed
-.venv/.installed: requirements.lock
+.venv/.installed: requirements.lock pyproject.toml
 	bash scripts/setup_python.sh
 	touch $@
 
@@ -23,20 +30,26 @@ setup-model: setup-python
 setup-node:
 	bash scripts/setup_node.sh
 
+setup-frontend:
+	bash scripts/setup_frontend.sh
+
+setup-browser:
+	bash scripts/setup_browser.sh
+
+build-frontend: setup-frontend
+	bash scripts/build_frontend.sh
+
 synth: setup-node setup-python
 	bash scripts/synth.sh
 
-test-infra: synth
-	$(PY) -m pytest -q tests/infra
+test-frontend: setup-frontend
+	cd frontend && npm test --silent
 
 test-python: setup-python setup-model
-	$(PY) -m pytest -q tests --ignore=tests/infra
-
-bench: setup
-	$(PY) -m catscan.bench
+	$(PY) -m pytest tests
 
 lock:
 	.venv/bin/pip freeze --exclude-editable > requirements.lock
 
 clean:
-	rm -rf .venv node_modules frontend/node_modules cdk.out dist build .cache amplify_outputs.json
+	rm -rf .venv node_modules frontend/node_modules frontend/dist cdk.out build .cache amplify_outputs.json .local-cloud
