@@ -97,9 +97,9 @@ class UserSession:
 
     @property
     def owner(self) -> str:
-        """The owner value Amplify stores: `sub::username`."""
+        """The owner the API returns: the username part of the stored `sub::username`."""
         claims = self.tokens.claims
-        return f"{claims['sub']}::{claims.get('cognito:username', claims['sub'])}"
+        return str(claims.get("cognito:username", claims["sub"]))
 
     def _refresh(self) -> None:
         if not self._tokens.refresh_token:

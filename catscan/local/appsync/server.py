@@ -1,0 +1,193 @@
+"""The emulator's HTTP server: `POST /graphql`, the realtime WebSocket at `/graphql/realtime`, CORS.
+
+    app = create_app(EmulatorConfig(...))                  # aiohttp Application
+    running = run_in_thread(config, "127.0.0.1", 0)        # or in a background thread (tests, `catscan dev`)
+    running.url, running.realtime_url; running.stop()
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from .auth import AuthError, Authenticator
+from .config import EmulatorConfig
+from .engine import Engine
+from .realtime import RealtimeHandler
+from .schema_model import load_api_model
+from .store import DynamoStore
+from .subscriptions import SubscriptionRegistry
+
+log = logging.getLogger(__name__)
+
+ENGINE = web.AppKey("engine", Engine)
+REGISTRY = web.AppKey("registry", SubscriptionRegistry)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+CONFIG = web.AppKey("config", EmulatorConfig)
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": ("Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, "
+                                     "X-Amz-User-Agent, X-Api-Key, X-Amz-Content-Sha256, Accept, Content-Encoding"),
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _cors(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+    response.headers["Vary"] = "Origin"
+    response.headers.update(CORS_HEADERS)
+    response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId, x-amzn-ErrorType"
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=200)
+    else:
+        response = await handler(request)
+    if not isinstance(response, web.WebSocketResponse):
+        _cors(request, response)
+    return response
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
+                        content_type="application/json", headers=headers)
+
+
+async def graphql_handler(request: web.Request) -> web.Response:
+    raw = await request.read()
+    try:
+        identity = await request.app[AUTHENTICATOR].authenticate(
+            request.headers, method=request.method, path=request.rel_url.raw_path,
+            query=request.rel_url.raw_query_string, body=raw)
+    except AuthError as exc:
+        return _json(exc.body(), status=exc.status, headers={"x-amzn-ErrorType": exc.error_type})
+    try:
+        body = json.loads(raw or b"null")
+        if not isinstance(body, dict):
+            raise ValueError("a GraphQL request must be a JSON object")
+    except ValueError as exc:
+        return _json({"errors": [{"errorType": "MalformedHttpRequestException",
+                                  "message": f"Unable to parse the JSON document: {exc}"}]}, status=400)
+    result = await request.app[ENGINE].execute(body.get("query"), body.get("variables"), body.get("operationName"),
+                                               identity)
+    return _json(result)
+
+
+async def health_handler(_request: web.Request) -> web.Response:
+    return _json({"status": "ok"})
+
+
+def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.Application:
+    api = load_api_model(config.schema_path)
+    store = DynamoStore(config, api.models.values())
+    engine = Engine(config, api, store)
+    registry = SubscriptionRegistry(api)
+    engine.on_publish.append(registry.publish)
+    authenticator = Authenticator(config)
+
+    app = web.Application(middlewares=[cors_middleware], client_max_size=4 * 1024 * 1024)
+    app[CONFIG], app[ENGINE], app[REGISTRY], app[AUTHENTICATOR] = config, engine, registry, authenticator
+    app.router.add_post("/graphql", graphql_handler)
+    realtime = RealtimeHandler(config, engine, authenticator, registry)
+
+    async def realtime_handler(request: web.Request) -> web.StreamResponse:
+        return await realtime(request)
+
+    app.router.add_get("/graphql/realtime", realtime_handler)
+    app.router.add_get("/health", health_handler)
+
+    if ensure_tables:
+        async def _tables(_app: web.Application) -> None:
+            created = await asyncio.to_thread(store.ensure_tables)
+            if created:
+                log.info("created tables %s", ", ".join(created))
+
+        app.on_startup.append(_tables)
+    return app
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunningEmulator:
+    host: str
+    port: int
+    app: web.Application
+    _loop: asyncio.AbstractEventLoop
+    _thread: threading.Thread
+    _runner: web.AppRunner
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/graphql"
+
+    @property
+    def realtime_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/graphql/realtime"
+
+    @property
+    def host_header(self) -> str:
+        """What clients put in `host` (e.g. gql's AppSyncJWTAuthentication/AppSyncIAMAuthentication host=)."""
+        return f"{self.host}:{self.port}"
+
+    def subscription_count(self) -> int:
+        """Registered subscriptions (start_ack sent); lets tests wait for gql, which does not wait for acks."""
+        return asyncio.run_coroutine_threadsafe(self._count(), self._loop).result(5)
+
+    async def _count(self) -> int:
+        return len(self.app[REGISTRY])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self._thread.is_alive():
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+
+
+def run_in_thread(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0,
+                  timeout: float = 30.0) -> RunningEmulator:
+    """Start the emulator on its own event loop in a daemon thread; returns once it accepts connections.
+    `port=0` picks a free port (see `.port`)."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    box: dict[str, Any] = {}
+
+    async def _start() -> None:
+        app = create_app(config)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        sockets = [s for s in (site._server.sockets if site._server else [])]  # noqa: SLF001
+        box.update(app=app, runner=runner, port=sockets[0].getsockname()[1] if sockets else port)
+
+    def _main() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(_start())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            box["error"] = exc
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    thread = threading.Thread(target=_main, name="appsync-emulator", daemon=True)
+    thread.start()
+    if not started.wait(timeout):
+        raise TimeoutError("the AppSync emulator did not start in time")
+    if "error" in box:
+        raise RuntimeError(f"the AppSync emulator failed to start: {box['error']!r}") from box["error"]
+    return RunningEmulator(host, box["port"], box["app"], loop, thread, box["runner"])
