@@ -32,7 +32,7 @@ settings = load_settings()
 
 # Standard retry mode backs off on throttling and 5xx; after that the scan is FAILED and retried
 # by Lambda's async retries (then the on-failure queue).
-_retries = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
+_retries = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=5, read_timeout=20)
 service = ScanService(
     api=ScanApi(settings.appsync_url, settings.region),
     store=ObjectStore(boto3.client("s3", config=_retries)),
