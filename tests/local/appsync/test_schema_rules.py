@@ -55,7 +55,8 @@ def test_access_control_matrix(scan):
     admin = next(r for r in scan.roles.values() if r.strategy == "groups")
     assert owner.claim == "sub::username" and owner.entity == "owner"
     assert scan.is_allowed(owner, "status", "create") and not scan.is_allowed(owner, "status", "update")
-    assert not any(scan.is_allowed(owner, "debug", op) for op in ("create", "get", "delete"))
+    assert not any(scan.is_allowed(owner, "debug", op) for op in ("create", "get", "update"))
+    assert scan.is_allowed(owner, "debug", "delete")  # so an owner may delete the whole record
     assert scan.is_allowed(admin, "debug", "get") and not scan.is_allowed(admin, "debug", "update")
     assert scan.field_read_roles("debug") == [admin]
     assert scan.field_read_roles("status") is None
@@ -91,9 +92,10 @@ def test_writes(scan):
     with pytest.raises(authz.Unauthorized, match="Not Authorized to access updateScan on type Mutation"):
         authz.authorize_update(scan, BOB, mine, {"id": "1", "status": "DONE"}, "updateScan")
     authz.authorize_update(scan, SCANNER, mine, {"id": "1", "status": "DONE"}, "updateScan")
-    # `debug` grants nobody `delete`, so no user-pool role has delete on every field (Amplify semantics)
+    # Owners have delete on every field (debug grants it explicitly), so they may delete their records.
+    authz.authorize_delete(scan, ALICE, mine, "deleteScan")
     with pytest.raises(authz.Unauthorized, match="Not Authorized to access deleteScan on type Mutation"):
-        authz.authorize_delete(scan, ALICE, mine, "deleteScan")
+        authz.authorize_delete(scan, BOB, mine, "deleteScan")
     authz.authorize_delete(scan, SCANNER, mine, "deleteScan")
 
 
