@@ -5,6 +5,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -22,18 +24,25 @@ class ObjectStore:
     def __init__(self, s3_client: Any) -> None:
         self._s3 = s3_client
 
-    def info(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> tuple[ObjectInfo, RangedReader]:
+        """The object's metadata and a lazy reader, from one ranged GET of its first block."""
         extra = {"VersionId": version_id} if version_id else {}
-        head = self._s3.head_object(Bucket=bucket, Key=key, **extra)
-        return ObjectInfo(
-            size_bytes=int(head["ContentLength"]),
-            content_type=head.get("ContentType"),
-            version_id=head.get("VersionId"),
-            etag=head.get("ETag"),
-        )
-
-    def reader(self, bucket: str, key: str, size: int, version_id: str | None = None) -> RangedReader:
-        return RangedReader(self._s3, bucket, key, size, version_id)
+        try:
+            first = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{RangedReader.BLOCK - 1}", **extra)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "InvalidRange":
+                raise
+            # S3 refuses any range of an empty object.
+            info = ObjectInfo(size_bytes=0, content_type=None, version_id=version_id, etag=None)
+            return info, RangedReader(self._s3, bucket, key, 0, version_id)
+        data = first["Body"].read()
+        content_range = first.get("ContentRange")  # "bytes 0-65535/123456"; absent for a whole object
+        size = int(content_range.rsplit("/", 1)[1]) if content_range else len(data)
+        info = ObjectInfo(size_bytes=size, content_type=first.get("ContentType"),
+                          version_id=first.get("VersionId"), etag=first.get("ETag"))
+        reader = RangedReader(self._s3, bucket, key, size, info.version_id or version_id)
+        reader.prime(0, data)
+        return info, reader
 
 
 class RangedReader(io.RawIOBase):
@@ -53,6 +62,12 @@ class RangedReader(io.RawIOBase):
         self._pos = 0
         self.bytes_fetched = 0
         self.requests = 0
+
+    def prime(self, index: int, data: bytes) -> None:
+        """Hand over a block that was already fetched."""
+        self._blocks[index] = data
+        self.bytes_fetched += len(data)
+        self.requests += 1
 
     def readable(self) -> bool:
         return True

@@ -112,14 +112,13 @@ class ScanService:
                            confidence=verdict.confidence if verdict else None, timings_ms=timings)
 
         try:
-            info = self._store.info(ref.bucket, key, ref.version_id)
+            info, reader = self._store.open(ref.bucket, key, ref.version_id)
             debug["object"].update(sizeBytes=info.size_bytes, etag=info.etag,
                                    declaredContentType=info.content_type)
             rejection = scan_logic.size_rejection(info.size_bytes)
             if rejection:
                 return finish("REJECTED", rejection)
 
-            reader = self._store.reader(ref.bucket, key, info.size_bytes, ref.version_id)
             head = reader.read(image_header.SNIFF_BYTES)
             rejection = image_header.rejection_for_format(head)
             if rejection:
