@@ -18,12 +18,16 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help=f"port of {name} (default {getattr(defaults, name)})")
     p.add_argument("--workers", type=int, default=2, help="concurrent scanner invocations (default 2)")
     p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
+    p.add_argument("--fresh", action="store_true",
+                   help="start empty: forget the users, images and scans kept from earlier runs")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port),
                        runner_concurrency=args.workers, with_ui=not args.no_ui)
+    if args.fresh:
+        cloud.wipe_state()
     print("starting the catscan local cloud ...", flush=True)
     try:
         cloud.start()
@@ -42,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"ready in {cloud.startup_seconds:.1f}s - Ctrl-C stops everything", flush=True)
 
     stop = threading.Event()
+    # Explicit handlers: a shell that starts us in the background hands us SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
             for child in cloud.children:
@@ -52,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     print("stopping ...", flush=True)
+    # A second Ctrl-C must not orphan the children half-way through stopping (moto saves its state).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cloud.stop()
     print("stopped", flush=True)
     return 0

@@ -5,6 +5,7 @@ Used by `catscan dev` and by the test session (on free ports), so tests run what
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from catscan.local import seed as seeding
 from catscan.local.outputs import amplify_outputs, write_outputs
-from catscan.local.processes import Child, free_port, wait_ready
+from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,9 +43,18 @@ class LocalCloud:
     retry_delays: tuple[float, ...] = (1.0, 2.0)
     param_cache_seconds: int = 5
     with_ui: bool = True
+    persist: bool = True  # keep users, images and scans across restarts (state_dir/state)
     host: str = "127.0.0.1"
     children: list[Child] = field(default_factory=list)
     seeded: seeding.Seeded | None = None
+
+    @property
+    def moto_state_file(self) -> Path:
+        return self.state_dir / "state" / "moto.pickle"
+
+    def wipe_state(self) -> None:
+        """Forget users, images and scans: the next start is a fresh local cloud."""
+        shutil.rmtree(self.state_dir / "state", ignore_errors=True)
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -91,10 +101,18 @@ class LocalCloud:
 
     def start(self, timeout: float = 60.0) -> None:
         started = time.monotonic()
+        wanted = [self.ports.moto, self.ports.appsync, self.ports.rekognition] + ([self.ports.ui] if self.with_ui else [])
+        busy = [port for port in wanted if port_open(port, self.host)]
+        if busy:
+            raise StartupError(f"port(s) {', '.join(map(str, busy))} already in use: is another `catscan dev` "
+                               "running? Stop it, or choose other ports (see `catscan dev --help`).")
         logs = self.state_dir / "logs"
         py = sys.executable
-        moto = Child("moto", [py, "-m", "moto.server", "-H", self.host, "-p", str(self.ports.moto)],
-                     logs / "moto.log", port=self.ports.moto)
+        moto_argv = [py, "-m", "catscan.local.moto_host", "--host", self.host, "--port", str(self.ports.moto)]
+        if self.persist:
+            moto_argv += ["--state-file", str(self.moto_state_file)]
+        # Saving a state with many images takes a while: give moto time to write it.
+        moto = Child("moto", moto_argv, logs / "moto.log", port=self.ports.moto, stop_timeout=120)
         rekognition = Child("rekognition", [py, "-m", "catscan.local.rekognition.server", "--host", self.host,
                                             "--port", str(self.ports.rekognition), "--s3-endpoint", self.moto_url],
                             logs / "rekognition.log", port=self.ports.rekognition)

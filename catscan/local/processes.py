@@ -37,12 +37,13 @@ class Child:
     port: int | None = None
     ready_line: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    stop_timeout: float = 5.0
     process: subprocess.Popen | None = None
     _log: IO[bytes] | None = None
 
     def start(self, cwd: Path) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")  # a restart appends to the same log
         self.process = subprocess.Popen(
             self.argv, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
             env={**os.environ, **self.env}, start_new_session=True,  # Ctrl-C reaches only the parent
@@ -63,11 +64,11 @@ class Child:
         except OSError:
             return ""
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=timeout)
+                self.process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()

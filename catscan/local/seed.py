@@ -49,25 +49,19 @@ def client(service: str, endpoint: str) -> Any:
 
 
 def seed(moto_url: str, ui_origin: str) -> Seeded:
+    """Find or create every resource, so a restored state keeps its ids, users and settings."""
     pool_id, client_id = _user_pool(client("cognito-idp", moto_url))
-    identity_pool_id = client("cognito-identity", moto_url).create_identity_pool(
-        IdentityPoolName="catscan_local",
-        AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[{
-            "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
-            "ClientId": client_id,
-            "ServerSideTokenCheck": False,
-        }],
-    )["IdentityPoolId"]
+    identity_pool_id = _identity_pool(client("cognito-identity", moto_url), pool_id, client_id)
 
     sqs = client("sqs", moto_url)
-    queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]  # idempotent with equal attributes
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     failure_url = sqs.create_queue(QueueName=FAILURE_QUEUE,
                                    Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
 
     s3 = client("s3", moto_url)
-    s3.create_bucket(Bucket=BUCKET)
+    if BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
         "AllowedOrigins": [ui_origin, ui_origin.replace("127.0.0.1", "localhost")],
         "AllowedMethods": ["GET", "PUT", "POST", "HEAD", "DELETE"],
@@ -84,25 +78,56 @@ def seed(moto_url: str, ui_origin: str) -> Seeded:
         }]
     })
 
-    client("dynamodb", moto_url).create_table(
-        TableName=IDEMPOTENCY_TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-    )
+    dynamodb = client("dynamodb", moto_url)
+    if IDEMPOTENCY_TABLE not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=IDEMPOTENCY_TABLE, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
     ssm = client("ssm", moto_url)
-    ssm.put_parameter(Name=PARAM_TARGET_LABEL, Value="Cat", Type="String", Overwrite=True,
-                      Description="Label that means 'cat' in DetectLabels output")
-    ssm.put_parameter(Name=PARAM_MIN_CONFIDENCE, Value=DEFAULT_MIN_CONFIDENCE, Type="String",
-                      Overwrite=True, Description="Minimum confidence (0-100) for a cat verdict")
+    # An operator's change survives a restart: only missing parameters get their defaults.
+    _put_missing(ssm, PARAM_TARGET_LABEL, "Cat", "Label that means 'cat' in DetectLabels output")
+    _put_missing(ssm, PARAM_MIN_CONFIDENCE, DEFAULT_MIN_CONFIDENCE, "Minimum confidence (0-100) for a cat verdict")
 
     seeded = Seeded(pool_id, client_id, identity_pool_id, BUCKET, queue_url, queue_arn, failure_url,
                     IDEMPOTENCY_TABLE, PARAM_TARGET_LABEL, PARAM_MIN_CONFIDENCE)
+    idp = client("cognito-idp", moto_url)
     for email, password, admin in DEMO_USERS:
-        add_user(moto_url, seeded.user_pool_id, email, password, admin=admin)
+        try:
+            idp.admin_get_user(UserPoolId=pool_id, Username=email)
+        except idp.exceptions.UserNotFoundException:
+            add_user(moto_url, seeded.user_pool_id, email, password, admin=admin)
     return seeded
 
 
+def _put_missing(ssm: Any, name: str, value: str, description: str) -> None:
+    try:
+        ssm.get_parameter(Name=name)
+    except ssm.exceptions.ParameterNotFound:
+        ssm.put_parameter(Name=name, Value=value, Type="String", Description=description)
+
+
+def _identity_pool(cognito: Any, pool_id: str, client_id: str) -> str:
+    for pool in cognito.list_identity_pools(MaxResults=60)["IdentityPools"]:
+        if pool["IdentityPoolName"] == "catscan_local":
+            return pool["IdentityPoolId"]
+    return cognito.create_identity_pool(
+        IdentityPoolName="catscan_local",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{
+            "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+            "ClientId": client_id,
+            "ServerSideTokenCheck": False,
+        }],
+    )["IdentityPoolId"]
+
+
 def _user_pool(idp: Any) -> tuple[str, str]:
+    for pool in idp.list_user_pools(MaxResults=60)["UserPools"]:
+        if pool["Name"] == "catscan-local":
+            clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]
+            return pool["Id"], clients[0]["ClientId"]
     pool_id = idp.create_user_pool(
         PoolName="catscan-local",
         UsernameAttributes=["email"],
