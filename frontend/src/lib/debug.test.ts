@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseAwsJson, summarizeDebug } from './debug';
+
+const debug = {
+  detector: {
+    LabelModelVersion: '3.0',
+    Labels: [
+      { Name: 'Animal', Confidence: 99.1, Parents: [], Instances: [] },
+      { Name: 'Cat', Confidence: 97.3, Parents: [{ Name: 'Pet' }, { Name: 'Animal' }], Instances: [{ BoundingBox: {} }] },
+    ],
+    ResponseMetadata: { RequestId: 'req-123' },
+  },
+  thresholds: { min_confidence: 80, target_label: 'Cat' },
+  timings: { detect_ms: 412.5, total_ms: 530 },
+};
+
+describe('summarizeDebug', () => {
+  it('reads AWSJSON strings, even double-encoded', () => {
+    expect(parseAwsJson(JSON.stringify(debug))).toEqual(debug);
+    expect(parseAwsJson(JSON.stringify(JSON.stringify(debug)))).toEqual(debug);
+    expect(parseAwsJson(debug)).toEqual(debug);
+  });
+
+  it('finds labels, thresholds, timings, model version and request ids', () => {
+    const summary = summarizeDebug(JSON.stringify(debug))!;
+    expect(summary.labels).toEqual([
+      { name: 'Animal', confidence: 99.1, parents: [], instances: 0 },
+      { name: 'Cat', confidence: 97.3, parents: ['Pet', 'Animal'], instances: 1 },
+    ]);
+    expect(summary.modelVersion).toBe('3.0');
+    expect(summary.thresholds).toEqual([
+      ['thresholds.min_confidence', '80'],
+      ['thresholds.target_label', 'Cat'],
+    ]);
+    expect(summary.timings).toEqual([
+      ['detect_ms', '412.5 ms'],
+      ['total_ms', '530 ms'],
+    ]);
+    expect(summary.requestIds).toEqual([['detector.ResponseMetadata.RequestId', 'req-123']]);
+    expect(summary.pretty).toContain('"LabelModelVersion": "3.0"');
+  });
+
+  it('returns null without debug data', () => {
+    expect(summarizeDebug(null)).toBeNull();
+    expect(summarizeDebug(undefined)).toBeNull();
+  });
+});

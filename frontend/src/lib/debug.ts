@@ -1,0 +1,119 @@
+/**
+ * Reads the Admin-only `debug` AWSJSON of a scan (raw detector response, thresholds, timings, model
+ * version, request ids). Its exact shape belongs to the scanner, so this looks for well-known keys at any
+ * depth instead of assuming one layout; the raw JSON is always shown too.
+ */
+
+export interface DebugLabel {
+  name: string;
+  confidence: number | null;
+  parents: string[];
+  instances: number;
+}
+
+export interface DebugSummary {
+  labels: DebugLabel[];
+  thresholds: Array<[string, string]>;
+  timings: Array<[string, string]>;
+  modelVersion: string | null;
+  requestIds: Array<[string, string]>;
+  pretty: string;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** AWSJSON arrives as a string (sometimes encoded twice); objects are accepted as they are. */
+export function parseAwsJson(value: unknown): Json | undefined {
+  let current: unknown = value;
+  for (let i = 0; i < 3 && typeof current === 'string'; i++) {
+    try {
+      current = JSON.parse(current);
+    } catch {
+      return i === 0 ? undefined : (current as Json);
+    }
+  }
+  return current as Json;
+}
+
+const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function walk(value: Json, visit: (key: string, v: Json, path: string) => boolean | void, path = '', depth = 0): void {
+  if (depth > 6) return;
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, visit, `${path}[${i}]`, depth + 1));
+    return;
+  }
+  if (!isObject(value)) return;
+  for (const [key, v] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (visit(key, v, childPath) === false) continue;
+    walk(v, visit, childPath, depth + 1);
+  }
+}
+
+function toLabel(item: Json): DebugLabel | null {
+  if (!isObject(item)) return null;
+  const name = item.Name ?? item.name;
+  if (typeof name !== 'string') return null;
+  const confidence = item.Confidence ?? item.confidence;
+  const parents = (item.Parents ?? item.parents ?? []) as Json[];
+  const instances = item.Instances ?? item.instances;
+  return {
+    name,
+    confidence: typeof confidence === 'number' ? confidence : null,
+    parents: Array.isArray(parents)
+      ? parents.map((p) => (isObject(p) ? (p.Name ?? p.name) : p)).filter((p): p is string => typeof p === 'string')
+      : [],
+    instances: Array.isArray(instances) ? instances.length : 0,
+  };
+}
+
+const scalar = (v: Json): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+
+function show(v: string | number | boolean, unit = ''): string {
+  if (typeof v === 'number') return `${Number.isInteger(v) ? v : Number(v.toFixed(3))}${unit}`;
+  return String(v);
+}
+
+function timingUnit(key: string): string {
+  if (/ms$|millis/i.test(key)) return ' ms';
+  if (/(_s|seconds?)$/i.test(key)) return ' s';
+  return '';
+}
+
+export function summarizeDebug(debug: unknown): DebugSummary | null {
+  const parsed = parseAwsJson(debug);
+  if (parsed === undefined || parsed === null) return null;
+  const summary: DebugSummary = {
+    labels: [],
+    thresholds: [],
+    timings: [],
+    modelVersion: null,
+    requestIds: [],
+    pretty: JSON.stringify(parsed, null, 2),
+  };
+  let labelsFound = false;
+  walk(parsed, (key, v, path) => {
+    if (!labelsFound && /^labels$/i.test(key) && Array.isArray(v)) {
+      const labels = v.map(toLabel).filter((l): l is DebugLabel => l !== null);
+      if (labels.length > 0 || v.length === 0) {
+        summary.labels = labels.sort((a, b) => (b.confidence ?? -1) - (a.confidence ?? -1));
+        labelsFound = true;
+        return false;
+      }
+    }
+    if (/^(timings?|durations?)$/i.test(key) && isObject(v)) {
+      for (const [k, t] of Object.entries(v)) if (scalar(t)) summary.timings.push([k, show(t, timingUnit(k))]);
+      return false;
+    }
+    if (!scalar(v)) return;
+    if (/threshold|min_?confidence|target_?label|max_?labels/i.test(key)) summary.thresholds.push([path, show(v)]);
+    else if (/(duration|elapsed|latency|_ms$|Ms$|millis)/i.test(key) && typeof v === 'number') {
+      summary.timings.push([path, show(v, timingUnit(key))]);
+    } else if (/request_?id$/i.test(key)) summary.requestIds.push([path, show(v)]);
+    else if (!summary.modelVersion && /^(label_?model_?version|model_?version|model)$/i.test(key)) {
+      summary.modelVersion = show(v);
+    }
+  });
+  return summary;
+}

@@ -1,0 +1,22 @@
+import './styles/app.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import App from './App';
+import { ConfigError } from './components/ConfigError';
+import { authenticatorServices, configureAmplify } from './config/amplifyConfig';
+import { loadOutputs } from './config/outputs';
+
+const root = createRoot(document.getElementById('root')!);
+
+loadOutputs().then((result) => {
+  if (!result.ok) {
+    root.render(<ConfigError error={result.error} source={result.source} />);
+    return;
+  }
+  configureAmplify(result.outputs);
+  root.render(
+    <StrictMode>
+      <App services={authenticatorServices(result.outputs)} />
+    </StrictMode>,
+  );
+});

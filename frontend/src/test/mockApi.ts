@@ -1,0 +1,34 @@
+/** Shared vi.mock factories for the API and the uploader (component tests never touch Amplify). */
+import { vi } from 'vitest';
+import type { CreateScanInput, Scan } from '../graphql/types';
+
+export function apiMock() {
+  return {
+    listAllScans: vi.fn(async (): Promise<Scan[]> => []),
+    subscribeToScans: vi.fn((_onEvent: unknown, _onError: unknown) => () => {}),
+    onConnectionStateChange: vi.fn((_cb: unknown) => () => {}),
+    createScan: vi.fn(
+      async (input: CreateScanInput): Promise<Scan> => ({
+        ...input,
+        owner: 'sub-1::sub-1',
+        createdAt: '2026-11-21T10:00:00.000Z',
+        updatedAt: '2026-11-21T10:00:00.000Z',
+      }),
+    ),
+    deleteScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
+    getScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
+    getScanDebug: vi.fn(async (_id: string): Promise<Scan | null> => null),
+    errorMessage: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  };
+}
+
+export function uploaderMock() {
+  class UploadCancelledError extends Error {}
+  return {
+    currentIdentityId: vi.fn(async () => 'us-east-1:identity-1'),
+    startUpload: vi.fn((_request: unknown) => ({ result: Promise.resolve(), cancel: vi.fn() })),
+    imageUrl: vi.fn(async (key: string) => `https://images.test/${key}`),
+    removeImage: vi.fn(async (_key: string) => {}),
+    UploadCancelledError,
+  };
+}

@@ -1,0 +1,141 @@
+import { useEffect, useState } from 'react';
+import { ScanImage } from '../components/ScanImage';
+import { Spinner } from '../components/Spinner';
+import { Verdict } from '../components/Verdict';
+import * as api from '../graphql/api';
+import type { Scan } from '../graphql/types';
+import { summarizeDebug } from '../lib/debug';
+import { formatPercent } from '../lib/format';
+
+type State = { phase: 'loading' } | { phase: 'error'; message: string } | { phase: 'ready'; scan: Scan | null };
+
+/** Admin: the scan's `debug` (read with getScan: it is never in subscription payloads), summarized and raw. */
+export function DebugPanel({ scanId, updatedAt }: { scanId: string; updatedAt?: string | null }) {
+  const [state, setState] = useState<State>({ phase: 'loading' });
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    let active = true;
+    setState({ phase: 'loading' });
+    api
+      .getScanDebug(scanId)
+      .then((scan) => active && setState({ phase: 'ready', scan }))
+      .catch((err: unknown) => active && setState({ phase: 'error', message: api.errorMessage(err) }));
+    return () => {
+      active = false;
+    };
+    // Re-read when the scan changes (a verdict arrives while the panel is open).
+  }, [scanId, updatedAt, reload]);
+
+  if (state.phase === 'loading') return <Spinner label="Loading debug data…" />;
+  if (state.phase === 'error') {
+    return (
+      <div className="debug-panel" role="alert">
+        <p>The debug data could not be loaded: {state.message}</p>
+        <button type="button" className="btn btn-secondary btn-sm" onClick={() => setReload((r) => r + 1)}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  const { scan } = state;
+  if (!scan) return <p className="debug-panel">This scan no longer exists.</p>;
+  const summary = summarizeDebug(scan.debug);
+  return (
+    <div className="debug-panel" data-testid="debug-panel">
+      <div className="debug-grid">
+        <div className="debug-image">
+          <ScanImage scan={scan} variant="large" />
+          <Verdict scan={scan} />
+        </div>
+        <div className="debug-facts">
+          <dl className="facts">
+            <dt>Scan id</dt>
+            <dd>
+              <code>{scan.id}</code>
+            </dd>
+            <dt>Owner</dt>
+            <dd>
+              <code>{scan.owner ?? 'unknown'}</code>
+            </dd>
+            <dt>Image key</dt>
+            <dd>
+              <code>{scan.imageKey}</code>
+            </dd>
+            <dt>Status</dt>
+            <dd>{scan.status}</dd>
+            {scan.reason && (
+              <>
+                <dt>Reason</dt>
+                <dd>{scan.reason}</dd>
+              </>
+            )}
+            {summary?.modelVersion && (
+              <>
+                <dt>Model version</dt>
+                <dd>{summary.modelVersion}</dd>
+              </>
+            )}
+            {summary?.thresholds.map(([k, v]) => (
+              <Fact key={`t-${k}`} name={k} value={v} />
+            ))}
+            {summary?.timings.map(([k, v]) => (
+              <Fact key={`d-${k}`} name={k} value={v} />
+            ))}
+            {summary?.requestIds.map(([k, v]) => (
+              <Fact key={`r-${k}`} name={k} value={v} code />
+            ))}
+          </dl>
+        </div>
+      </div>
+      {!summary ? (
+        <p className="muted">No debug data for this scan (yet).</p>
+      ) : (
+        <>
+          {summary.labels.length > 0 && (
+            <div className="table-scroll" role="region" aria-label="Detected labels" tabIndex={0}>
+              <table className="labels-table">
+                <caption>Detected labels</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Label</th>
+                    <th scope="col" className="num">
+                      Confidence
+                    </th>
+                    <th scope="col">Parents</th>
+                    <th scope="col" className="num">
+                      Boxes
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {summary.labels.map((label, i) => (
+                    <tr key={`${label.name}-${i}`} className={label.name.toLowerCase() === 'cat' ? 'is-target' : undefined}>
+                      <th scope="row">{label.name}</th>
+                      <td className="num">{label.confidence === null ? '' : `${formatPercent(label.confidence)} (${label.confidence.toFixed(2)})`}</td>
+                      <td>{label.parents.join(', ')}</td>
+                      <td className="num">{label.instances || ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <details className="raw-json">
+            <summary>Raw debug JSON</summary>
+            <pre tabIndex={0}>{summary.pretty}</pre>
+          </details>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Fact({ name, value, code }: { name: string; value: string; code?: boolean }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd>{code ? <code>{value}</code> : value}</dd>
+    </>
+  );
+}
