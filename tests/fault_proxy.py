@@ -17,7 +17,9 @@ FAULTS = {
     "throttle": (400, "ThrottlingException", "Rate exceeded"),
     "5xx": (500, "InternalServerError", "Internal server error"),
     "unavailable": (503, "ServiceUnavailableException", "Service unavailable"),
+    "hang": (500, "InternalServerError", "answered too late"),  # after HANG_SECONDS
 }
+HANG_SECONDS = 3.0
 
 
 class FaultProxy:
@@ -65,7 +67,10 @@ class FaultProxy:
         self.calls.append(target)
         body = await request.read()
         if self._faults:
-            status, code, message = FAULTS[self._faults.popleft()]
+            kind = self._faults.popleft()
+            if kind == "hang":
+                await asyncio.sleep(HANG_SECONDS)
+            status, code, message = FAULTS[kind]
             return web.Response(status=status, text=json.dumps({"__type": code, "message": message}),
                                 content_type="application/x-amz-json-1.1",
                                 headers={"x-amzn-ErrorType": code})

@@ -42,6 +42,8 @@ class LocalCloud:
     runner_concurrency: int = 2
     retry_delays: tuple[float, ...] = (1.0, 2.0)
     param_cache_seconds: int = 5
+    function_timeout: float = 30.0
+    visibility_timeout: int = 60
     with_ui: bool = True
     persist: bool = True  # keep users, images and scans across restarts (state_dir/state)
     host: str = "127.0.0.1"
@@ -156,6 +158,8 @@ class LocalCloud:
             "region": seeding.REGION,
             "concurrency": self.runner_concurrency,
             "retry_delays": list(self.retry_delays),
+            "function_timeout": self.function_timeout,
+            "visibility_timeout": self.visibility_timeout,
         }
         path = self.state_dir / "runner.json"
         path.write_text(json.dumps(config, indent=2))
@@ -167,6 +171,16 @@ class LocalCloud:
                 str(self.ports.ui), "--dist", str(REPO_ROOT / "frontend" / "dist"),
                 "--outputs", str(self.outputs_path)]
         return Child("ui", argv, logs / "ui.log", port=self.ports.ui)
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def restart(self, name: str, timeout: float = 30.0) -> None:
+        """Stop one part and start it again (fault tests: a crashed runner, an AppSync outage)."""
+        child = self.child(name)
+        child.stop()
+        child.start(REPO_ROOT)
+        wait_ready([child], timeout)
 
     def stop(self) -> None:
         for child in reversed(self.children):

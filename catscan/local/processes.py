@@ -40,10 +40,12 @@ class Child:
     stop_timeout: float = 5.0
     process: subprocess.Popen | None = None
     _log: IO[bytes] | None = None
+    _log_offset: int = 0
 
     def start(self, cwd: Path) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # a restart appends to the same log
+        self._log_offset = self._log.tell()  # readiness is judged on this run's lines only
         self.process = subprocess.Popen(
             self.argv, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
             env={**os.environ, **self.env}, start_new_session=True,  # Ctrl-C reaches only the parent
@@ -55,7 +57,9 @@ class Child:
         if self.port is not None and not port_open(self.port):
             return False
         if self.ready_line is not None:
-            return self.ready_line in self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_offset)
+                return self.ready_line.encode() in log.read()
         return True
 
     def tail(self, lines: int = 15) -> str:

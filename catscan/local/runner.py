@@ -43,7 +43,8 @@ class RunnerConfig:
     region: str = "us-east-1"
     concurrency: int = 2
     retry_delays: tuple[float, ...] = (1.0, 2.0)  # Lambda waits ~1 and ~2 minutes; locally seconds
-    visibility_timeout: int = 60
+    visibility_timeout: int = 60  # longer than the function timeout, as for a Lambda event source
+    function_timeout: float = 30.0
 
 
 # --- worker side (one per "warm container") ---------------------------------------------------
@@ -61,8 +62,8 @@ def _init_worker(function_env: dict[str, str]) -> None:
     _handler = handler.lambda_handler
 
 
-def _invoke(event: dict[str, Any], function_env: dict[str, str]) -> dict[str, Any]:
-    context = LambdaContext(region=function_env.get("AWS_REGION", "us-east-1"))
+def _invoke(event: dict[str, Any], function_env: dict[str, str], timeout: float) -> dict[str, Any]:
+    context = LambdaContext(region=function_env.get("AWS_REGION", "us-east-1"), timeout_seconds=timeout)
     try:
         return {"ok": True, "result": _handler(event, context), "requestId": context.aws_request_id}
     except Exception as exc:  # noqa: BLE001 - an unhandled function error, as Lambda reports it
@@ -154,7 +155,7 @@ class Runner:
     def _submit(self, message: dict[str, Any], event: dict[str, Any], attempt: int) -> None:
         self._slots.acquire()
         self.invocations += 1
-        future = self._pool.submit(_invoke, event, self.config.function_env)
+        future = self._pool.submit(_invoke, event, self.config.function_env, self.config.function_timeout)
         future.add_done_callback(lambda f: self._done(f, message, event, attempt))
 
     def _done(self, future: Future, message: dict[str, Any], event: dict[str, Any], attempt: int) -> None:

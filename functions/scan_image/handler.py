@@ -32,7 +32,8 @@ settings = load_settings()
 
 # Standard retry mode backs off on throttling and 5xx; after that the scan is FAILED and retried
 # by Lambda's async retries (then the on-failure queue).
-_retries = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=5, read_timeout=20)
+_retries = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=5,
+                  read_timeout=settings.service_timeout_seconds)
 service = ScanService(
     api=ScanApi(settings.appsync_url, settings.region),
     store=ObjectStore(boto3.client("s3", config=_retries)),
@@ -63,12 +64,15 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     for record in event.records:
         obj = record.s3.get_object
         ref = ObjectRef(bucket=record.s3.bucket.name, key=obj.key, version_id=obj.version_id,
-                        sequencer=obj.sequencer,
+                        sequencer=obj.get("sequencer"),
                         s3_request_id=(record.response_elements or {}).get("x-amz-request-id"))
         try:
             outcome = scan_object(ref=ref.__dict__)
         except IdempotencyAlreadyInProgressError:
-            logger.info("duplicate event while the first is in progress", extra={"key": obj.key})
+            # The same object is being scanned (or a crashed attempt's lock has not expired yet):
+            # retry later; by then the first result is cached or the lock expired. No second charge.
+            logger.info("same object in progress; will retry", extra={"key": obj.key})
+            retry.append(obj.key)
             continue
         except (RetryableScanError, AppSyncUnavailable) as exc:
             # Keep going: one image's failure never stops the others in this batch.

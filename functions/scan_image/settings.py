@@ -21,6 +21,7 @@ class Settings:
     param_target_label: str
     param_min_confidence: str
     param_cache_seconds: int
+    service_timeout_seconds: float
 
 
 def load_settings() -> Settings:
@@ -32,6 +33,7 @@ def load_settings() -> Settings:
         param_target_label=env["PARAM_TARGET_LABEL"],
         param_min_confidence=env["PARAM_MIN_CONFIDENCE"],
         param_cache_seconds=int(env.get("PARAM_CACHE_SECONDS", "60")),
+        service_timeout_seconds=float(env.get("SERVICE_TIMEOUT_SECONDS", "20")),
     )
 
 

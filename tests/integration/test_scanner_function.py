@@ -31,7 +31,8 @@ def proxy(cloud):
 
 @pytest.fixture(scope="module")
 def handler(cloud, proxy):
-    env = {**cloud.function_env(), "AWS_ENDPOINT_URL_REKOGNITION": proxy.url}
+    # A 1 s read timeout makes the "hang" fault a timeout without slowing the suite down.
+    env = {**cloud.function_env(), "AWS_ENDPOINT_URL_REKOGNITION": proxy.url, "SERVICE_TIMEOUT_SECONDS": "1"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     sys.path.insert(0, str(FUNCTION_DIR))
@@ -89,13 +90,13 @@ def test_duplicated_event_costs_one_detect_labels_call(cloud, demo, admin, handl
     assert read_scan(admin, scan_id)["isCat"] is True
 
 
-@pytest.mark.parametrize("fault", ["throttle", "5xx"])
+@pytest.mark.parametrize("fault", ["throttle", "5xx", "hang"])
 def test_detector_faults_are_retried_then_failed_with_a_reason(cloud, demo, admin, handler, proxy, fault):
     scan_id, event = new_upload(cloud, demo, photo("astronaut.png"))
     proxy.fail_next(fault, times=100)
     with pytest.raises(handler.RetryableScanError):
         handler.lambda_handler(event, LambdaContext())
-    assert proxy.detect_calls() == 4  # the SDK's standard retries: 1 + 3 with backoff
+    assert proxy.detect_calls() == 4  # the SDK's standard retries: 1 + 3 with backoff (timeouts too)
     failed = read_scan(admin, scan_id)
     assert failed["status"] == "FAILED" and "unavailable" in failed["reason"]
 

@@ -64,6 +64,9 @@ class _State:
     io: concurrent.futures.ThreadPoolExecutor
     _s3: Any = None
     _s3_lock: threading.Lock = field(default_factory=threading.Lock)
+    # What AWS would bill: successful DetectLabels calls, in all and per S3 object.
+    billed: int = 0
+    billed_by_object: dict[str, int] = field(default_factory=dict)
 
     def s3(self) -> Any:
         with self._s3_lock:
@@ -166,6 +169,11 @@ async def detect_labels(state: _State, body: dict[str, Any]) -> dict[str, Any]:
     if detector is None:
         raise InternalServerError("The model is not loaded")
     probs = await loop.run_in_executor(state.cpu, detector.predict_bytes, data)
+    state.billed += 1
+    if has_s3:
+        ref = image["S3Object"]
+        name = f"{ref.get('Bucket')}/{ref.get('Name')}"
+        state.billed_by_object[name] = state.billed_by_object.get(name, 0) + 1
     return detect_labels_response(
         probs.tolist(),
         detector.class_names,
@@ -249,6 +257,12 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+async def usage(request: web.Request) -> web.Response:
+    """Local-only: the calls AWS would charge for, so tests can prove nothing is paid twice."""
+    state = request.app[STATE]
+    return web.json_response({"DetectLabels": state.billed, "DetectLabelsByObject": state.billed_by_object})
+
+
 async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     if state.detector is None:
@@ -281,6 +295,7 @@ def create_app(
     )
     app.router.add_post("/", handle)
     app.router.add_get("/health", health)
+    app.router.add_get("/_local/usage", usage)
     app.router.add_get("/", health)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)

@@ -1,0 +1,131 @@
+"""Faults of the running pipeline: an AppSync outage, a runner killed mid-scan, duplicated S3 events.
+
+Each ends with the verdict delivered (or FAILED with a reason), failed events parked in the
+on-failure queue and replayed by `catscan redrive`, and never a second DetectLabels charge for an
+object whose detection completed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+from catscan.client.api import ScanApi, upload
+from catscan.local.seed import client
+from tests.images import photo
+from tests.integration.scanning import run
+
+
+def create(demo, path):
+    async def go():
+        async with ScanApi(demo) as api:
+            return await api.create_scan(path)
+    return run(go())
+
+
+def get(demo, scan_id):
+    async def go():
+        async with ScanApi(demo) as api:
+            return await api.get_scan(scan_id)
+    return run(go())
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def billed(cloud) -> dict:
+    with urllib.request.urlopen(f"{cloud.rekognition_url}/_local/usage", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def failure_queue_depth(cloud) -> int:
+    attrs = client("sqs", cloud.moto_url).get_queue_attributes(
+        QueueUrl=cloud.seeded.failure_queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def catscan(cloud, *args):
+    return subprocess.run([sys.executable, "-m", "catscan", *args, "--outputs", str(cloud.outputs_path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_appsync_outage_parks_the_event_and_redrive_completes_it(cloud, demo):
+    new = create(demo, photo("chelsea.png"))
+    appsync = cloud.child("appsync")
+    appsync.stop()
+    try:
+        upload(demo, new.key, photo("chelsea.png"))
+        # 3 attempts (1 + Lambda's 2 retries), each retrying AppSync with backoff, then parked.
+        wait_for(lambda: failure_queue_depth(cloud) >= 1, 60, "the event in the on-failure queue")
+    finally:
+        cloud.restart("appsync")
+    assert get(demo, new.scan["id"])["status"] == "PENDING"  # AppSync was down: nothing was written
+
+    dry = catscan(cloud, "redrive", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would replay 1 event" in dry.stdout and failure_queue_depth(cloud) == 1
+
+    done = catscan(cloud, "redrive")
+    assert done.returncode == 0, done.stderr
+    assert "replayed 1 event" in done.stdout
+    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 30, "DONE after redrive")
+    assert final["isCat"] is True and failure_queue_depth(cloud) == 0
+
+
+def test_runner_killed_mid_scan_still_delivers_the_verdict(cloud, demo):
+    new = create(demo, photo("astronaut.png"))
+    detector = cloud.child("rekognition").process
+    os.kill(detector.pid, signal.SIGSTOP)  # hold the scan inside DetectLabels
+    try:
+        upload(demo, new.key, photo("astronaut.png"))
+        wait_for(lambda: get(demo, new.scan["id"])["status"] == "PROCESSING", 30, "PROCESSING")
+        runner = cloud.child("runner")
+        os.killpg(runner.process.pid, signal.SIGKILL)  # the runner and its workers, mid-invocation
+        runner.process.wait()
+    finally:
+        os.kill(detector.pid, signal.SIGCONT)
+    cloud.restart("runner")
+    # The message reappears after its visibility timeout; the crashed attempt's idempotency lock
+    # has expired by then (function timeout < visibility timeout), so the scan completes.
+    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 60, "DONE after the crash")
+    assert final["isCat"] is False
+
+
+def queue_idle(sqs, url) -> bool:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_duplicated_s3_event_costs_one_detection(cloud, demo):
+    new = create(demo, photo("coffee.png"))
+    upload(demo, new.key, photo("coffee.png"))
+    wait_for(lambda: get(demo, new.scan["id"])["status"] == "DONE", 30, "DONE")
+    sqs = client("sqs", cloud.moto_url)
+    wait_for(lambda: queue_idle(sqs, cloud.seeded.queue_url), 30, "the upload's event to be consumed")
+    bucket, name = cloud.seeded.bucket, f"{cloud.seeded.bucket}/{new.key}"
+    assert billed(cloud)["DetectLabelsByObject"][name] == 1
+
+    # S3 delivers at least once: one more event for the object, delivered three times.
+    event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                          "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": bucket},
+                                 "object": {"key": urllib.parse.quote_plus(new.key), "size": 1,
+                                            "eTag": "e", "sequencer": "00000000000000DUP1"}}}]}
+    for _ in range(3):
+        sqs.send_message(QueueUrl=cloud.seeded.queue_url, MessageBody=json.dumps(event))
+    wait_for(lambda: queue_idle(sqs, cloud.seeded.queue_url), 30, "the deliveries to be consumed")
+    assert billed(cloud)["DetectLabelsByObject"][name] == 2  # one for the event, none for its copies
+    assert get(demo, new.scan["id"])["status"] == "DONE"
