@@ -40,6 +40,30 @@ describe('summarizeDebug', () => {
     expect(summary.pretty).toContain('"LabelModelVersion": "3.0"');
   });
 
+  it('reads the scanner\'s shape: timingsMs and requestIds groups', () => {
+    const summary = summarizeDebug({
+      requestIds: { lambda: 'L1', rekognition: 'R1' },
+      timingsMs: { detect: 510.8, total: 1020.1 },
+      thresholds: { targetLabel: 'Cat', minConfidence: 30 },
+      detector: { labels: [{ Name: 'Cat', Confidence: 92 }], modelVersion: 'efficientnet-lite0-imagenet-1.0', elapsedMs: 510.7 },
+    })!;
+    expect(summary.timings).toEqual([
+      ['detect', '510.8 ms'],
+      ['total', '1020.1 ms'],
+      ['detector.elapsedMs', '510.7 ms'],
+    ]);
+    expect(summary.requestIds).toEqual([
+      ['requestIds.lambda', 'L1'],
+      ['requestIds.rekognition', 'R1'],
+    ]);
+    expect(summary.thresholds).toEqual([
+      ['thresholds.targetLabel', 'Cat'],
+      ['thresholds.minConfidence', '30'],
+    ]);
+    expect(summary.modelVersion).toBe('efficientnet-lite0-imagenet-1.0');
+    expect(summary.labels.map((l) => l.name)).toEqual(['Cat']);
+  });
+
   it('returns null without debug data', () => {
     expect(summarizeDebug(null)).toBeNull();
     expect(summarizeDebug(undefined)).toBeNull();

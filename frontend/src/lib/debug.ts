@@ -102,8 +102,15 @@ export function summarizeDebug(debug: unknown): DebugSummary | null {
         return false;
       }
     }
-    if (/^(timings?|durations?)$/i.test(key) && isObject(v)) {
-      for (const [k, t] of Object.entries(v)) if (scalar(t)) summary.timings.push([k, show(t, timingUnit(k))]);
+    // `timings: {detect_ms: …}`, or the unit on the group as the scanner writes it: `timingsMs: {detect: …}`.
+    if (/^(timings?|durations?)(_?ms)?$/i.test(key) && isObject(v)) {
+      const unit = /ms$/i.test(key) ? ' ms' : '';
+      for (const [k, t] of Object.entries(v)) if (scalar(t)) summary.timings.push([k, show(t, unit || timingUnit(k))]);
+      return false;
+    }
+    // `requestIds: {lambda: …, s3: …, rekognition: …}`
+    if (/^request_?ids$/i.test(key) && isObject(v)) {
+      for (const [k, id] of Object.entries(v)) if (scalar(id)) summary.requestIds.push([`${path}.${k}`, show(id)]);
       return false;
     }
     if (!scalar(v)) return;
