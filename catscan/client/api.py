@@ -1,6 +1,7 @@
 """The catscan GraphQL API for a signed-in user, over HTTP and the AppSync realtime WebSocket (gql)."""
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import uuid
 from collections.abc import AsyncIterator
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.appsync_auth import AppSyncJWTAuthentication
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
@@ -49,7 +50,7 @@ class ScanApi:
     async def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         # Tokens refresh on expiry: set the current one on every request.
         self._client.transport.headers = {"Authorization": self.session.id_token}  # type: ignore[union-attr]
-        return await self._gql.execute(gql(document), variable_values=variables or {})
+        return await self._gql.execute(GraphQLRequest(document, variable_values=variables or {}))
 
     async def create_scan(self, path: Path, content_type: str | None = None) -> NewScan:
         identity_id, _ = self.session.identity()
@@ -79,23 +80,48 @@ class ScanApi:
         return (await self.execute(documents.DELETE_SCAN, {"input": {"id": scan_id}}))["deleteScan"]
 
 
-def realtime_transport(session: UserSession) -> AppSyncWebsocketsTransport:
+class AckedAppSyncWebsocketsTransport(AppSyncWebsocketsTransport):
+    """gql's AppSync transport, telling when AppSync acknowledged a subscription (`start_ack`).
+
+    gql does not wait for start_ack, so an update published between `start` and the ack is not
+    delivered; a client that must not miss one waits for `started` before it acts.
+    """
+
+    def __init__(self, *args: Any, started: asyncio.Event | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.started = started
+
+    def _parse_answer(self, answer: str) -> Any:
+        parsed = super()._parse_answer(answer)
+        if parsed[0] == "start_ack" and self.started is not None:
+            self.started.set()
+        return parsed
+
+
+def realtime_transport(session: UserSession,
+                       started: asyncio.Event | None = None) -> AppSyncWebsocketsTransport:
+    """`started` (optional) is set when AppSync acknowledges the (first) subscription."""
     outputs = session.outputs
     auth = AppSyncJWTAuthentication(host=urlparse(outputs.graphql_url).netloc, jwt=session.id_token)
     url = outputs.realtime_url if outputs.is_local else outputs.graphql_url
-    return AppSyncWebsocketsTransport(url=url, auth=auth, ssl=not outputs.is_local, keep_alive_timeout=None)
+    return AckedAppSyncWebsocketsTransport(url=url, auth=auth, ssl=not outputs.is_local,
+                                           keep_alive_timeout=None, started=started)
 
 
-async def subscribe_updates(session: UserSession) -> AsyncIterator[dict[str, Any]]:
-    """Every onUpdateScan event this user may see, as scan dicts."""
-    client = Client(transport=realtime_transport(session), fetch_schema_from_transport=False)
+async def subscribe_updates(session: UserSession, started: asyncio.Event | None = None
+                            ) -> AsyncIterator[dict[str, Any]]:
+    """Every onUpdateScan event this user may see, as scan dicts; `started` is set once AppSync has
+    registered the subscription (from then on no update is missed)."""
+    client = Client(transport=realtime_transport(session, started), fetch_schema_from_transport=False)
     async with client as ws:
         async for result in ws.subscribe(gql(documents.ON_UPDATE_SCAN)):
             yield result["onUpdateScan"]
 
 
-def upload(session: UserSession, key: str, path: Path, content_type: str | None = None) -> None:
-    """PUT the file to the user's own uploads/ path with identity pool credentials."""
+def upload(session: UserSession, key: str, path: Path, content_type: str | None = None,
+           s3: Any = None) -> None:
+    """PUT the file to the user's own uploads/ path with identity pool credentials (`s3`: a client
+    from session.s3() to reuse across uploads; boto3 clients are thread-safe)."""
     extra = {"ContentType": content_type} if content_type else {}
     with open(path, "rb") as body:
-        session.s3().put_object(Bucket=session.outputs.bucket, Key=key, Body=body, **extra)
+        (s3 or session.s3()).put_object(Bucket=session.outputs.bucket, Key=key, Body=body, **extra)

@@ -1,29 +1,19 @@
-"""One local cloud for the whole session, on free ports, started and stopped by the tests."""
+"""Fixtures of the local-cloud tests; the cloud itself comes from tests/conftest_cloud.py (shared)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
-from catscan.local.cloud import LocalCloud, Ports
+from catscan.local.cloud import LocalCloud
 from catscan.local.seed import DEMO_USERS, add_user
+from tests.conftest_cloud import cloud  # noqa: F401 - the shared local cloud fixture
 
 
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    state = tmp_path_factory.mktemp("local-cloud")
-    local = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=False, retry_delays=(0.2, 0.4), param_cache_seconds=0)
-    local.start(timeout=90)
-    yield local
-    local.stop()
-
-
-@pytest.fixture(scope="session")
-def outputs(cloud: LocalCloud):
+def outputs(cloud: LocalCloud):  # noqa: F811 - the imported fixture
     return load_outputs(cloud.outputs_path)
 
 
@@ -40,7 +30,7 @@ def admin(outputs) -> UserSession:
 
 
 @pytest.fixture(scope="session")
-def other(cloud: LocalCloud, outputs) -> UserSession:
+def other(cloud: LocalCloud, outputs) -> UserSession:  # noqa: F811
     add_user(cloud.moto_url, cloud.seeded.user_pool_id, "other@catscan.local", "Other-user-1")
     return UserSession.sign_in(outputs, "other@catscan.local", "Other-user-1")
 
