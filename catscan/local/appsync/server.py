@@ -81,8 +81,9 @@ async def graphql_handler(request: web.Request) -> web.Response:
     return _json(result)
 
 
-async def health_handler(_request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+async def health_handler(request: web.Request) -> web.Response:
+    # The subscription count lets out-of-process clients wait until a subscription is registered.
+    return _json({"status": "ok", "subscriptions": len(request.app[REGISTRY])})
 
 
 def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.Application:
