@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: dev test bench setup setup-python setup-model setup-node setup-frontend setup-browser \
+.PHONY: dev test bench reliability setup setup-python setup-model setup-node setup-frontend setup-browser \
         build-frontend synth test-frontend test-python lock clean
 
 ## make dev: the whole app on the local cloud (http://127.0.0.1:5173)
@@ -47,6 +47,10 @@ test-frontend: setup-frontend
 
 test-python: setup-python setup-model
 	$(PY) -m pytest tests
+
+## make reliability: the full load run, figures for RELIABILITY.md
+reliability: setup
+	$(PY) -m catscan.reliability
 
 lock:
 	.venv/bin/pip freeze --exclude-editable > requirements.lock
