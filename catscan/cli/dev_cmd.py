@@ -13,7 +13,7 @@ from catscan.local.seed import DEMO_USERS
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)")
     defaults = Ports()
-    for name in ("moto", "appsync", "rekognition", "ui"):
+    for name in ("moto", "appsync", "rekognition", "ui", "gate"):
         p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",
                        help=f"port of {name} (default {getattr(defaults, name)})")
     p.add_argument("--workers", type=int, default=2, help="concurrent scanner invocations (default 2)")
@@ -24,7 +24,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port),
+    cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port,
+                                   args.gate_port),
                        runner_concurrency=args.workers, with_ui=not args.no_ui)
     if args.fresh:
         cloud.wipe_state()
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  GraphQL     {cloud.appsync_url}  (realtime {cloud.realtime_url})")
     print(f"  moto        {cloud.moto_url}  (S3, SQS, Cognito, SSM, DynamoDB)")
     print(f"  detector    {cloud.rekognition_url}")
+    print(f"  storage     {cloud.gate_url}  (S3 + Cognito Identity with the app's IAM rules)")
     print(f"  outputs     {cloud.outputs_path}")
     print(f"  logs        {cloud.state_dir / 'logs'}")
     print("  demo accounts (local only):")

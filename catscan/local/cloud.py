@@ -28,10 +28,11 @@ class Ports:
     appsync: int = 4510
     rekognition: int = 4520
     ui: int = 5173
+    gate: int = 4530  # storage gate: S3 + Cognito Identity for clients, with AWS's permissions
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
@@ -78,6 +79,10 @@ class LocalCloud:
         return self.url(self.ports.rekognition)
 
     @property
+    def gate_url(self) -> str:
+        return self.url(self.ports.gate)
+
+    @property
     def ui_url(self) -> str:
         return self.url(self.ports.ui)
 
@@ -103,7 +108,7 @@ class LocalCloud:
 
     def start(self, timeout: float = 60.0) -> None:
         started = time.monotonic()
-        wanted = [self.ports.moto, self.ports.appsync, self.ports.rekognition] + ([self.ports.ui] if self.with_ui else [])
+        wanted = [self.ports.moto, self.ports.appsync, self.ports.rekognition, self.ports.gate] + ([self.ports.ui] if self.with_ui else [])
         busy = [port for port in wanted if port_open(port, self.host)]
         if busy:
             raise StartupError(f"port(s) {', '.join(map(str, busy))} already in use: is another `catscan dev` "
@@ -124,15 +129,19 @@ class LocalCloud:
             rekognition.start(REPO_ROOT)  # loads its model while moto is being seeded
             wait_ready([moto], timeout)
             self.seeded = seeding.seed(self.moto_url, self.ui_url)
-            later = [self._appsync(logs), self._runner(logs)]
+            later = [self._appsync(logs), self._gate(logs), self._runner(logs)]
             if self.with_ui:
                 later.append(self._ui(logs))
             for child in later:
                 child.start(REPO_ROOT)
             self.children += later
             wait_ready(self.children, max(1.0, timeout - (time.monotonic() - started)))
-            write_outputs(self.outputs_path, amplify_outputs(
-                self.seeded, self.moto_url, self.appsync_url, self.rekognition_url, self.ui_url))
+            outputs = amplify_outputs(self.seeded, self.moto_url, self.appsync_url, self.rekognition_url,
+                                      self.ui_url)
+            # Clients reach S3 and Cognito Identity through the storage gate (IAM rules, stable IdentityIds);
+            # the scanner and the detector use moto directly, as AWS services would.
+            outputs["custom"]["local"]["endpoints"].update({"s3": self.gate_url, "cognito-identity": self.gate_url})
+            write_outputs(self.outputs_path, outputs)
         except BaseException:
             self.stop()
             raise
@@ -147,6 +156,16 @@ class LocalCloud:
                 "--cognito-endpoint", self.moto_url,
                 "--iam-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
         return Child("appsync", argv, logs / "appsync.log", port=self.ports.appsync)
+
+    def _gate(self, logs: Path) -> Child:
+        assert self.seeded
+        argv = [sys.executable, "-m", "catscan.local.storage_gate", "--host", self.host,
+                "--port", str(self.ports.gate), "--moto-endpoint", self.moto_url, "--region", seeding.REGION,
+                "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
+                "--identity-pool-id", self.seeded.identity_pool_id, "--bucket", self.seeded.bucket,
+                "--state-dir", str(self.state_dir / "state"),
+                "--service-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
+        return Child("storage-gate", argv, logs / "storage-gate.log", port=self.ports.gate)
 
     def _runner(self, logs: Path) -> Child:
         assert self.seeded

@@ -70,7 +70,11 @@ def open_image(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _dimension_error() from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError:
+        # PIL's message carries the repr of our BytesIO ("<_io.BytesIO object at 0x...>"), which would end
+        # up in the reason shown to the user: say what Rekognition says instead.
+        raise InvalidImageFormatError("Request has invalid image format") from None
+    except (OSError, ValueError, SyntaxError) as exc:
         raise InvalidImageFormatError(f"Request has invalid image format: {exc}") from None
     try:
         _check_dimensions(*image.size)

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityService."
 HANDLED = ("GetId", "GetCredentialsForIdentity")
 _IDENTITY_ID = re.compile(r"^[\w-]+:[0-9a-f-]+$")
-LOGINS_DONT_MATCH = "Logins don't match. Please include at least one valid login for this identity or identity pool."
+LOGINS_DONT_MATCH = ("Logins don't match. Please include at least one valid login for this identity or "
+                     "identity pool.")
 
 
 def jwt_verifier(config: GateConfig) -> JwtVerifier:
@@ -55,10 +56,10 @@ class CognitoIdentity:
         try:
             try:
                 body = json.loads(raw or b"{}")
-                if not isinstance(body, dict):
-                    raise ValueError
             except ValueError as exc:
                 raise CognitoError("SerializationException", "Malformed request body") from exc
+            if not isinstance(body, dict):
+                raise CognitoError("SerializationException", "Malformed request body")
             if operation == "GetId":
                 result = await self.get_id(body)
             else:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import IO, AsyncIterator
+from typing import IO
 
 from aiohttp import StreamReader
 
 from .errors import S3Error, signature_mismatch
-from .sigv4 import EMPTY_SHA256, STREAMING_SIGNED, Verified, _HEX64
+from .sigv4 import EMPTY_SHA256, HEX_SHA256, STREAMING_SIGNED, Verified
 
 CHUNK = 256 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -50,7 +51,7 @@ class Body:
 
 async def spool(stream: StreamReader) -> tuple[IO[bytes], str, int]:
     """The whole body in a spooled file, with its SHA-256 and length."""
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to Body, closed there
     digest, size = hashlib.sha256(), 0
     async for block in stream.iter_chunked(CHUNK):
         digest.update(block)
@@ -64,7 +65,7 @@ async def prepare(stream: StreamReader, has_body: bool, length: int | None, veri
     if not has_body:
         return Body()
     payload = verified.payload_hash if verified else None
-    if payload and _HEX64.match(payload):
+    if payload and HEX_SHA256.match(payload):
         data, digest, size = await spool(stream)
         if digest != payload:
             data.close()

@@ -19,9 +19,10 @@ the role does not have, so it is denied.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .sigv4 import QUERY_AUTH_PARAMS, decoded_query

@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote, unquote_plus
 
 from catscan.local.appsync.auth import _AMZ_DATE, _AUTH_RE
@@ -33,7 +33,7 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 UNSUPPORTED_STREAMING = ("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
                          "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 QUERY_AUTH_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
                      "X-Amz-Signature")
 
@@ -132,7 +132,7 @@ class HeaderSource:
 
 
 def _parse_amz_date(value: str) -> float:
-    return datetime.strptime(value, _AMZ_DATE).replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(value, _AMZ_DATE).replace(tzinfo=UTC).timestamp()
 
 
 class S3SigV4Verifier:
@@ -184,7 +184,7 @@ class S3SigV4Verifier:
         if abs(now - when) > self.max_skew:
             raise S3Error("RequestTimeTooSkewed", "The difference between the request time and the current "
                           "time is too large.", 403, RequestTime=amz_date,
-                          ServerTime=datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          ServerTime=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                           MaxAllowedSkewMilliseconds=str(self.max_skew * 1000))
         payload = h.get("x-amz-content-sha256")
         if payload is None:
@@ -193,7 +193,7 @@ class S3SigV4Verifier:
         if payload in UNSUPPORTED_STREAMING:
             raise S3Error("NotImplemented", f"x-amz-content-sha256 {payload} is not supported by the local "
                           "cloud's storage gate.", 501, Header="x-amz-content-sha256")
-        if not (_HEX64.match(payload) or payload in (UNSIGNED_PAYLOAD, STREAMING_SIGNED,
+        if not (HEX_SHA256.match(payload) or payload in (UNSIGNED_PAYLOAD, STREAMING_SIGNED,
                                                        STREAMING_UNSIGNED_TRAILER)):
             raise S3Error("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                           "STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid "
@@ -238,8 +238,8 @@ class S3SigV4Verifier:
         if now > when + expires:
             raise access_denied("Request has expired", **{
                 "X-Amz-Expires": str(expires),
-                "Expires": datetime.fromtimestamp(when + expires, timezone.utc).strftime(iso),
-                "ServerTime": datetime.fromtimestamp(now, timezone.utc).strftime(iso)})
+                "Expires": datetime.fromtimestamp(when + expires, UTC).strftime(iso),
+                "ServerTime": datetime.fromtimestamp(now, UTC).strftime(iso)})
         if when - now > self.max_skew:
             raise access_denied("Request is not valid yet")
         token = params.get("X-Amz-Security-Token") or h.get("x-amz-security-token")
@@ -249,7 +249,7 @@ class S3SigV4Verifier:
         if payload is None and "x-amz-content-sha256" in signed.split(";"):
             payload = h.get("x-amz-content-sha256")
         payload = payload or UNSIGNED_PAYLOAD
-        if not (_HEX64.match(payload) or payload == UNSIGNED_PAYLOAD):
+        if not (HEX_SHA256.match(payload) or payload == UNSIGNED_PAYLOAD):
             raise S3Error("InvalidArgument", "X-Amz-Content-Sha256 of a presigned request must be "
                           "UNSIGNED-PAYLOAD or a valid sha256 value.", 400)
         queries = [canonical_query(query, exclude=("X-Amz-Signature",))]
@@ -320,7 +320,7 @@ class S3SigV4Verifier:
         first: tuple[str, str] | None = None
         for uri in canonical_uris(raw_path):
             for query in queries:
-                canonical_request = "\n".join([method.upper(), uri, query, canonical_headers, signed, payload])
+                canonical_request = f"{method.upper()}\n{uri}\n{query}\n{canonical_headers}\n{signed}\n{payload}"
                 to_sign = string_to_sign(amz_date, scope, canonical_request)
                 expected = hmac_hex(key, to_sign)
                 if hmac.compare_digest(expected, signature.lower()):

@@ -45,7 +45,7 @@ def test_module_entry_point(cognito, tmp_path):
             assert child.poll() is None, log.read_text()
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as resp:
-                    assert json.loads(resp.read()) == {"status": "ok"}
+                    assert json.loads(resp.read()) == {"status": "ok", "subscriptions": 0}
                     break
             except OSError:
                 assert time.monotonic() < deadline, "the emulator did not come up"
