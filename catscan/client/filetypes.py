@@ -67,7 +67,9 @@ def rejection_for_format(head: bytes) -> str | None:
     """The scanner's reject reason for these first bytes, or None for a JPEG/PNG."""
     if sniff_format(head):
         return None
-    return f"This is a {describe_format(head)}, not a JPEG or PNG image: only JPEG and PNG can be scanned."
+    kind = describe_format(head)
+    article = "an" if kind[0] in "AEFHILMNORSX" or kind[0].lower() in "aeiou" else "a"  # an HTML, an SVG
+    return f"This is {article} {kind}, not a JPEG or PNG image: only JPEG and PNG can be scanned."
 
 
 def sniff_file(path: Path) -> Sniffed:

@@ -63,7 +63,9 @@ def describe_format(head: bytes) -> str:
 def rejection_for_format(head: bytes) -> str | None:
     if sniff_format(head):
         return None
-    return f"This is a {describe_format(head)}, not a JPEG or PNG image: only JPEG and PNG can be scanned."
+    kind = describe_format(head)
+    article = "an" if kind[0] in "AEFHILMNORSX" or kind[0].lower() in "aeiou" else "a"  # an HTML, an SVG
+    return f"This is {article} {kind}, not a JPEG or PNG image: only JPEG and PNG can be scanned."
 
 
 def read_dimensions(stream: BinaryIO) -> tuple[int, int]:
