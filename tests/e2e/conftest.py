@@ -48,7 +48,7 @@ DEMO = User(*DEMO_USERS[0])
 ADMIN = User(*DEMO_USERS[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ui_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     index = REPO_ROOT / "frontend" / "dist" / "index.html"
     if not index.exists():
@@ -63,7 +63,7 @@ def ui_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         cloud.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run `bash scripts/setup_browser.sh` (make test does)")
@@ -216,7 +216,7 @@ class Made:
         return self.scans.get(user.email, {}).get(file_name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def made() -> Made:
     return Made()
 
@@ -258,7 +258,7 @@ class ApiAs:
         return _in_thread(lambda: asyncio.run(go()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api_as(ui_cloud: LocalCloud) -> Callable[[User], ApiAs]:
     outputs = load_outputs(ui_cloud.outputs_path)
     sessions: dict[str, ApiAs] = {}
