@@ -138,9 +138,10 @@ class LocalCloud:
             wait_ready(self.children, max(1.0, timeout - (time.monotonic() - started)))
             outputs = amplify_outputs(self.seeded, self.moto_url, self.appsync_url, self.rekognition_url,
                                       self.ui_url)
-            # Clients reach S3 and Cognito Identity through the storage gate (IAM rules, stable IdentityIds);
+            # Clients reach S3 and Cognito through the storage gate (IAM rules, stable IdentityIds, RevokeToken);
             # the scanner and the detector use moto directly, as AWS services would.
-            outputs["custom"]["local"]["endpoints"].update({"s3": self.gate_url, "cognito-identity": self.gate_url})
+            outputs["custom"]["local"]["endpoints"].update(
+                {"s3": self.gate_url, "cognito-identity": self.gate_url, "cognito-idp": self.gate_url})
             write_outputs(self.outputs_path, outputs)
         except BaseException:
             self.stop()

@@ -320,3 +320,96 @@ def test_owners_cannot_set_any_value_with_updateScan(templates: Templates) -> No
     assert '#set( $ownerAllowedFields0 = ["id"] )' in auth
     # With delete on every field (debug included), Amplify lets the owner null any field.
     assert "debug" in re.search(r"ownerNullAllowedFields0 = (\[[^\]]*\])", auth).group(1)
+
+
+# --- storage access of identity-pool users -------------------------------------------------------
+
+OWN_UPLOADS = "${catscanUploadsBucket.Arn}/uploads/${cognito-identity.amazonaws.com:sub}/*"
+OWN_PREFIXES = ["uploads/${cognito-identity.amazonaws.com:sub}/*",
+                "uploads/${cognito-identity.amazonaws.com:sub}/"]
+
+
+def _role_behind(templates: Templates, parameter: str) -> Resource | None:
+    """The IAM role a nested stack's parameter carries: the parent passes `Fn::GetAtt [authStack,
+    Outputs.X]`, and output X of the auth stack is `Ref` of the role."""
+    for stack in templates.of_type("AWS::CloudFormation::Stack"):
+        value = stack.properties.get("Parameters", {}).get(parameter)
+        if not isinstance(value, dict) or "Fn::GetAtt" not in value:
+            continue
+        output = value["Fn::GetAtt"][1].removeprefix("Outputs.")
+        for name, tpl in templates.by_name.items():
+            role_ref = tpl.get("Outputs", {}).get(output, {}).get("Value", {})
+            if "Ref" in role_ref:
+                return templates.get(name, role_ref["Ref"])
+    return None
+
+
+def _storage_statements(templates: Templates, role_logical_id: str) -> list[dict[str, Any]]:
+    """Statements of the policies the storage stack attaches to a role of the auth stack."""
+    statements = []
+    for policy in templates.of_type("AWS::IAM::Policy"):
+        for ref in policy.properties.get("Roles", []):
+            role = _role_behind(templates, ref["Ref"]) if isinstance(ref, dict) and "Ref" in ref else None
+            if role is not None and role.logical_id == role_logical_id:
+                statements += policy.properties["PolicyDocument"]["Statement"]
+    assert statements, f"no policy attached to {role_logical_id}"
+    return statements
+
+
+def _bucket_name_free(value: Any) -> str:
+    return re.sub(r"\$\{catscanUploadsBucket\w*\.Arn\}", "${catscanUploadsBucket.Arn}", _flatten(value))
+
+
+def _grants(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """action -> its resources (ListBucket: the s3:prefix patterns), bucket ARN normalised."""
+    out: dict[str, list[Any]] = {}
+    for st in statements:
+        assert st["Effect"] == "Allow", st
+        for action in _actions(st):
+            if action == "s3:ListBucket":
+                assert [_bucket_name_free(r) for r in _resources(st)] == ["${catscanUploadsBucket.Arn}"]
+                out.setdefault(action, []).extend(st["Condition"]["StringLike"]["s3:prefix"])
+            else:
+                out.setdefault(action, []).extend(_bucket_name_free(r) for r in _resources(st))
+    return out
+
+
+def _admin_group_role(templates: Templates) -> Resource:
+    groups = [g for g in templates.of_type("AWS::Cognito::UserPoolGroup")
+              if g.properties["GroupName"] == "Admin"]
+    assert len(groups) == 1
+    role_id = groups[0].properties["RoleArn"]["Fn::GetAtt"][0]
+    return templates.get(groups[0].template, role_id)
+
+
+def test_admins_get_the_admin_group_role_from_the_identity_pool(templates: Templates) -> None:
+    """Token-based role mapping: an Admin's ID token carries the group's role (cognito:preferred_role), so
+    the identity pool hands out the Admin group role instead of the authenticated role."""
+    role = _admin_group_role(templates)
+    trust = role.properties["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+    assert trust["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
+    attachments = templates.of_type("AWS::Cognito::IdentityPoolRoleAttachment")
+    assert len(attachments) == 1
+    mappings = list(attachments[0].properties["RoleMappings"].values())
+    assert [(m["Type"], m["AmbiguousRoleResolution"]) for m in mappings] == [("Token", "AuthenticatedRole")]
+
+
+def test_admin_group_role_reads_every_upload_and_writes_only_its_own(templates: Templates) -> None:
+    grants = _grants(_storage_statements(templates, _admin_group_role(templates).logical_id))
+    assert grants == {
+        "s3:GetObject": ["${catscanUploadsBucket.Arn}/uploads/*"],
+        "s3:ListBucket": ["uploads/*", "uploads/"],
+        # Cognito gives an Admin this role instead of the authenticated one: own uploads stay writable.
+        "s3:PutObject": [OWN_UPLOADS],
+        "s3:DeleteObject": [OWN_UPLOADS],
+    }
+
+
+def test_authenticated_role_reaches_only_its_own_uploads(templates: Templates) -> None:
+    roles = [r for r in templates.of_type("AWS::IAM::Role") if "authenticatedUserRole" in r.logical_id
+             and "unauthenticated" not in r.logical_id]
+    assert len(roles) == 1
+    grants = _grants(_storage_statements(templates, roles[0].logical_id))
+    assert grants == {"s3:GetObject": [OWN_UPLOADS], "s3:ListBucket": OWN_PREFIXES,
+                      "s3:PutObject": [OWN_UPLOADS], "s3:DeleteObject": [OWN_UPLOADS]}

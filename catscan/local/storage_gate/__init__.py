@@ -1,10 +1,12 @@
-"""The storage gate: S3 and Cognito Identity in front of moto, enforcing what AWS enforces.
+"""The storage gate: S3 and Cognito (identity pools, user pools) in front of moto, enforcing what AWS enforces.
 
 moto does not evaluate IAM, so without the gate any signed-in user of the local cloud could read or write
 another identity's `uploads/` path; and moto's `GetId` returns a new IdentityId on every call, where Cognito
 returns the same one for the same user. The gate verifies every S3 request's SigV4 (header or presigned)
-against the credentials it minted in `GetCredentialsForIdentity`, authorizes it with the authenticated role's
-Amplify-generated policy, and forwards what is allowed to moto unchanged.
+against the credentials it minted in `GetCredentialsForIdentity`, authorizes it with the Amplify-generated
+policy of the role those credentials carry (the authenticated role, or the `Admin` group's role), and forwards
+what is allowed to moto unchanged. Cognito user pool calls go to moto too, with `RevokeToken` (which moto
+lacks) and a verified e-mail after `ConfirmSignUp` added.
 
     python -m catscan.local.storage_gate --port 4530 --moto-endpoint http://127.0.0.1:4566 ...
     from catscan.local.storage_gate import GateConfig, create_app, run_in_thread

@@ -19,7 +19,7 @@ from .server import HEALTH_PATH, create_app
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, GateConfig]:
     p = argparse.ArgumentParser(prog="python -m catscan.local.storage_gate",
-                                description="S3 + Cognito Identity gate in front of moto (the local cloud)")
+                                description="S3 + Cognito gate in front of moto (the local cloud)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4530)
     p.add_argument("--moto-endpoint", required=True)

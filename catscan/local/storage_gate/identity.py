@@ -6,6 +6,12 @@ JWT verifier (RS256 against the pool's JWKS, `exp`, `iss`), then `aud` must be a
 `token_use` must be `id` (Cognito Identity takes ID tokens, not access tokens). The IdentityId is kept per
 (identity pool, provider, sub) in the gate's state file; credentials are minted for one hour and remembered
 for the S3 side of the gate.
+
+Which role the credentials carry follows the identity pool's token-based role mapping that Amplify Gen 2
+configures (`Type: Token`, `AmbiguousRoleResolution: AuthenticatedRole`): a member of a user pool group
+that has an IAM role gets that group's role (the ID token's `cognito:preferred_role`, which Cognito takes
+from the lowest-precedence group with a role; here read from `cognito:groups`, since moto issues no role
+claims), everyone else the authenticated role. One role per set of credentials, as in AWS.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from catscan.local.appsync.config import EmulatorConfig
 
 from .config import GateConfig
 from .errors import CognitoError, not_authorized
+from .policy import role_for_groups
 from .state import GateState
 
 log = logging.getLogger(__name__)
@@ -77,7 +84,7 @@ class CognitoIdentity:
         logins = body.get("Logins") or {}
         if not logins:
             raise not_authorized("Unauthenticated access is not supported for this identity pool.")
-        sub = await self._verified_sub(logins)
+        sub = str((await self._verified_claims(logins))["sub"])
         identity_id = self.state.identity_for(self.config.identity_pool_id, self.config.login_provider, sub,
                                               self.config.region)
         return {"IdentityId": identity_id}
@@ -97,10 +104,12 @@ class CognitoIdentity:
         logins = body.get("Logins") or {}
         if not logins:
             raise not_authorized(LOGINS_DONT_MATCH)
-        sub = await self._verified_sub(logins)
-        if sub != record.sub or record.provider != self.config.login_provider:
+        claims = await self._verified_claims(logins)
+        if str(claims["sub"]) != record.sub or record.provider != self.config.login_provider:
             raise not_authorized(LOGINS_DONT_MATCH)
-        creds = self.state.mint(identity_id, self.config.credentials_ttl_seconds)
+        role = role_for_groups(claims.get("cognito:groups"))
+        creds = self.state.mint(identity_id, self.config.credentials_ttl_seconds, role)
+        log.debug("credentials for %s with the %s role", identity_id, role)
         return {"IdentityId": identity_id, "Credentials": {
             "AccessKeyId": creds.access_key_id, "SecretKey": creds.secret_access_key,
             "SessionToken": creds.session_token, "Expiration": creds.expiration}}
@@ -114,7 +123,7 @@ class CognitoIdentity:
         if pool_id != self.config.identity_pool_id:
             raise CognitoError("ResourceNotFoundException", f"IdentityPool '{pool_id}' not found.")
 
-    async def _verified_sub(self, logins: Any) -> str:
+    async def _verified_claims(self, logins: Any) -> dict[str, Any]:
         if not isinstance(logins, dict):
             raise CognitoError("InvalidParameterException", "Logins must be a map of provider name to token.")
         unknown = [name for name in logins if name != self.config.login_provider]
@@ -133,4 +142,4 @@ class CognitoIdentity:
         if identity.claims.get("token_use") != "id":
             # An access token has no `aud`; Cognito Identity refuses it.
             raise not_authorized("Invalid login token. Missing a required claim: aud")
-        return str(identity.sub)
+        return {**identity.claims, "sub": identity.sub}

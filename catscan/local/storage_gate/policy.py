@@ -1,11 +1,14 @@
-"""Which S3 operation a request is, which IAM actions it needs, and whether the authenticated role allows them.
+"""Which S3 operation a request is, which IAM actions it needs, and whether the caller's role allows them.
 
 POLICY_TEMPLATE is the `storageAccess` policy Amplify Gen 2 generates for the identity pool's authenticated
 role from `amplify/storage/resource.ts` (`uploads/{entity_id}/*` -> `allow.entity('identity').to(['read',
-'write', 'delete'])`); see cdk.out/*storage*.nested.template.json after `make synth` (a test compares the two).
-It is evaluated like IAM: the policy variable `${cognito-identity.amazonaws.com:sub}` becomes the caller's
-IdentityId, `*` / `?` match in resources (ARNs) and `StringLike` conditions, and whatever is not allowed is
-denied.
+'write', 'delete'])`); ADMIN_POLICY_TEMPLATE the one it generates for the `Admin` group's role
+(`allow.groups(['Admin']).to(['read'])` on the same path, i.e. `uploads/*`, plus write and delete on the
+Admin's own `uploads/{entity_id}/*`). See cdk.out/*storage*.nested.template.json after `make synth` (a test
+compares both). Cognito Identity hands a group member the group's role *instead of* the authenticated role,
+so each set of credentials carries exactly one of these policies (ROLE_POLICIES). They are evaluated like
+IAM: the policy variable `${cognito-identity.amazonaws.com:sub}` becomes the caller's IdentityId, `*` / `?`
+match in resources (ARNs) and `StringLike` conditions, and whatever is not allowed is denied.
 
 Operations map to actions as S3 documents them: GetObject/HeadObject -> s3:GetObject; PutObject,
 CreateMultipartUpload, UploadPart, CompleteMultipartUpload -> s3:PutObject (plus s3:PutObjectAcl for ACL
@@ -26,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .sigv4 import QUERY_AUTH_PARAMS, decoded_query
+from .state import AUTHENTICATED_ROLE
 
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
 BUCKET_ARN = "arn:aws:s3:::{bucket}"
@@ -42,6 +46,44 @@ POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
     {"Action": "s3:DeleteObject", "Effect": "Allow",
      "Resource": BUCKET_ARN + "/uploads/${cognito-identity.amazonaws.com:sub}/*"},
 )
+
+# The Admin group's role. Cognito Identity gives an Admin this role instead of the authenticated one, so the
+# owner's own write and delete are granted to it as well (amplify/storage/resource.ts: groupOwnsEntityPath).
+ADMIN_POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
+    {"Action": "s3:GetObject", "Effect": "Allow", "Resource": BUCKET_ARN + "/uploads/*"},
+    {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": BUCKET_ARN,
+     "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "uploads/"]}}},
+    {"Action": "s3:PutObject", "Effect": "Allow",
+     "Resource": BUCKET_ARN + "/uploads/${cognito-identity.amazonaws.com:sub}/*"},
+    {"Action": "s3:DeleteObject", "Effect": "Allow",
+     "Resource": BUCKET_ARN + "/uploads/${cognito-identity.amazonaws.com:sub}/*"},
+)
+
+ADMIN_GROUP = "Admin"
+# Role name (the identity pool's authenticated role, or a user pool group's role) -> its storage policy.
+ROLE_POLICIES: dict[str, tuple[dict[str, Any], ...]] = {
+    AUTHENTICATED_ROLE: POLICY_TEMPLATE,
+    ADMIN_GROUP: ADMIN_POLICY_TEMPLATE,
+}
+# User pool groups that have an IAM role, by precedence (lowest first), as Cognito picks
+# `cognito:preferred_role` for a member of several groups.
+GROUP_ROLES: tuple[tuple[str, int], ...] = ((ADMIN_GROUP, 0),)
+
+
+def role_for_groups(groups: Any) -> str:
+    """The role Cognito Identity's token-based mapping gives a user in `groups` (the ID token's
+    `cognito:groups`): the role of the lowest-precedence group that has one, else the authenticated role."""
+    names = set(groups) if isinstance(groups, (list, tuple)) else set()
+    for group, _precedence in sorted(GROUP_ROLES, key=lambda g: g[1]):
+        if group in names:
+            return group
+    return AUTHENTICATED_ROLE
+
+
+def policy_for_role(role: str) -> tuple[dict[str, Any], ...]:
+    """The storage policy of a role; a role the gate does not know has no permissions."""
+    return ROLE_POLICIES.get(role, ())
+
 
 SIGNATURE_PARAMS = set(QUERY_AUTH_PARAMS) | {"X-Amz-Security-Token", "X-Amz-Content-Sha256"}
 # Query parameters that select nothing: the JS SDK's operation marker and GetObject's response overrides.

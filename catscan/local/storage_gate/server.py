@@ -1,13 +1,14 @@
-"""The gate's HTTP server: Cognito Identity (`X-Amz-Target: AWSCognitoIdentityService.*`) and S3 on one port.
+"""The gate's HTTP server: Cognito Identity (`X-Amz-Target: AWSCognitoIdentityService.*`), Cognito user pools
+(`AWSCognitoIdentityProviderService.*`, user_pool.py) and S3 on one port.
 
     app = create_app(GateConfig(...))            # aiohttp Application
     running = run_in_thread(config)              # or on its own loop in a thread (tests)
     running.url; running.stop()
 
 Every S3 request is authenticated (SigV4, header or presigned), classified and authorized against the
-authenticated role's policy (policy.py) before anything reaches moto; a client that sends
+policy of the role its credentials carry (policy.py) before anything reaches moto; a client that sends
 `Expect: 100-continue` is refused before it uploads the body. CORS for S3 follows the bucket's rules
-(cors.py); Cognito Identity answers any origin, as the service does.
+(cors.py); Cognito Identity and user pools answer any origin, as the services do.
 """
 from __future__ import annotations
 
@@ -30,10 +31,20 @@ from .cors import CorsConfigs, strip_cors
 from .errors import S3Error, access_denied
 from .identity import HANDLED, CognitoIdentity
 from .payload import Body, prepare
-from .policy import Check, Operation, allowed, classify, delete_objects_checks, object_arn, statements_for
+from .policy import (
+    Check,
+    Operation,
+    allowed,
+    classify,
+    delete_objects_checks,
+    object_arn,
+    policy_for_role,
+    statements_for,
+)
 from .proxy import MotoProxy
 from .sigv4 import S3SigV4Verifier, Verified
 from .state import GateState, UploadRecord
+from .user_pool import CognitoUserPool
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +71,7 @@ class Gate:
         self.verifier = S3SigV4Verifier(config.region, self.state, config.service_credentials, config.clock,
                                         config.max_clock_skew_seconds, config.max_presign_expires_seconds)
         self.proxy = MotoProxy(config.moto)
+        self.user_pool = CognitoUserPool(config, self.state, self.proxy)
         self.cors = CorsConfigs(self._fetch_cors, ttl=config.cors_cache_seconds)
 
     async def _fetch_cors(self, bucket: str) -> bytes | None:
@@ -71,6 +83,9 @@ class Gate:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.rel_url.raw_path == HEALTH_PATH and request.method in ("GET", "HEAD"):
             return web.json_response({"status": "ok", "moto": self.config.moto, "bucket": self.config.bucket})
+        user_pool_operation = self.user_pool.operation(request)
+        if user_pool_operation is not None:
+            return await self.user_pool.handle(request, user_pool_operation, self._cognito_cors(request))
         operation = self.cognito.operation(request)
         if operation is not None or self._is_cognito_preflight(request):
             return await self.cognito_request(request, operation)
@@ -82,7 +97,8 @@ class Gate:
         """`Expect: 100-continue`: refuse before the client sends the body, else let it continue."""
         if request.headers.get("Expect", "").lower() != "100-continue":
             raise web.HTTPExpectationFailed(text=f"Unknown Expect: {request.headers.get('Expect')}")
-        if self.cognito.operation(request) is None and request.method != "OPTIONS":
+        is_cognito = self.cognito.operation(request) is not None or self.user_pool.operation(request) is not None
+        if not is_cognito and request.method != "OPTIONS":
             try:
                 request[DECISION] = self.decide(request)
             except S3Error as exc:
@@ -101,10 +117,14 @@ class Gate:
         wanted = request.headers.get("Access-Control-Request-Headers", "").lower()
         return request.method == "OPTIONS" and request.rel_url.raw_path == "/" and "x-amz-target" in wanted
 
-    async def cognito_request(self, request: web.Request, operation: str | None) -> web.StreamResponse:
+    @staticmethod
+    def _cognito_cors(request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
-        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin", **COGNITO_CORS} if origin else {}
-        if operation is None:  # preflight: Cognito Identity is called from any web origin
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", **COGNITO_CORS} if origin else {}
+
+    async def cognito_request(self, request: web.Request, operation: str | None) -> web.StreamResponse:
+        cors = self._cognito_cors(request)
+        if operation is None:  # preflight: Cognito (identity pools and user pools) is called from any web origin
             headers = {**cors, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Max-Age": "86400"}
             if request.headers.get("Access-Control-Request-Headers"):
                 headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
@@ -163,7 +183,7 @@ class Gate:
         assert identity is not None
         if not op.supported:
             raise access_denied()
-        statements = statements_for(self.config.bucket, identity)
+        statements = statements_for(self.config.bucket, identity, policy_for_role(principal.role or ""))
         if op.upload_id is not None:
             record = self.state.upload(op.upload_id)
             if record is None or record.bucket != op.bucket or record.key != op.key:
@@ -254,7 +274,8 @@ class Gate:
         entries = [((o.findtext(f"{ns}Key") or ""), o.findtext(f"{ns}VersionId"))
                    for o in root.findall(f"{ns}Object")]
         assert op.bucket is not None and verified.principal.identity_id is not None
-        statements = statements_for(self.config.bucket, verified.principal.identity_id)
+        statements = statements_for(self.config.bucket, verified.principal.identity_id,
+                                    policy_for_role(verified.principal.role or ""))
         checks = delete_objects_checks(op.bucket, entries)
         permitted = [e for e, c in zip(entries, checks) if allowed(statements, c)]
         denied = [e for e, c in zip(entries, checks) if not allowed(statements, c)]

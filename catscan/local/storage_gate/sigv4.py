@@ -44,6 +44,7 @@ class Principal:
 
     access_key: str
     identity_id: str | None
+    role: str | None = None  # the role the credentials were minted for (policy.ROLE_POLICIES); None: service
 
     @property
     def is_service(self) -> bool:
@@ -299,7 +300,7 @@ class S3SigV4Verifier:
             raise S3Error("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
         if self.clock() >= creds.expiration:
             raise S3Error("ExpiredToken", "The provided token has expired.", 400)
-        return Principal(access_key, creds.identity_id), creds.secret_access_key
+        return Principal(access_key, creds.identity_id, creds.role), creds.secret_access_key
 
     def _check(self, method: str, raw_path: str, queries: list[str], h: HeaderSource, signed: str, payload: str,
                signature: str, amz_date: str, scope: str, access_key: str, secret: str, principal: Principal,

@@ -2,15 +2,21 @@
 
 - identities: (identity pool, login provider, user sub) -> IdentityId `{region}:{uuid}`. Cognito Identity
   returns the same IdentityId for the same user every time; the user's objects live under it.
-- credentials: minted access key -> identity, secret, session token, expiry (expired ones are dropped).
+- credentials: minted access key -> identity, role, secret, session token, expiry (expired ones are dropped).
+  The role (the authenticated role or a user pool group's, e.g. `Admin`) is fixed when they are minted, as
+  with STS: a user who leaves the group keeps the group's role until the credentials expire.
 - uploads: multipart upload id -> its initiator, bucket and key (S3 lets only the initiator list or abort it,
   and refuses parts or completion sent for another key; moto looks at the upload id alone).
+- revoked: SHA-256 of refresh tokens revoked with Cognito `RevokeToken`, and the `origin_jti` of the sessions
+  they started (their access tokens are revoked with them). moto has no RevokeToken; kept for 30 days, the
+  refresh token lifetime Amplify configures (moto's refresh tokens never expire).
 
 The file holds local-only secrets of the local cloud; it is written atomically with mode 0600.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -22,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+AUTHENTICATED_ROLE = "authenticated"  # the identity pool's authenticated role
+REVOCATION_TTL_SECONDS = 30 * 24 * 3600
 _ACCESS_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
@@ -32,6 +40,7 @@ class SessionCredentials:
     session_token: str
     identity_id: str
     expiration: float
+    role: str = AUTHENTICATED_ROLE  # absent in state files written before roles existed
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,11 @@ class UploadRecord:
     initiator: str  # an identity id, or "service:<access key>"
     bucket: str
     key: str
+
+
+def token_digest(token: str) -> str:
+    """What the state file keeps of a refresh token: never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_access_key_id() -> str:
@@ -72,6 +86,8 @@ class GateState:
         self._by_login: dict[tuple[str, str, str], str] = {}  # (pool, provider, sub) -> identity id
         self._credentials: dict[str, SessionCredentials] = {}
         self._uploads: dict[str, UploadRecord] = {}
+        self._revoked_refresh: dict[str, float] = {}  # token digest -> when revoked
+        self._revoked_sessions: dict[str, float] = {}  # origin_jti -> when revoked
         self._load()
 
     # ------------------------------------------------------------------------------------------- identities
@@ -95,10 +111,10 @@ class GateState:
 
     # ------------------------------------------------------------------------------------------ credentials
 
-    def mint(self, identity_id: str, ttl_seconds: int) -> SessionCredentials:
+    def mint(self, identity_id: str, ttl_seconds: int, role: str = AUTHENTICATED_ROLE) -> SessionCredentials:
         with self._lock:
             creds = SessionCredentials(new_access_key_id(), new_secret_access_key(), new_session_token(),
-                                       identity_id, float(int(self.clock()) + ttl_seconds))
+                                       identity_id, float(int(self.clock()) + ttl_seconds), role)
             self._credentials[creds.access_key_id] = creds
             self._save()
             return creds
@@ -123,6 +139,24 @@ class GateState:
             if self._uploads.pop(upload_id, None) is not None:
                 self._save()
 
+    # ------------------------------------------------------------------------------------ token revocation
+
+    def revoke(self, refresh_token: str, origin_jti: str | None) -> None:
+        with self._lock:
+            now = self.clock()
+            self._revoked_refresh[token_digest(refresh_token)] = now
+            if origin_jti:
+                self._revoked_sessions[origin_jti] = now
+            self._save()
+
+    def refresh_token_revoked(self, refresh_token: str) -> bool:
+        with self._lock:
+            return token_digest(refresh_token) in self._revoked_refresh
+
+    def session_revoked(self, origin_jti: str) -> bool:
+        with self._lock:
+            return origin_jti in self._revoked_sessions
+
     # ---------------------------------------------------------------------------------------------- file
 
     def _load(self) -> None:
@@ -142,15 +176,22 @@ class GateState:
             if creds.expiration > now:
                 self._credentials[creds.access_key_id] = creds
         self._uploads = {k: UploadRecord(**v) for k, v in raw.get("uploads", {}).items()}
+        revoked = raw.get("revoked", {})
+        self._revoked_refresh = {k: float(v) for k, v in revoked.get("refresh_tokens", {}).items()}
+        self._revoked_sessions = {k: float(v) for k, v in revoked.get("sessions", {}).items()}
 
     def _save(self) -> None:
         now = self.clock()
         self._credentials = {k: c for k, c in self._credentials.items() if c.expiration > now}
+        oldest = now - REVOCATION_TTL_SECONDS
+        self._revoked_refresh = {k: t for k, t in self._revoked_refresh.items() if t > oldest}
+        self._revoked_sessions = {k: t for k, t in self._revoked_sessions.items() if t > oldest}
         data: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "identities": [asdict(r) for r in self._identities.values()],
             "credentials": [asdict(c) for c in self._credentials.values()],
             "uploads": {k: asdict(v) for k, v in self._uploads.items()},
+            "revoked": {"refresh_tokens": self._revoked_refresh, "sessions": self._revoked_sessions},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")

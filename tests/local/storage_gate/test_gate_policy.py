@@ -14,12 +14,16 @@ from gate_testkit import REPO_ROOT
 from catscan.local.storage_gate.errors import S3Error
 from catscan.local.storage_gate.payload import verify_chunks
 from catscan.local.storage_gate.policy import (
+    ADMIN_POLICY_TEMPLATE,
+    AUTHENTICATED_ROLE,
     POLICY_TEMPLATE,
     Check,
     allowed,
     bucket_arn,
     classify,
     object_arn,
+    policy_for_role,
+    role_for_groups,
     statements_for,
     wildcard_match,
 )
@@ -30,15 +34,20 @@ BUCKET = "catscan-uploads-local"
 ME = "us-east-1:11111111-2222-3333-4444-555555555555"
 
 
-def _generated_statements() -> list[dict]:
+def _generated_statements(role: str = "authenticatedUserRole") -> list[dict]:
+    """The statements of the storage stack's policies attached to `role` (a name part of the role's Ref)."""
     templates = sorted(REPO_ROOT.glob("cdk.out/*storage*.nested.template.json"))
+    if not templates:
+        pytest.skip("no synthesized storage stack in cdk.out (run `make synth`)")
+    statements: list[dict] = []
     for path in templates:
         for resource in json.loads(path.read_text())["Resources"].values():
             props = resource.get("Properties", {})
             roles = json.dumps(props.get("Roles"))
-            if resource["Type"] == "AWS::IAM::Policy" and "authenticatedUserRole" in roles:
-                return props["PolicyDocument"]["Statement"]
-    pytest.skip("no synthesized storage stack in cdk.out (run `make synth`)")
+            if resource["Type"] == "AWS::IAM::Policy" and role in roles:
+                statements += props["PolicyDocument"]["Statement"]
+    assert statements, f"no storage policy for {role} in cdk.out"
+    return statements
 
 
 def _resolve(value: object) -> object:
@@ -58,6 +67,41 @@ def _resolve(value: object) -> object:
 def test_embedded_policy_is_the_one_amplify_generates() -> None:
     generated = [_resolve(s) for s in _generated_statements()]
     assert generated == [dict(s) for s in POLICY_TEMPLATE]
+
+
+def test_embedded_admin_policy_is_the_one_amplify_generates_for_the_admin_group_role() -> None:
+    generated = [_resolve(s) for s in _generated_statements("AdminGroupRole")]
+    assert generated == [dict(s) for s in ADMIN_POLICY_TEMPLATE]
+
+
+def test_role_follows_the_groups_of_the_id_token() -> None:
+    assert role_for_groups(None) == AUTHENTICATED_ROLE
+    assert role_for_groups([]) == AUTHENTICATED_ROLE
+    assert role_for_groups(["Editors"]) == AUTHENTICATED_ROLE  # a group without a role
+    assert role_for_groups(["Editors", "Admin"]) == "Admin"
+    assert role_for_groups("Admin") == AUTHENTICATED_ROLE  # the claim is a list
+    assert policy_for_role("Admin") == ADMIN_POLICY_TEMPLATE
+    assert policy_for_role(AUTHENTICATED_ROLE) == POLICY_TEMPLATE
+    assert policy_for_role("unknown") == ()
+
+
+@pytest.mark.parametrize(("check", "expected"), [
+    (Check("s3:GetObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), True),
+    (Check("s3:GetObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+    (Check("s3:GetObject", object_arn(BUCKET, "public/a.png")), False),
+    (Check("s3:GetObject", object_arn("another-bucket", "uploads/us-east-1:other/a.png")), False),
+    (Check("s3:PutObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+    (Check("s3:DeleteObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+    (Check("s3:PutObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
+    (Check("s3:DeleteObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
+    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/",)}), True),
+    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/us-east-1:other/",)}), True),
+    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads",)}), False),
+    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("public/",)}), False),
+    (Check("s3:ListBucket", bucket_arn(BUCKET), {}), False),
+])
+def test_admin_policy_evaluation(check: Check, expected: bool) -> None:
+    assert allowed(statements_for(BUCKET, ME, ADMIN_POLICY_TEMPLATE), check) is expected
 
 
 def test_iam_wildcards() -> None:
