@@ -165,7 +165,7 @@ class LocalCloud:
                 "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
                 "--identity-pool-id", self.seeded.identity_pool_id, "--bucket", self.seeded.bucket,
                 "--state-dir", str(self.state_dir / "state"),
-                "--service-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
+                "--scanner-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
         return Child("storage-gate", argv, logs / "storage-gate.log", port=self.ports.gate)
 
     def _runner(self, logs: Path) -> Child:

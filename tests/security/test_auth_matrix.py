@@ -201,3 +201,104 @@ def render(columns: list[str], rows: dict[str, list[str]]) -> str:
     lines = ["| caller | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
     return "\n".join(lines)
+
+
+# --- storage: S3 through the storage gate, with identity-pool credentials -------------------------
+
+STORAGE_COLUMNS = ["identity-pool credentials", "PUT own prefix", "GET owner's image", "PUT in owner's prefix",
+                   "DELETE owner's image", "LIST owner's prefix"]
+S = "n/a"
+# What S3 does with the Amplify storage rule: `uploads/{entity_id}/*` read/write/delete for the
+# identity itself, read for the Admin group; the scanner's role may only read uploads/*.
+STORAGE_EXPECTED: dict[str, list[str]] = {
+    "anonymous": [S, D, D, D, D, D],
+    "owner": [A, A, A, A, A, A],
+    "other user": [A, A, D, D, D, D],
+    "Admin": [A, A, A, D, D, A],
+    "scanner (IAM)": [S, D, A, D, D, D],
+    "unsigned JWT": [D, S, S, S, S, S],
+    "JWT, other key": [D, S, S, S, S, S],
+    "tampered claims": [D, S, S, S, S, S],
+    "expired JWT": [D, S, S, S, S, S],
+    "wrong SigV4": [S, D, D, D, D, D],
+}
+
+
+def _s3(outputs, **credentials):
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                    signature_version=UNSIGNED if not credentials else "s3v4")
+    return boto3.client("s3", region_name=outputs.region, endpoint_url=outputs.endpoint("s3"), config=config,
+                        **credentials)
+
+
+def _identity_credentials(outputs, token: str):
+    import boto3
+
+    cognito = boto3.client("cognito-identity", region_name=outputs.region,
+                           endpoint_url=outputs.endpoint("cognito-identity"),
+                           aws_access_key_id="x", aws_secret_access_key="x")
+    logins = {f"cognito-idp.{outputs.region}.amazonaws.com/{outputs.user_pool_id}": token}
+    identity = cognito.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)["IdentityId"]
+    creds = cognito.get_credentials_for_identity(IdentityId=identity, Logins=logins)["Credentials"]
+    return identity, creds
+
+
+def _attempt(action) -> str:
+    from botocore.exceptions import ClientError
+
+    try:
+        action()
+        return A
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("AccessDenied", "403", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken",
+                    "ExpiredToken", "NotAuthorizedException"):
+            return D
+        raise
+
+
+def test_storage_auth_matrix(people):
+    outputs, owner, other, admin = people
+    bucket = outputs.bucket
+    owner_id, _ = owner.identity()
+    image = f"uploads/{owner_id}/matrix/{uuid.uuid4()}.png"
+    owner.s3().put_object(Bucket=bucket, Key=image, Body=b"\x89PNG\r\n\x1a\n-matrix")
+    observed: dict[str, list[str]] = {}
+    for caller in callers(owner, other, admin):
+        if caller.session is not None:
+            identity_id, creds = caller.session.identity()
+            s3, pool = caller.session.s3(), A
+        elif caller.token is not None:  # a forged token never gets identity-pool credentials
+            observed[caller.name] = [_attempt(lambda: _identity_credentials(outputs, caller.token)), S, S, S, S, S]
+            continue
+        elif caller.name == "wrong SigV4":
+            identity_id, creds = owner.identity()
+            s3, pool = _s3(outputs, aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key="wrong" * 8,
+                           aws_session_token=creds["SessionToken"]), S
+        elif caller.credentials is not None:
+            identity_id, s3, pool = "scanner", _s3(outputs, aws_access_key_id=caller.credentials.access_key,
+                                                    aws_secret_access_key=caller.credentials.secret_key), S
+        else:
+            identity_id, s3, pool = "anonymous", _s3(outputs), S
+        own_key = f"uploads/{identity_id}/matrix/own-{uuid.uuid4()}.png"
+        observed[caller.name] = [
+            pool,
+            _attempt(lambda: s3.put_object(Bucket=bucket, Key=own_key, Body=b"x")),
+            _attempt(lambda: s3.get_object(Bucket=bucket, Key=image)["Body"].read()),
+            _attempt(lambda: s3.put_object(Bucket=bucket, Key=f"uploads/{owner_id}/matrix/planted.png", Body=b"x")),
+            _attempt(lambda: s3.delete_object(Bucket=bucket, Key=image)) if caller.name != "owner" else A,
+            _attempt(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=f"uploads/{owner_id}/")),
+        ]
+        # Deleting is checked last for the owner, so the image is there for everyone else.
+    observed["owner"][4] = _attempt(lambda: owner.s3().delete_object(Bucket=bucket, Key=image))
+    table = render(STORAGE_COLUMNS, observed)
+    print("\n" + table)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    with ARTIFACT.open("a") as out:
+        out.write("\n## Storage (S3 through the storage gate)\n\n" + table + "\n")
+    mismatches = {n: (observed[n], STORAGE_EXPECTED[n]) for n in STORAGE_EXPECTED if observed[n] != STORAGE_EXPECTED[n]}
+    assert not mismatches, f"differs from S3 with the Amplify storage policy: {mismatches}"

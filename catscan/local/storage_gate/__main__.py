@@ -33,20 +33,26 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, GateC
     p.add_argument("--state-dir", required=True, type=Path,
                    help="where the IdentityId mapping and minted credentials are kept")
     p.add_argument("--service-credential", action="append", default=[], metavar="ACCESS_KEY:SECRET",
-                   help="a key with full S3 access, e.g. the scanner's local key (repeatable)")
+                   help="a key with full S3 access, for tools (repeatable)")
+    p.add_argument("--scanner-credential", action="append", default=[], metavar="ACCESS_KEY:SECRET",
+                   help="the scanner's key: read-only on uploads/*, as its Lambda role (repeatable)")
     p.add_argument("--cognito-endpoint", default=None, help="where the pool's JWKS is served (default: moto)")
     p.add_argument("--credentials-ttl", type=int, default=3600, help="seconds minted credentials live")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
-    creds = {}
-    for item in args.service_credential:
-        key, sep, secret = item.partition(":")
-        if not sep or not key or not secret:
-            p.error(f"--service-credential must be ACCESS_KEY:SECRET, got {item!r}")
-        creds[key] = secret
+    def pairs(items: list[str], flag: str) -> dict[str, str]:
+        creds = {}
+        for item in items:
+            key, sep, secret = item.partition(":")
+            if not sep or not key or not secret:
+                p.error(f"{flag} must be ACCESS_KEY:SECRET, got {item!r}")
+            creds[key] = secret
+        return creds
+    creds = pairs(args.service_credential, "--service-credential")
+    scanner = pairs(args.scanner_credential, "--scanner-credential")
     config = GateConfig(moto_endpoint=args.moto_endpoint, region=args.region, user_pool_id=args.user_pool_id,
                         client_ids=tuple(args.client_ids), identity_pool_id=args.identity_pool_id,
-                        bucket=args.bucket, state_dir=args.state_dir, service_credentials=creds,
+                        bucket=args.bucket, state_dir=args.state_dir, service_credentials=creds, scanner_credentials=scanner,
                         cognito_endpoint=args.cognito_endpoint, credentials_ttl_seconds=args.credentials_ttl)
     return args, config
 

@@ -60,10 +60,16 @@ ADMIN_POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
 )
 
 ADMIN_GROUP = "Admin"
+SCANNER_ROLE = "Scanner"
+# The scanner Lambda's S3 grant (amplify/functions/scan-image): read the uploads, nothing else.
+SCANNER_POLICY: tuple[dict[str, Any], ...] = (
+    {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow", "Resource": BUCKET_ARN + "/uploads/*"},
+)
 # Role name (the identity pool's authenticated role, or a user pool group's role) -> its storage policy.
 ROLE_POLICIES: dict[str, tuple[dict[str, Any], ...]] = {
     AUTHENTICATED_ROLE: POLICY_TEMPLATE,
     ADMIN_GROUP: ADMIN_POLICY_TEMPLATE,
+    SCANNER_ROLE: SCANNER_POLICY,
 }
 # User pool groups that have an IAM role, by precedence (lowest first), as Cognito picks
 # `cognito:preferred_role` for a member of several groups.

@@ -38,6 +38,7 @@ from .policy import (
     classify,
     delete_objects_checks,
     object_arn,
+    SCANNER_ROLE,
     policy_for_role,
     statements_for,
 )
@@ -68,8 +69,10 @@ class Gate:
         self.config = config
         self.state = GateState(config.state_path, config.clock)
         self.cognito = CognitoIdentity(config, self.state)
-        self.verifier = S3SigV4Verifier(config.region, self.state, config.service_credentials, config.clock,
-                                        config.max_clock_skew_seconds, config.max_presign_expires_seconds)
+        self.verifier = S3SigV4Verifier(config.region, self.state,
+                                        {**config.service_credentials, **config.scanner_credentials}, config.clock,
+                                        config.max_clock_skew_seconds, config.max_presign_expires_seconds,
+                                        service_roles={key: SCANNER_ROLE for key in config.scanner_credentials})
         self.proxy = MotoProxy(config.moto)
         self.user_pool = CognitoUserPool(config, self.state, self.proxy)
         self.cors = CorsConfigs(self._fetch_cors, ttl=config.cors_cache_seconds)
@@ -179,8 +182,7 @@ class Gate:
         principal = verified.principal
         if principal.is_service:
             return
-        identity = principal.identity_id
-        assert identity is not None
+        identity = principal.identity_id or ""  # a role-bound service key has no identity variable
         if not op.supported:
             raise access_denied()
         statements = statements_for(self.config.bucket, identity, policy_for_role(principal.role or ""))

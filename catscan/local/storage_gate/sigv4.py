@@ -48,7 +48,8 @@ class Principal:
 
     @property
     def is_service(self) -> bool:
-        return self.identity_id is None
+        """A configured key with full access (a key with a role is held to that role's policy)."""
+        return self.identity_id is None and self.role is None
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,10 @@ class S3SigV4Verifier:
     service = "s3"
 
     def __init__(self, region: str, state: GateState, service_credentials: Mapping[str, str],
-                 clock: Callable[[], float], max_skew: int = 900, max_expires: int = 604800) -> None:
+                 clock: Callable[[], float], max_skew: int = 900, max_expires: int = 604800,
+                 service_roles: Mapping[str, str] | None = None) -> None:
         self.region, self.state, self.service_credentials = region, state, dict(service_credentials)
+        self.service_roles = dict(service_roles or {})  # access key -> role (policy.ROLE_POLICIES)
         self.clock, self.max_skew, self.max_expires = clock, max_skew, max_expires
 
     def verify(self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str]) -> Verified | None:
@@ -291,7 +294,7 @@ class S3SigV4Verifier:
         if access_key in self.service_credentials:
             if token:
                 raise S3Error("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
-            return Principal(access_key, None), self.service_credentials[access_key]
+            return Principal(access_key, None, self.service_roles.get(access_key)), self.service_credentials[access_key]
         creds = self.state.credentials(access_key)
         if creds is None or not token:
             raise S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our "
