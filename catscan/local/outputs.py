@@ -41,7 +41,8 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
                 "bucket_name": seeded.bucket,
                 "aws_region": REGION,
                 "paths": {"uploads/${cognito-identity.amazonaws.com:sub}/*": {
-                    "entityidentity": ["get", "list", "write", "delete"]}},
+                    "entityidentity": ["get", "list", "write", "delete"]},
+                    "uploads/*": {"groupsAdmin": ["get", "list"]}},
             }],
         },
         "custom": {
