@@ -5,6 +5,7 @@ in scan_logic and the flow in scan_service.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import boto3
@@ -67,7 +68,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
                         sequencer=obj.get("sequencer"),
                         s3_request_id=(record.response_elements or {}).get("x-amz-request-id"))
         try:
-            outcome = scan_object(ref=ref.__dict__)
+            outcome = scan_object(ref=asdict(ref))
         except IdempotencyAlreadyInProgressError:
             # The same object is being scanned (or a crashed attempt's lock has not expired yet):
             # retry later; by then the first result is cached or the lock expired. No second charge.
@@ -78,6 +79,10 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             # Keep going: one image's failure never stops the others in this batch.
             logger.warning("scan will be retried", extra={"key": obj.key, "error": str(exc)})
             metrics.add_metric(name="ScanRetryable", unit=MetricUnit.Count, value=1)
+            retry.append(obj.key)
+            continue
+        except Exception:  # noqa: BLE001 - e.g. the idempotency table is unreachable
+            logger.exception("scan failed unexpectedly; will be retried", extra={"key": obj.key})
             retry.append(obj.key)
             continue
         logger.info("scanned", extra=outcome)
