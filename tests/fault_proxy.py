@@ -49,6 +49,7 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -56,7 +57,7 @@ class FaultProxy:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/", self._handle)
-        runner = web.AppRunner(app)
+        self._runner = runner = web.AppRunner(app)
         self._loop.run_until_complete(runner.setup())
         self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
         self._ready.set()

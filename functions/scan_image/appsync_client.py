@@ -88,6 +88,13 @@ class ScanApi:
         assert self._loop is not None
         return self._loop, self._session
 
+    def close(self) -> None:
+        """End the session (a Lambda container just dies; tests and tools close it)."""
+        self._disconnect()
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
     def _disconnect(self) -> None:
         if self._client is not None and self._loop is not None:
             try:

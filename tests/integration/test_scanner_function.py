@@ -39,6 +39,7 @@ def handler(cloud, proxy):
     client("s3", cloud.moto_url).create_bucket(Bucket=BUCKET)
     module = importlib.import_module("handler")
     yield module
+    module.service._api.close()  # the warm "container" ends with the test module
     sys.path.remove(str(FUNCTION_DIR))
     for k, v in saved.items():
         if v is None:
