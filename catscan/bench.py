@@ -242,6 +242,13 @@ def render(detector: dict, lat: dict, thr: dict, ready: float, cold_ms: float, r
         f"{thr['not_done']} of the delivered verdicts were not DONE.",
         f"Detector: cold load {detector.get('cold_load_s', float('nan')):.2f} s.",
         "",
+        "Where the time goes (profiled with py-spy during the throughput run): the run is CPU-bound on 2 cores.",
+        "moto, one Python process, spends ~55 ms of CPU per scan on ~10 requests (S3 PUT and ranged GETs,",
+        "SQS, DynamoDB for the Scan and for idempotency); the detector, the emulator, the runner and the",
+        "benchmark's own clients share the second core. The latency floor is the same chain run in sequence:",
+        "upload through the storage gate, SQS delivery, getScan, header read, PROCESSING, DetectLabels",
+        "(S3 read + decode + 7 ms inference), the verdict update and its push.",
+        "",
     ]
     return "\n".join(lines)
 
