@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections import deque
 
 from aiohttp import ClientSession, web
 
-from catscan.local.processes import free_port
+from catscan.local.app_thread import AppThread, start_app_thread
 
 FAULTS = {
     "throttle": (400, "ThrottlingException", "Rate exceeded"),
@@ -25,13 +24,14 @@ HANG_SECONDS = 3.0
 class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.calls: list[str] = []  # X-Amz-Target of every request received
         self._faults: deque[str] = deque()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._server: AppThread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.port}"
 
     def fail_next(self, kind: str, times: int = 1) -> None:
         self._faults.extend([kind] * times)
@@ -44,24 +44,16 @@ class FaultProxy:
         return sum(1 for c in self.calls if c.endswith("DetectLabels"))
 
     def __enter__(self) -> FaultProxy:
-        self._thread.start()
-        self._ready.wait(10)
+        def make_app() -> web.Application:
+            app = web.Application()
+            app.router.add_post("/", self._handle)
+            return app
+        self._server = start_app_thread(make_app, name="fault proxy")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._runner = runner = web.AppRunner(app)
-        self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        self._ready.set()
-        self._loop.run_forever()
+        assert self._server is not None
+        self._server.stop()
 
     async def _handle(self, request: web.Request) -> web.Response:
         target = request.headers.get("X-Amz-Target", "")

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from catscan.local.app_thread import AppThread, start_app_thread
+
 from .auth import AuthError, Authenticator
 from .config import EmulatorConfig
 from .engine import Engine
@@ -118,15 +120,7 @@ def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.App
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class RunningEmulator:
-    host: str
-    port: int
-    app: web.Application
-    _loop: asyncio.AbstractEventLoop
-    _thread: threading.Thread
-    _runner: web.AppRunner
-
+class RunningEmulator(AppThread):
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/graphql"
@@ -142,53 +136,15 @@ class RunningEmulator:
 
     def subscription_count(self) -> int:
         """Registered subscriptions (start_ack sent); lets tests wait for gql, which does not wait for acks."""
-        return asyncio.run_coroutine_threadsafe(self._count(), self._loop).result(5)
+        return self.call(self._count())
 
     async def _count(self) -> int:
         return len(self.app[REGISTRY])
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if not self._thread.is_alive():
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout)
 
 
 def run_in_thread(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0,
                   timeout: float = 30.0) -> RunningEmulator:
     """Start the emulator on its own event loop in a daemon thread; returns once it accepts connections.
     `port=0` picks a free port (see `.port`)."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    box: dict[str, Any] = {}
-
-    async def _start() -> None:
-        app = create_app(config)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        sockets = [s for s in (site._server.sockets if site._server else [])]  # noqa: SLF001
-        box.update(app=app, runner=runner, port=sockets[0].getsockname()[1] if sockets else port)
-
-    def _main() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(_start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-            box["error"] = exc
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-
-    thread = threading.Thread(target=_main, name="appsync-emulator", daemon=True)
-    thread.start()
-    if not started.wait(timeout):
-        raise TimeoutError("the AppSync emulator did not start in time")
-    if "error" in box:
-        raise RuntimeError(f"the AppSync emulator failed to start: {box['error']!r}") from box["error"]
-    return RunningEmulator(host, box["port"], box["app"], loop, thread, box["runner"])
+    started = start_app_thread(lambda: create_app(config), host, port, "the AppSync emulator", timeout)
+    return RunningEmulator(**vars(started))

@@ -26,6 +26,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from catscan.local.app_thread import AppThread, start_app_thread
+
 from .config import GateConfig
 from .cors import CorsConfigs, strip_cors
 from .errors import S3Error, access_denied
@@ -359,15 +361,7 @@ def create_app(config: GateConfig) -> web.Application:
     return app
 
 
-@dataclass
-class RunningGate:
-    host: str
-    port: int
-    app: web.Application
-    loop: asyncio.AbstractEventLoop
-    thread: threading.Thread
-    runner: web.AppRunner
-
+class RunningGate(AppThread):
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -376,51 +370,8 @@ class RunningGate:
     def gate(self) -> Gate:
         return self.app[GATE]
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if not self.loop.is_running():
-            return
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout)
-
 
 def run_in_thread(config: GateConfig, host: str = "127.0.0.1", port: int = 0,
                   timeout: float = 30.0) -> RunningGate:
     """The gate on its own event loop in a daemon thread; returns once it accepts connections."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    box: dict[str, Any] = {}
-
-    async def _start() -> None:
-        app = create_app(config)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        sockets = list(site._server.sockets if site._server else [])
-        box.update(app=app, runner=runner, port=sockets[0].getsockname()[1] if sockets else port)
-
-    def _main() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(_start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-            box["error"] = exc
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:  # idle keep-alive connections
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-
-    thread = threading.Thread(target=_main, name="storage-gate", daemon=True)
-    thread.start()
-    if not started.wait(timeout):
-        raise TimeoutError("the storage gate did not start in time")
-    if "error" in box:
-        raise RuntimeError(f"the storage gate failed to start: {box['error']!r}") from box["error"]
-    return RunningGate(host, box["port"], box["app"], loop, thread, box["runner"])
+    return RunningGate(**vars(start_app_thread(lambda: create_app(config), host, port, "the storage gate", timeout)))
