@@ -60,7 +60,9 @@ class Client:
     async def __aenter__(self) -> Client:
         from gql import Client as GqlClient, gql
 
-        self._ws_client = GqlClient(transport=realtime_transport(self.session), fetch_schema_from_transport=False)
+        started = asyncio.Event()
+        self._ws_client = GqlClient(transport=realtime_transport(self.session, started),
+                                    fetch_schema_from_transport=False)
         self._ws = await self._ws_client.connect_async()
         self._api = await ScanApi(self.session).__aenter__()
 
@@ -73,7 +75,7 @@ class Client:
                     if waiter and not waiter.done():
                         waiter.set_result(scan)
         self._listener = asyncio.create_task(listen())
-        await asyncio.sleep(0.5)  # gql does not wait for start_ack
+        await asyncio.wait_for(started.wait(), 10)  # gql itself does not wait for AppSync's start_ack
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from catscan.client.api import TERMINAL, ScanApi, subscribe_updates, upload
 from catscan.client.session import UserSession
 
-# gql does not wait for AppSync's start_ack: give the subscription time to be registered.
-SUBSCRIBE_SETTLE_S = 0.5
+# gql does not wait for AppSync's start_ack; subscribe_updates tells when it came.
+ACK_TIMEOUT_S = 10.0
 
 
 def run(coro):
@@ -22,9 +22,9 @@ class Watched:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def watch(session: UserSession, sink: Watched, stop: asyncio.Event) -> None:
+async def watch(session: UserSession, sink: Watched, stop: asyncio.Event, started: asyncio.Event) -> None:
     async def consume() -> None:
-        async for scan in subscribe_updates(session):
+        async for scan in subscribe_updates(session, started):
             sink.events.append(scan)
     task = asyncio.create_task(consume())
     await stop.wait()
@@ -40,9 +40,10 @@ async def scan_file(session: UserSession, path: Path, timeout: float = 30.0,
     """The final pushed scan, the owner's events and each observer's events."""
     own, stop = Watched(), asyncio.Event()
     others = [Watched() for _ in observers]
-    tasks = [asyncio.create_task(watch(session, own, stop))]
-    tasks += [asyncio.create_task(watch(o, w, stop)) for o, w in zip(observers, others)]
-    await asyncio.sleep(SUBSCRIBE_SETTLE_S)
+    acks = [asyncio.Event() for _ in range(1 + len(observers))]
+    tasks = [asyncio.create_task(watch(session, own, stop, acks[0]))]
+    tasks += [asyncio.create_task(watch(o, w, stop, a)) for o, w, a in zip(observers, others, acks[1:])]
+    await asyncio.wait_for(asyncio.gather(*(a.wait() for a in acks)), ACK_TIMEOUT_S)
     try:
         async with ScanApi(session) as api:
             new = await api.create_scan(path)

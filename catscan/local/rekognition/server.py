@@ -302,46 +302,6 @@ def create_app(
     return app
 
 
-class ServerThread:
-    """Runs an aiohttp app on its own event loop in a daemon thread (tests, one-process dev)."""
-
-    def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app, self.host, self.port = app, host, port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="rekognition-server", daemon=True)
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 120.0) -> ServerThread:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout)
-        return self
-
-    async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
-            self._runner = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout)
-        self._loop.close()
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Local Rekognition DetectLabels (EfficientNet-Lite0)")
     parser.add_argument("--host", default="127.0.0.1")

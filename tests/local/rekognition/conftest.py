@@ -12,7 +12,8 @@ import pytest
 from botocore.config import Config
 
 from catscan.local.rekognition.model import Detector
-from catscan.local.rekognition.server import ServerThread, create_app
+from catscan.local.app_thread import start_app_thread
+from catscan.local.rekognition.server import create_app
 
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -55,9 +56,9 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def rekognition_url(detector: Detector, moto_url: str) -> Iterator[str]:
-    server = ServerThread(create_app(moto_url, REGION, detector=detector)).start()
+    server = start_app_thread(lambda: create_app(moto_url, REGION, detector=detector), name="local Rekognition")
     try:
-        yield server.url
+        yield f"http://{server.host}:{server.port}"
     finally:
         server.stop()
 
