@@ -1,7 +1,8 @@
 import { defineBackend } from '@aws-amplify/backend';
 import { Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource.js';
-import { data } from './data/resource.js';
+import { data, schema } from './data/resource.js';
+import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
 import { ScanImageFunction } from './functions/scan-image/resource.js';
 import { storage, UPLOADS_PREFIX } from './storage/resource.js';
 
@@ -10,6 +11,10 @@ const backend = defineBackend({
   data,
   storage,
 });
+
+// Verdict fields are the scanner's alone; `@default` values are stored after the auth step so that
+// owners can create scans without being allowed to set `status` (see data/defaults-after-auth.ts).
+storeDefaultsAfterAuth(backend.data.resources.cfnResources.cfnFunctionConfigurations, schema);
 
 // The scanner lives in the storage stack: bucket notification and function refer to each other.
 const bucket = backend.storage.resources.bucket;

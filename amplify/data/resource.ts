@@ -8,7 +8,7 @@ import { defineData } from '@aws-amplify/backend';
  * read at synth time: the local AppSync emulator reads the same file.
  */
 const schemaPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema.graphql');
-const schema = readFileSync(schemaPath, 'utf8');
+export const schema = readFileSync(schemaPath, 'utf8');
 
 export const data = defineData({
   name: 'catscan',

@@ -59,7 +59,7 @@ class ScanApi:
         content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         data = await self.execute(documents.CREATE_SCAN, {"input": {
             "id": scan_id, "imageKey": key, "fileName": path.name, "contentType": content_type,
-            "sizeBytes": path.stat().st_size, "status": "PENDING"}})
+            "sizeBytes": path.stat().st_size}})
         return NewScan(scan=data["createScan"], key=key)
 
     async def get_scan(self, scan_id: str, debug: bool = False) -> dict[str, Any] | None:

@@ -311,6 +311,46 @@ def test_debug_field_is_admin_only(templates: Templates) -> None:
     assert '#if( $operation == "Mutation" )' in response and "$util.toJson(null)" in response
 
 
+VERDICT_FIELDS = ("status", "isCat", "confidence", "catBoxes", "reason", "debug")
+
+
+def test_owners_create_scans_without_any_verdict_field(templates: Templates) -> None:
+    vtl = _pipeline_vtl(templates, "Mutation", "createScan")
+    auth = "\n".join(req for req, _ in vtl if "Authorization Steps" in req)
+    assert auth, "no authorization step in createScan"
+    allowed = json.loads(re.search(r"#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)", auth).group(1))
+    assert set(allowed) == {"id", "owner", "imageKey", "fileName", "contentType", "sizeBytes",
+                            "createdAt", "updatedAt"}
+    assert not set(allowed) & set(VERDICT_FIELDS)
+    assert "#set( $isAuthorizedOnAllFields0 = false )" in auth  # so the field list is enforced
+    assert '$util.error("Unauthorized on ${deniedFields}", "Unauthorized")' in auth
+    # No Admin (or other static group) create rule that would admit every field.
+    assert "staticGroupRoles" not in auth
+
+
+def test_status_default_is_stored_after_auth_not_put_into_the_input(templates: Templates) -> None:
+    """The generated @default snippet puts `status` into the input before auth, which would refuse every
+    owner's create (amplify-category-api#1988); amplify/data/defaults-after-auth.ts replaces it."""
+    requests = [req for req, _ in _pipeline_vtl(templates, "Mutation", "createScan")]
+    auth_index = next(i for i, r in enumerate(requests) if "Authorization Steps" in r)
+    before_auth = "\n".join(requests[:auth_index])
+    assert '$ctx.args.input.put("status"' not in before_auth and "$context.args.input.put" not in before_auth
+    assert '$util.qr($ctx.stash.defaultValues.put("status", "PENDING"))' in before_auth
+    data = next(r for r in requests if "Create Request template" in r)
+    # The data step merges the stored defaults under the input.
+    assert "$mergedValues = $util.defaultIfNull($ctx.stash.defaultValues, {})" in data
+    assert "$mergedValues.putAll($util.defaultIfNull($args.input, {}))" in data
+
+
+def test_verdict_fields_reach_subscribers(templates: Templates) -> None:
+    """Only `debug` has a field resolver (nulled in mutation responses); the verdict fields keep the
+    model's read roles, so AppSync delivers them in subscription payloads."""
+    field_resolvers = {r.properties["FieldName"] for r in templates.of_type("AWS::AppSync::Resolver")
+                       if r.properties["TypeName"] == "Scan"}
+    assert "debug" in field_resolvers
+    assert not field_resolvers & {"status", "isCat", "confidence", "catBoxes", "reason"}
+
+
 def test_owners_cannot_set_any_value_with_updateScan(templates: Templates) -> None:
     vtl = _pipeline_vtl(templates, "Mutation", "updateScan")
     auth = "\n".join(res for _, res in vtl if "Authorization Steps" in res)

@@ -63,7 +63,7 @@ def new_upload(cloud, demo, source: Path) -> tuple[str, dict]:
         async with ScanApi(demo) as api:
             await api.execute(
                 "mutation($i: CreateScanInput!) { createScan(input: $i) { id } }",
-                {"i": {"id": scan_id, "imageKey": key, "fileName": source.name, "status": "PENDING"}})
+                {"i": {"id": scan_id, "imageKey": key, "fileName": source.name}})
     run(create())
     client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=source.read_bytes())
     event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",

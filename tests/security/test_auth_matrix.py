@@ -134,8 +134,7 @@ async def subscription_column(all_callers, outputs, name: str, trigger) -> dict[
 def new_scan_input(owner: UserSession) -> dict[str, Any]:
     identity_id, _ = owner.identity()
     scan_id = str(uuid.uuid4())
-    return {"id": scan_id, "imageKey": f"uploads/{identity_id}/{scan_id}/cat.jpg", "fileName": "cat.jpg",
-            "status": "PENDING"}
+    return {"id": scan_id, "imageKey": f"uploads/{identity_id}/{scan_id}/cat.jpg", "fileName": "cat.jpg"}
 
 
 @pytest.fixture(scope="module")

@@ -222,7 +222,11 @@ class Engine:
         return {"items": items, "nextToken": token}
 
     async def _create(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
-        data = authz.authorize_create(model, identity, dict(args["input"]), field_name)
+        # `@default`s are stored after the auth step, as amplify/data/defaults-after-auth.ts makes the
+        # deployed resolver do: auth judges only what the client sent; an explicit null counts as absent.
+        defaults = model.defaults
+        input_ = {k: v for k, v in args["input"].items() if not (k in defaults and v is None)}
+        data = {**defaults, **authz.authorize_create(model, identity, input_, field_name)}
         now = self._now()
         item = {k: v for k, v in data.items()}
         item[model.primary_key] = item.get(model.primary_key) or str(uuid.uuid4())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from graphql import (
     DirectiveNode,
@@ -136,6 +136,7 @@ class FieldInfo:
     is_list: bool
     required: bool  # the outer type is non-null
     auth_rules: list[AuthRule] | None = None  # field-level @auth, None when absent
+    default: Any = None  # @default(value:), converted to the field's scalar type; None when absent
 
     @property
     def sdl_type(self) -> str:
@@ -186,6 +187,11 @@ class ModelType:
         if len(allowed) < len(readers):
             return [self.roles[r] for r in allowed]
         return None
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """`@default` values by field name."""
+        return {f.name: f.default for f in self.fields.values() if f.default is not None}
 
     @property
     def owner_roles(self) -> list[Role]:
@@ -261,11 +267,20 @@ def _directive(node: Any, name: str) -> DirectiveNode | None:
     return next((d for d in node.directives or () if d.name.value == name), None)
 
 
+_DEFAULT_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "Int": int, "Float": float, "Boolean": lambda v: v.strip().lower() == "true", "AWSTimestamp": int}
+
+
 def _field_info(node: FieldDefinitionNode) -> FieldInfo:
     base, is_list, required = _unwrap(node.type)
     auth = _directive(node, "auth")
+    default = _directive(node, "default")
+    value = None
+    if default is not None:
+        raw = value_from_ast_untyped(default.arguments[0].value)
+        value = _DEFAULT_CONVERTERS.get(base, str)(raw)
     return FieldInfo(node.name.value, node.type, base, is_list, required,
-                     parse_auth_rules(auth, is_field=True) if auth else None)
+                     parse_auth_rules(auth, is_field=True) if auth else None, value)
 
 
 def _synthetic_field(name: str, sdl_type: str) -> FieldInfo:
@@ -451,6 +466,8 @@ def generate_appsync_sdl(api: ApiModel) -> str:
         out.append(f"type {model.name} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }")
         out.append(f"type {model.connection} {{ items: [{model.name}]! nextToken: String }}")
         timestamps = {t for t in model.timestamps.values() if t}
+        # A required @default field stays required in the create input: the transformer makes it
+        # nullable only for SQL models (see the emulator README).
         create = [f"{f.name}: {_input_type_of(api, f)}{'!' if f.required and f.name != model.primary_key and f.name not in timestamps else ''}"
                   for f in fields]
         update = [f"{f.name}: {_input_type_of(api, f)}{'!' if f.name == model.primary_key else ''}" for f in fields]

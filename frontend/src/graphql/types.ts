@@ -38,5 +38,4 @@ export interface CreateScanInput {
   fileName: string;
   contentType: string;
   sizeBytes: number;
-  status: 'PENDING';
 }

@@ -67,7 +67,6 @@ describe('upload flow', () => {
       fileName: 'Kitty Cat.PNG',
       contentType: 'image/png',
       sizeBytes: 4096,
-      status: 'PENDING',
     });
     const request = vi.mocked(uploader.startUpload).mock.calls.find(([r]) => r.scanId === input1.id)![0];
     expect(request).toMatchObject({ imageKey: input1.imageKey, keyFileName: 'Kitty_Cat.PNG', contentType: 'image/png' });

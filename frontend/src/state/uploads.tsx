@@ -1,6 +1,6 @@
 /**
  * The upload queue. Per file: validate (magic bytes, size) -> createScan {imageKey, fileName,
- * contentType, sizeBytes, status: PENDING} -> upload with progress -> the verdict arrives through the
+ * contentType, sizeBytes} (the API starts it PENDING) -> upload with progress -> the verdict arrives through the
  * scans subscription. A failed or cancelled upload deletes its scan again, so nothing waits forever for
  * an image that never came.
  */
@@ -92,7 +92,6 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
           fileName: file.name,
           contentType,
           sizeBytes: file.size,
-          status: 'PENDING',
         });
         created = true;
         upsertScan(scan, { createdHere: true, preview: URL.createObjectURL(file) });

@@ -218,4 +218,4 @@ ON_UPDATE = """subscription OnUpdate($filter: ModelSubscriptionScanFilterInput, 
 
 def new_scan(**overrides: Any) -> dict[str, Any]:
     return {"imageKey": "uploads/x/y/cat.jpg", "fileName": "cat.jpg", "contentType": "image/jpeg",
-            "sizeBytes": 1234, "status": "PENDING", **overrides}
+            "sizeBytes": 1234, **overrides}

@@ -52,7 +52,7 @@ def test_module_entry_point(cognito, tmp_path):
                 time.sleep(0.05)
         url = f"http://127.0.0.1:{port}/graphql"
         status, body = _post(url, {"query": "mutation($i: CreateScanInput!) { createScan(input: $i) { owner } }",
-                                   "variables": {"i": {"imageKey": "k", "fileName": "f.png", "status": "PENDING"}}},
+                                   "variables": {"i": {"imageKey": "k", "fileName": "f.png"}}},
                              {"Authorization": cognito.id_token("alice")})
         assert (status, body) == (200, {"data": {"createScan": {"owner": "alice"}}})
         assert _post(url, {"query": "{ listScans { nextToken } }"}, {})[0] == 401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 
@@ -26,6 +27,31 @@ async def test_owner_creates_and_the_owner_is_set_by_the_api(alice, cognito, ddb
     assert stored["owner"]["S"] == f"{cognito.sub('alice')}::alice"  # stored as <sub>::<username>
     assert stored["__typename"]["S"] == "Scan"
     assert stored["sizeBytes"]["N"] == "1234"
+
+
+FORGED_VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat, trust me",
+                  "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
+
+
+@pytest.mark.parametrize("fields", [{k: v} for k, v in FORGED_VERDICT.items()] + [FORGED_VERDICT],
+                         ids=[*FORGED_VERDICT, "all"])
+async def test_owners_cannot_create_a_verdict(alice, ddb, fields):
+    """Each verdict field, alone or all at once, is refused for owners, as the generated create resolver
+    refuses fields outside the owner's allowed list; nothing is stored."""
+    scan = new_scan(id=str(uuid.uuid4()), **fields)
+    data, errors = await alice.call(CREATE, input=scan)
+    assert data == {"createScan": None}
+    assert errors[0]["errorType"] == "Unauthorized"
+    denied = errors[0]["message"].removeprefix("Unauthorized on [").removesuffix("]").split(", ")
+    assert sorted(denied) == sorted(fields)
+    assert "Item" not in ddb.get_item(TableName="Scan-test", Key={"id": {"S": scan["id"]}})
+
+
+async def test_status_starts_pending_and_an_explicit_null_counts_as_absent(alice, ddb):
+    scan = await create(alice, status=None)
+    assert scan["status"] == "PENDING"
+    stored = ddb.get_item(TableName="Scan-test", Key={"id": {"S": scan["id"]}})["Item"]
+    assert stored["status"] == {"S": "PENDING"}
 
 
 async def test_owner_may_name_themself_but_nobody_else(alice, cognito):
@@ -156,7 +182,8 @@ async def test_awsjson_must_be_valid_json(alice, scanner):
 
 
 async def test_update_with_null_removes_the_attribute(alice, scanner, ddb):
-    mine = await create(alice, reason="temporary")
+    mine = await create(alice)
+    await scanner.ok(UPDATE, input={"id": mine["id"], "reason": "temporary"})
     await scanner.ok(UPDATE, input={"id": mine["id"], "reason": None})
     assert "reason" not in ddb.get_item(TableName="Scan-test", Key={"id": {"S": mine["id"]}})["Item"]
 

@@ -29,7 +29,8 @@ async def create(api, **fields):
 
 
 async def test_owner_receives_only_the_fields_the_mutation_selected(emulator, cognito, alice, scanner):
-    scan = await create(alice, reason="set before")
+    scan = await create(alice)
+    await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "reason": "set before"})
     async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice")) as sub:
         assert sub.error is None
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "DONE", "isCat": True,

@@ -54,7 +54,11 @@ def test_access_control_matrix(scan):
     owner = next(r for r in scan.roles.values() if r.strategy == "owner")
     admin = next(r for r in scan.roles.values() if r.strategy == "groups")
     assert owner.claim == "sub::username" and owner.entity == "owner"
-    assert scan.is_allowed(owner, "status", "create") and not scan.is_allowed(owner, "status", "update")
+    assert scan.is_allowed(owner, "imageKey", "create") and not scan.is_allowed(owner, "imageKey", "update")
+    for verdict in ("status", "isCat", "confidence", "catBoxes", "reason", "debug"):  # the scanner's alone
+        assert not any(scan.is_allowed(owner, verdict, op) for op in ("create", "update"))
+        assert scan.is_allowed(owner, verdict, "delete")
+    assert scan.defaults == {"status": "PENDING"}
     assert not any(scan.is_allowed(owner, "debug", op) for op in ("create", "get", "update"))
     assert scan.is_allowed(owner, "debug", "delete")  # so an owner may delete the whole record
     assert scan.is_allowed(admin, "debug", "get") and not scan.is_allowed(admin, "debug", "update")
