@@ -196,6 +196,48 @@ def test_graphql_auth_matrix(people):
     assert not mismatches, f"differs from AppSync: {mismatches}"
 
 
+VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat, trust me",
+           "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
+FORGE_ATTEMPTS = {**{f"{k} alone": {k: v} for k, v in VERDICT.items()}, "all at once": VERDICT,
+                  "status: null": {"status": None}}
+FORGE_CALLERS = ["owner", "other user", "Admin"]
+
+
+def test_verdict_forge_attempts(people):
+    """createScan with verdict fields: refused for every signed-in user (the generated create resolver's
+    allowed fields), and a scan created with an explicit null status still starts PENDING."""
+    outputs, owner, other, admin = people
+    by_name = {c.name: c for c in callers(owner, other, admin)}
+
+    async def attempt(caller: Caller, session: UserSession, fields: dict[str, Any]) -> str:
+        query = ("mutation($i: CreateScanInput!) { createScan(input: $i) "
+                 "{ id status isCat confidence reason catBoxes { left } } }")
+        scan = {**new_scan_input(session), **fields}
+        data, errors = await call(caller, outputs, query, i=scan)
+        created = (data or {}).get("createScan")
+        if errors or not created:
+            return "refused" if errors and errors[0].get("errorType") == "Unauthorized" else f"error {errors}"
+        stored, _ = await call(by_name["scanner (IAM)"], outputs, GET.replace(FIELDS, "status isCat confidence reason"),
+                               id=scan["id"])
+        clean = stored["getScan"] == {"status": "PENDING", "isCat": None, "confidence": None, "reason": None}
+        return "neutralised (PENDING)" if clean else f"ACCEPTED {stored['getScan']}"
+
+    async def observe() -> dict[str, list[str]]:
+        sessions = {"owner": owner, "other user": other, "Admin": admin}
+        return {label: [await attempt(by_name[n], sessions[n], fields) for n in FORGE_CALLERS]
+                for label, fields in FORGE_ATTEMPTS.items()}
+
+    observed = asyncio.run(observe())
+    table = render(FORGE_CALLERS, observed).replace("| caller |", "| createScan with |", 1)
+    print("\n" + table)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    with ARTIFACT.open("a") as out:
+        out.write("\n## Forged verdicts (createScan with verdict fields)\n\n" + table + "\n")
+    expected = {label: ["refused"] * 3 for label in FORGE_ATTEMPTS}
+    expected["status: null"] = ["neutralised (PENDING)"] * 3  # every signed-in user may create their own scans
+    assert observed == expected
+
+
 def render(columns: list[str], rows: dict[str, list[str]]) -> str:
     lines = ["| caller | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
