@@ -21,7 +21,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     if _shared is None:
         state = tmp_path_factory.mktemp("local-cloud")
         local = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                           with_ui=False, retry_delays=(0.2, 0.4), param_cache_seconds=0)
+                           with_ui=False, param_cache_seconds=0,
+                           runner_concurrency=2, retry_backoff_base=0.5, sweeper_period=None)
         try:
             local.start(timeout=90)
         except BaseException:

@@ -1,6 +1,5 @@
-"""A proxy in front of the local Rekognition that counts calls and injects faults on demand.
-
-No local part throttles or fails like the real service, so this is the one place tests fake it.
+"""A proxy in front of a local service (Rekognition, the AppSync emulator) that counts calls and injects
+faults on demand: the one place tests fake a service failing at a precise moment.
 """
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.calls: list[str] = []  # X-Amz-Target of every request received
-        self._faults: deque[str] = deque()
+        self._faults: deque[tuple[str, bytes | None]] = deque()
         self._server: AppThread | None = None
 
     @property
@@ -33,8 +32,9 @@ class FaultProxy:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.port}"
 
-    def fail_next(self, kind: str, times: int = 1) -> None:
-        self._faults.extend([kind] * times)
+    def fail_next(self, kind: str, times: int = 1, when: bytes | None = None) -> None:
+        """Answer the next `times` requests (those whose body contains `when`, if given) with a fault."""
+        self._faults.extend([(kind, when)] * times)
 
     def clear(self) -> None:
         self._faults.clear()
@@ -46,7 +46,7 @@ class FaultProxy:
     def __enter__(self) -> FaultProxy:
         def make_app() -> web.Application:
             app = web.Application()
-            app.router.add_post("/", self._handle)
+            app.router.add_post("/{tail:.*}", self._handle)
             return app
         self._server = start_app_thread(make_app, name="fault proxy")
         return self
@@ -59,17 +59,18 @@ class FaultProxy:
         target = request.headers.get("X-Amz-Target", "")
         self.calls.append(target)
         body = await request.read()
-        if self._faults:
-            kind = self._faults.popleft()
+        if self._faults and (self._faults[0][1] is None or self._faults[0][1] in body):
+            kind, _ = self._faults.popleft()
             if kind == "hang":
                 await asyncio.sleep(HANG_SECONDS)
             status, code, message = FAULTS[kind]
             return web.Response(status=status, text=json.dumps({"__type": code, "message": message}),
                                 content_type="application/x-amz-json-1.1",
                                 headers={"x-amzn-ErrorType": code})
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        # The Host header stays the proxy's: SigV4 signed it (the AppSync emulator verifies signatures).
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
         async with ClientSession() as session:
-            async with session.post(self.upstream + "/", data=body, headers=headers) as upstream:
+            async with session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream:
                 return web.Response(status=upstream.status, body=await upstream.read(),
                                     headers={k: v for k, v in upstream.headers.items()
                                              if k.lower() in ("content-type", "x-amzn-requestid", "x-amzn-errortype")})

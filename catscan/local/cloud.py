@@ -14,6 +14,7 @@ from pathlib import Path
 from catscan.local import seed as seeding
 from catscan.local.outputs import amplify_outputs, write_outputs
 from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
+from catscan.local.runner import RUNTIME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,11 +41,21 @@ class LocalCloud:
     ports: Ports = field(default_factory=Ports)
     state_dir: Path = REPO_ROOT / ".local-cloud"
     outputs_path: Path = REPO_ROOT / "amplify_outputs.json"
-    runner_concurrency: int = 2
-    retry_delays: tuple[float, ...] = (1.0, 2.0)
+    # The scanner's limits (functions/scan_image/runtime.json, deployed as they are); tests shorten some.
+    runner_concurrency: int = RUNTIME["eventSourceMaxConcurrency"]  # the event source's maximum concurrency
+    batch_size: int = RUNTIME["eventSourceBatchSize"]
+    function_timeout: float = RUNTIME["functionTimeoutSeconds"]
+    max_receive_count: int = RUNTIME["maxReceiveCount"]
+    retry_backoff_base: float = RUNTIME["retryBackoffBaseSeconds"]
+    retry_backoff_max: float = RUNTIME["retryBackoffMaxSeconds"]
+    service_timeout: float | None = None  # SERVICE_TIMEOUT_SECONDS of the scanner (its default when None)
+    # The sweeper runs every minute locally (5 in AWS) so that `make dev` shows it at work.
+    sweeper_period: float | None = 60.0
+    upload_grace_seconds: int = RUNTIME["uploadGraceSeconds"]
+    stuck_after_seconds: int = RUNTIME["stuckAfterSeconds"]
+    max_redrives: int = RUNTIME["maxRedrives"]
+    queue_visibility_timeout: int | None = None
     param_cache_seconds: int = 5
-    function_timeout: float = 30.0
-    visibility_timeout: int = 60
     with_ui: bool = True
     persist: bool = True  # keep users, images and scans across restarts (state_dir/state)
     host: str = "127.0.0.1"
@@ -104,7 +115,34 @@ class LocalCloud:
             "POWERTOOLS_SERVICE_NAME": "catscan-scanner",
             "POWERTOOLS_METRICS_NAMESPACE": "catscan",
             "AWS_LAMBDA_FUNCTION_NAME": "catscan-scan-image-local",
+            "SCAN_QUEUE_URL": self.seeded.queue_url,
+            "MAX_RECEIVE_COUNT": str(self.max_receive_count),
+            "RETRY_BACKOFF_BASE_SECONDS": str(self.retry_backoff_base),
+            "RETRY_BACKOFF_MAX_SECONDS": str(self.retry_backoff_max),
+            **({"SERVICE_TIMEOUT_SECONDS": str(self.service_timeout)} if self.service_timeout else {}),
         }
+
+    def sweeper_env(self) -> dict[str, str]:
+        """The sweeper Lambda's environment (same role as the scanner locally)."""
+        assert self.seeded
+        scanner = self.function_env()
+        keep = ("APPSYNC_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                "AWS_ENDPOINT_URL", "SCAN_QUEUE_URL", "MAX_RECEIVE_COUNT", "POWERTOOLS_METRICS_NAMESPACE")
+        return {**{k: scanner[k] for k in keep},
+                "DEAD_LETTER_QUEUE_URL": self.seeded.failure_queue_url,
+                "UPLOADS_BUCKET": self.seeded.bucket,
+                "UPLOAD_GRACE_SECONDS": str(self.upload_grace_seconds),
+                "STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
+                "MAX_REDRIVES": str(self.max_redrives),
+                "POWERTOOLS_SERVICE_NAME": "catscan-sweeper",
+                "AWS_LAMBDA_FUNCTION_NAME": "catscan-sweeper-local"}
+
+    @property
+    def visibility_timeout(self) -> int:
+        """Six times the function timeout, as AWS recommends for an SQS event source (tests may shorten
+        it, never below the function timeout, which AWS refuses)."""
+        wanted = self.queue_visibility_timeout or 6 * self.function_timeout
+        return int(max(wanted, self.function_timeout + 1))
 
     def start(self, timeout: float = 60.0) -> None:
         started = time.monotonic()
@@ -128,7 +166,8 @@ class LocalCloud:
             moto.start(REPO_ROOT)
             rekognition.start(REPO_ROOT)  # loads its model while moto is being seeded
             wait_ready([moto], timeout)
-            self.seeded = seeding.seed(self.moto_url, self.ui_url)
+            self.seeded = seeding.seed(self.moto_url, self.ui_url, self.max_receive_count,
+                                       self.visibility_timeout)
             later = [self._appsync(logs), self._gate(logs), self._runner(logs)]
             if self.with_ui:
                 later.append(self._ui(logs))
@@ -172,14 +211,14 @@ class LocalCloud:
         assert self.seeded
         config = {
             "queue_url": self.seeded.queue_url,
-            "failure_queue_url": self.seeded.failure_queue_url,
             "function_env": self.function_env(),
             "sqs_endpoint": self.moto_url,
             "region": seeding.REGION,
             "concurrency": self.runner_concurrency,
-            "retry_delays": list(self.retry_delays),
+            "batch_size": self.batch_size,
             "function_timeout": self.function_timeout,
-            "visibility_timeout": self.visibility_timeout,
+            "sweeper_env": self.sweeper_env(),
+            "sweeper_period": self.sweeper_period,
         }
         path = self.state_dir / "runner.json"
         path.write_text(json.dumps(config, indent=2))

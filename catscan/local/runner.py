@@ -1,9 +1,14 @@
-"""S3 -> function runner for the local cloud.
+"""The local Lambda service: the scanner's SQS event source, and the sweeper's schedule.
 
-moto cannot invoke a Lambda without Docker, so S3 notifies an SQS queue and this runner long-polls it
-and calls the unchanged `functions/scan_image` handler, with Lambda's async semantics: each event is
-tried 1 + 2 times with backoff, then a Lambda destination record goes to the on-failure queue. Worker
-processes play warm Lambda containers (the handler module is imported once per worker).
+In AWS, S3 notifies a queue, and an SQS event source mapping with a maximum concurrency invokes the
+scanner with batches of messages (partial batch responses; a failed message comes back after its
+visibility timeout and goes to the dead-letter queue after `maxReceiveCount` deliveries, as the
+queue's redrive policy says). moto cannot run Lambdas, so this runner plays that part with the
+unchanged handlers: one poller per concurrent "container", each a process that imports the handler
+once (a cold start) and is killed at the function timeout, as Lambda kills a timed-out invocation:
+nothing after that line runs, the messages are not deleted and come back later. A killed container
+is replaced by a fresh one (another cold start). The sweeper runs on a fixed period in its own
+container, like an EventBridge schedule.
 """
 from __future__ import annotations
 
@@ -11,14 +16,14 @@ import argparse
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,53 +33,105 @@ import boto3
 from catscan.local.lambda_runtime import LambdaContext
 
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
+RUNTIME = json.loads((FUNCTION_DIR / "runtime.json").read_text())  # the limits CDK deploys too
 log = logging.getLogger("catscan.runner")
-
-# Lambda's async invocation: the first try plus 2 retries, then the on-failure destination.
-MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class RunnerConfig:
     queue_url: str
-    failure_queue_url: str
     function_env: dict[str, str]
     sqs_endpoint: str
     region: str = "us-east-1"
-    concurrency: int = 2
-    retry_delays: tuple[float, ...] = (1.0, 2.0)  # Lambda waits ~1 and ~2 minutes; locally seconds
-    visibility_timeout: int = 60  # longer than the function timeout, as for a Lambda event source
-    function_timeout: float = 30.0
+    concurrency: int = RUNTIME["eventSourceMaxConcurrency"]
+    batch_size: int = RUNTIME["eventSourceBatchSize"]
+    function_timeout: float = RUNTIME["functionTimeoutSeconds"]
+    sweeper_env: dict[str, str] = field(default_factory=dict)
+    sweeper_period: float | None = None  # seconds; None: no sweeper
+    sweeper_timeout: float = 60.0
 
 
-# --- worker side (one per "warm container") ---------------------------------------------------
-
-_handler: Any = None
+# --- a container: one process, one handler, killed at the timeout ------------------------------
 
 
-def _init_worker(function_env: dict[str, str]) -> None:
-    global _handler
-    os.environ.update(function_env)
+def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_name: str) -> None:
+    os.environ.update(env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when containers stop
     sys.path.insert(0, str(FUNCTION_DIR))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    import handler  # noqa: PLC0415 - imported once per worker, like a Lambda cold start
+    module_name, attr = handler_path.rsplit(".", 1)
+    import importlib  # noqa: PLC0415 - the cold start happens here, once per container
 
-    _handler = handler.lambda_handler
+    handler = getattr(importlib.import_module(module_name), attr)
+    conn.send({"ready": True})
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        event, timeout = message
+        context = LambdaContext(function_name=function_name, timeout_seconds=timeout,
+                                region=env.get("AWS_REGION", "us-east-1"))
+        try:
+            conn.send({"ok": True, "result": handler(event, context), "requestId": context.aws_request_id})
+        except Exception as exc:  # noqa: BLE001 - an unhandled function error, as Lambda reports it
+            conn.send({"ok": False, "requestId": context.aws_request_id, "errorType": type(exc).__name__,
+                       "errorMessage": str(exc), "trace": traceback.format_exc(limit=5)})
 
 
-def _invoke(event: dict[str, Any], function_env: dict[str, str], timeout: float) -> dict[str, Any]:
-    context = LambdaContext(region=function_env.get("AWS_REGION", "us-east-1"), timeout_seconds=timeout)
-    try:
-        return {"ok": True, "result": _handler(event, context), "requestId": context.aws_request_id}
-    except Exception as exc:  # noqa: BLE001 - an unhandled function error, as Lambda reports it
-        return {"ok": False, "requestId": context.aws_request_id, "errorType": type(exc).__name__,
-                "errorMessage": str(exc), "trace": traceback.format_exc(limit=5)}
+class Container:
+    """A warm Lambda execution environment for one handler."""
+
+    _mp = multiprocessing.get_context("spawn")  # no threads or sockets inherited from the runner
+
+    def __init__(self, env: dict[str, str], handler_path: str, function_name: str) -> None:
+        self.env, self.handler_path, self.function_name = env, handler_path, function_name
+        self.process: Any = None
+        self.conn: Any = None
+        self.cold_starts = 0
+
+    def start(self) -> None:
+        self.conn, child = self._mp.Pipe()
+        self.process = self._mp.Process(target=_container_main, daemon=True,
+                                        args=(child, self.env, self.handler_path, self.function_name))
+        self.process.start()
+        self.cold_starts += 1
+        if not self.conn.poll(120) or not self.conn.recv().get("ready"):
+            raise RuntimeError(f"{self.handler_path}: the container did not start")
+
+    def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self.process is None or not self.process.is_alive():
+            self.start()
+        started = time.monotonic()
+        try:
+            self.conn.send((event, timeout))
+            if self.conn.poll(timeout + 0.25):
+                return self.conn.recv()
+        except (EOFError, OSError) as exc:
+            self.kill()
+            return {"ok": False, "requestId": "-", "errorType": "Runtime.ExitError", "errorMessage": str(exc)}
+        self.kill()  # Lambda ends a timed-out invocation at once: nothing after this runs
+        return {"ok": False, "requestId": "-", "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {time.monotonic() - started:.2f} seconds"}
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            try:
+                self.conn.send(None)
+                self.process.join(5)
+            except OSError:
+                pass
+        self.kill()
 
 
 # --- event shaping ---------------------------------------------------------------------------
 
 
-def as_lambda_event(body: dict[str, Any]) -> dict[str, Any]:
+def with_s3_fields(body: dict[str, Any]) -> dict[str, Any]:
     """moto's S3 records lack fields S3 always sends (sequencer, request ids): add them.
 
     The sequencer is derived from the record itself, so a duplicated delivery keeps the same one.
@@ -87,21 +144,30 @@ def as_lambda_event(body: dict[str, Any]) -> dict[str, Any]:
                                                "x-amz-id-2": digest[34:]})
         record.setdefault("userIdentity", {"principalId": "local"})
         record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+        record.setdefault("eventTime", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     return body
 
 
-def failure_record(event: dict[str, Any], outcome: dict[str, Any], attempts: int,
-                   function_arn: str) -> dict[str, Any]:
-    """The record Lambda sends to an on-failure destination."""
-    return {
-        "version": "1.0",
-        "timestamp": datetime.now(timezone.utc).isoformat(),
-        "requestContext": {"requestId": outcome["requestId"], "functionArn": f"{function_arn}:$LATEST",
-                           "condition": "RetriesExhausted", "approximateInvokeCount": attempts},
-        "requestPayload": event,
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-        "responsePayload": {"errorMessage": outcome["errorMessage"], "errorType": outcome["errorType"]},
-    }
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    """The event an SQS event source mapping hands the function."""
+    records = []
+    for m in messages:
+        body = m["Body"]
+        try:
+            body = json.dumps(with_s3_fields(json.loads(body)))
+        except (ValueError, AttributeError):
+            pass
+        records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": body,
+                        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+                        "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
+                        "awsRegion": region})
+    return {"Records": records}
+
+
+def scheduled_event(region: str) -> dict[str, Any]:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"version": "0", "id": str(time.time_ns()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": now, "region": region, "resources": [], "detail": {}}
 
 
 # --- the runner ------------------------------------------------------------------------------
@@ -110,112 +176,91 @@ def failure_record(event: dict[str, Any], outcome: dict[str, Any], attempts: int
 class Runner:
     def __init__(self, config: RunnerConfig) -> None:
         self.config = config
+        self._stop = threading.Event()
         self._sqs = boto3.client("sqs", endpoint_url=config.sqs_endpoint, region_name=config.region,
                                  aws_access_key_id="local", aws_secret_access_key="local")
-        self._pool = ProcessPoolExecutor(max_workers=config.concurrency, initializer=_init_worker,
-                                         initargs=(config.function_env,))
-        self._stop = threading.Event()
-        self._slots = threading.Semaphore(config.concurrency * 2)
-        self._timers: set[threading.Timer] = set()
-        self.invocations = 0
+        self._queue_arn = self._sqs.get_queue_attributes(
+            QueueUrl=config.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.scanners = [Container(config.function_env, "handler.lambda_handler", "catscan-scan-image-local")
+                         for _ in range(config.concurrency)]
+        self.sweeper = (Container(config.sweeper_env, "sweeper.lambda_handler", "catscan-sweeper-local")
+                        if config.sweeper_period else None)
+        self._threads: list[threading.Thread] = []
 
     def warm_up(self) -> None:
-        """Start every worker now (cold starts before the first upload, not during it)."""
-        futures = [self._pool.submit(time.sleep, 0.05) for _ in range(self.config.concurrency)]
-        for f in futures:
-            f.result()
+        """Start every container now (cold starts before the first upload, not during it)."""
+        starters = [threading.Thread(target=c.start) for c in [*self.scanners, *([self.sweeper] if self.sweeper else [])]]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
 
     def run(self) -> None:
+        self._threads = [threading.Thread(target=self._poll, args=(c,), daemon=True) for c in self.scanners]
+        if self.sweeper:
+            self._threads.append(threading.Thread(target=self._schedule, daemon=True))
+        for t in self._threads:
+            t.start()
+        self._stop.wait()
+
+    def _poll(self, container: Container) -> None:
+        """One concurrent invocation slot of the event source mapping."""
         while not self._stop.is_set():
             try:
-                response = self._sqs.receive_message(
-                    QueueUrl=self.config.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                    VisibilityTimeout=self.config.visibility_timeout,
-                )
+                messages = self._sqs.receive_message(
+                    QueueUrl=self.config.queue_url, MaxNumberOfMessages=self.config.batch_size,
+                    WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"],
+                ).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - moto restarting or gone: keep polling
                 if not self._stop.is_set():
                     log.warning("receive failed: %s", exc)
                     time.sleep(0.5)
                 continue
-            for message in response.get("Messages", []):
-                self._dispatch(message)
+            if messages:
+                self._deliver(container, messages)
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        try:
-            body = json.loads(message["Body"])
-        except json.JSONDecodeError:
-            log.warning("dropping a message that is not JSON")
-            self._delete(message)
+    def _deliver(self, container: Container, messages: list[dict[str, Any]]) -> None:
+        outcome = container.invoke(sqs_event(messages, self._queue_arn, self.config.region),
+                                   self.config.function_timeout)
+        if not outcome["ok"]:
+            # The whole batch failed: every message comes back after its visibility timeout.
+            log.warning("invocation %s failed: %s: %s", outcome["requestId"], outcome["errorType"],
+                        outcome["errorMessage"])
             return
-        if "Records" not in body:  # s3:TestEvent and other non-object notifications
-            self._delete(message)
-            return
-        self._submit(message, as_lambda_event(body), attempt=1)
+        result = outcome.get("result") or {}
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        if failed:
+            log.info("invocation %s: %d of %d message(s) to retry", outcome["requestId"], len(failed), len(messages))
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            try:
+                self._sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            except Exception as exc:  # noqa: BLE001 - they reappear and are answered by idempotency
+                log.warning("delete failed: %s", exc)
 
-    def _submit(self, message: dict[str, Any], event: dict[str, Any], attempt: int) -> None:
-        self._slots.acquire()
-        self.invocations += 1
-        future = self._pool.submit(_invoke, event, self.config.function_env, self.config.function_timeout)
-        future.add_done_callback(lambda f: self._done(f, message, event, attempt))
-
-    def _done(self, future: Future, message: dict[str, Any], event: dict[str, Any], attempt: int) -> None:
-        self._slots.release()
-        try:
-            outcome = future.result()
-        except Exception as exc:  # noqa: BLE001 - the worker process died (killed, crashed)
-            outcome = {"ok": False, "requestId": "-", "errorType": "Runtime.ExitError",
-                       "errorMessage": str(exc)}
-        if outcome["ok"]:
-            self._delete(message)
-            return
-        log.warning("invocation %s failed (attempt %d): %s: %s", outcome["requestId"], attempt,
-                    outcome["errorType"], outcome["errorMessage"])
-        if attempt < MAX_ATTEMPTS and not self._stop.is_set():
-            delay = self.config.retry_delays[min(attempt - 1, len(self.config.retry_delays) - 1)]
-            self._change_visibility(message, int(delay) + self.config.visibility_timeout)
-            timer = threading.Timer(delay, self._retry, args=(message, event, attempt + 1))
-            self._timers.add(timer)
-            timer.start()
-            return
-        if attempt >= MAX_ATTEMPTS:
-            arn = LambdaContext(region=self.config.region).invoked_function_arn
-            self._sqs.send_message(QueueUrl=self.config.failure_queue_url,
-                                   MessageBody=json.dumps(failure_record(event, outcome, attempt, arn)))
-            self._delete(message)
-
-    def _retry(self, message: dict[str, Any], event: dict[str, Any], attempt: int) -> None:
-        self._timers.discard(threading.current_thread())  # type: ignore[arg-type]
-        if not self._stop.is_set():
-            self._submit(message, event, attempt)
-
-    def _delete(self, message: dict[str, Any]) -> None:
-        try:
-            self._sqs.delete_message(QueueUrl=self.config.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        except Exception as exc:  # noqa: BLE001 - it will reappear and be deduplicated by idempotency
-            log.warning("delete failed: %s", exc)
-
-    def _change_visibility(self, message: dict[str, Any], seconds: int) -> None:
-        try:
-            self._sqs.change_message_visibility(QueueUrl=self.config.queue_url,
-                                                ReceiptHandle=message["ReceiptHandle"],
-                                                VisibilityTimeout=min(seconds, 43200))
-        except Exception as exc:  # noqa: BLE001
-            log.warning("visibility change failed: %s", exc)
+    def _schedule(self) -> None:
+        assert self.sweeper and self.config.sweeper_period
+        while not self._stop.wait(self.config.sweeper_period):
+            outcome = self.sweeper.invoke(scheduled_event(self.config.region), self.config.sweeper_timeout)
+            if outcome["ok"]:
+                log.info("sweeper: %s", json.dumps(outcome.get("result")))
+            else:
+                log.warning("sweeper failed: %s: %s", outcome["errorType"], outcome["errorMessage"])
 
     def stop(self) -> None:
         self._stop.set()
-        for timer in list(self._timers):
-            timer.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for t in self._threads:
+            t.join(self.config.function_timeout + 2)
+        for c in [*self.scanners, *([self.sweeper] if self.sweeper else [])]:
+            c.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="catscan local S3 -> Lambda runner")
+    parser = argparse.ArgumentParser(description="catscan local Lambda runner (SQS event source, schedule)")
     parser.add_argument("--config", required=True, help="JSON file with the RunnerConfig fields")
     args = parser.parse_args(argv)
-    raw = json.loads(Path(args.config).read_text())
-    raw["retry_delays"] = tuple(raw.get("retry_delays", (1.0, 2.0)))
-    config = RunnerConfig(**raw)
+    config = RunnerConfig(**json.loads(Path(args.config).read_text()))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s runner %(levelname)s %(message)s")
     runner = Runner(config)
     signal.signal(signal.SIGTERM, lambda *_: runner._stop.set())

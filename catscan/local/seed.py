@@ -48,16 +48,25 @@ def client(service: str, endpoint: str) -> Any:
                         aws_access_key_id="local", aws_secret_access_key="local")
 
 
-def seed(moto_url: str, ui_origin: str) -> Seeded:
-    """Find or create every resource, so a restored state keeps its ids, users and settings."""
+def seed(moto_url: str, ui_origin: str, max_receive_count: int = 8, visibility_timeout: int = 180) -> Seeded:
+    """Find or create every resource, so a restored state keeps its ids, users and settings.
+
+    The scan queue has the deployed queue's shape: S3 notifies it, its visibility timeout exceeds the
+    function timeout, and its redrive policy moves an event that failed `max_receive_count` deliveries
+    to the dead-letter queue."""
     pool_id, client_id = _user_pool(client("cognito-idp", moto_url))
     identity_pool_id = _identity_pool(client("cognito-identity", moto_url), pool_id, client_id)
 
     sqs = client("sqs", moto_url)
-    queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]  # idempotent with equal attributes
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     failure_url = sqs.create_queue(QueueName=FAILURE_QUEUE,
                                    Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    failure_arn = sqs.get_queue_attributes(QueueUrl=failure_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]  # idempotent with equal attributes
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={  # set every start: the limits may have changed
+        "VisibilityTimeout": str(visibility_timeout),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": failure_arn, "maxReceiveCount": max_receive_count}),
+    })
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     s3 = client("s3", moto_url)
     if BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:

@@ -1,109 +1,114 @@
-"""AppSync adapter: getScan / updateScan over HTTP with gql, signed with the function's IAM role.
+"""AppSync adapter: getScan / updateScan / scansByStatus as SigV4-signed POSTs with the function's role.
 
 Writes go through AppSync (never straight to DynamoDB) because only AppSync notifies subscribers.
+
+Why not gql here: the scanner sends three fixed documents and needs neither schema validation nor an
+event loop; a signed POST over urllib3 (which botocore already ships) keeps the cold start small and
+lets each request take the timeout the invocation's budget allows.
 """
 from __future__ import annotations
 
-import asyncio
-import random
+import json
 import time
 from typing import Any
-from urllib.parse import urlparse
 
-import aiohttp
 import botocore.session
-from gql import Client, GraphQLRequest, gql
-from gql.transport.aiohttp import AIOHTTPTransport
-from gql.transport.appsync_auth import AppSyncIAMAuthentication
-from gql.transport.exceptions import TransportError, TransportQueryError, TransportServerError
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from deadline import Deadline, retry
 
 # Every field the UI shows plus owner: AppSync pushes to subscribers only the fields the mutation
-# selects, and filters subscriptions by owner. `debug` is selected so the write is visible in
-# logs, though AppSync returns field-auth fields as null in mutation responses.
+# selects, and filters subscriptions by owner.
 SCAN_FIELDS = """
   id owner imageKey fileName contentType sizeBytes status isCat confidence reason
   catBoxes { left top width height confidence }
   createdAt updatedAt
 """
 
-GET_SCAN = gql(f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}")
-UPDATE_SCAN = gql(
-    f"mutation UpdateScan($input: UpdateScanInput!) {{ updateScan(input: $input) {{ {SCAN_FIELDS} }} }}"
-)
+GET_SCAN = f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"
+UPDATE_SCAN = f"mutation UpdateScan($input: UpdateScanInput!) {{ updateScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+SCANS_BY_STATUS = """
+query ScansByStatus($status: ScanStatus!, $before: String!, $nextToken: String) {
+  scansByStatus(status: $status, updatedAt: {lt: $before}, limit: 100, nextToken: $nextToken) {
+    items { id imageKey status updatedAt createdAt } nextToken
+  }
+}"""
+
+REQUEST_SECONDS = 5.0  # one AppSync request; the budget may allow less
+_TRANSIENT_TYPES = ("Throttl", "ProvisionedThroughputExceeded", "InternalFailure", "ServiceUnavailable")
 
 
 class AppSyncUnavailable(Exception):
-    """AppSync could not be reached or kept failing after retries."""
+    """AppSync could not be reached, timed out or kept failing (transient: retry the event later)."""
+
+
+class AppSyncError(Exception):
+    """AppSync answered with a GraphQL error that retrying cannot fix."""
 
 
 class ScanApi:
-    """One persistent gql session per container: warm invocations reuse the HTTP connection.
+    """One pooled HTTPS connection per container: warm invocations reuse it."""
 
-    The transport signs every request (SigV4, service `appsync`) as it is sent.
-    """
-
-    def __init__(self, url: str, region: str, attempts: int = 4, base_delay: float = 0.2) -> None:
+    def __init__(self, url: str, region: str) -> None:
         self._url, self._region = url, region
-        self._attempts, self._base_delay = attempts, base_delay
-        self._botocore = botocore.session.get_session()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: Client | None = None
-        self._session: Any = None
+        self._credentials = botocore.session.get_session().get_credentials()
+        self._http = urllib3.PoolManager(maxsize=2, retries=False)
 
-    def get_scan(self, scan_id: str) -> dict[str, Any] | None:
-        return self._execute(GET_SCAN, {"id": scan_id})["getScan"]
+    def get_scan(self, scan_id: str, deadline: Deadline) -> dict[str, Any] | None:
+        return self._execute(GET_SCAN, {"id": scan_id}, deadline)["getScan"]
 
-    def update_scan(self, scan_id: str, **fields: Any) -> dict[str, Any]:
-        return self._execute(UPDATE_SCAN, {"input": {"id": scan_id, **fields}})["updateScan"]
+    def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False, **fields: Any) -> dict[str, Any]:
+        """`final`: the status write that may use the budget's reserve."""
+        return self._execute(UPDATE_SCAN, {"input": {"id": scan_id, **fields}}, deadline, reserve=final)["updateScan"]
 
-    def _execute(self, document: Any, variables: dict[str, Any]) -> dict[str, Any]:
-        last: Exception | None = None
-        for attempt in range(self._attempts):
-            if attempt:
-                # Full jitter backoff, as the AWS SDKs do.
-                time.sleep(random.uniform(0, self._base_delay * 2 ** attempt))
-            try:
-                loop, session = self._connected()
-                return loop.run_until_complete(session.execute(GraphQLRequest(document, variable_values=variables)))
-            except TransportQueryError as exc:
-                if not _is_transient(exc.errors):
-                    raise
-                last = exc
-            except (TransportServerError, TransportError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                last = exc
-                self._disconnect()  # a broken connection: start afresh on the next attempt
-        raise AppSyncUnavailable(f"AppSync failed after {self._attempts} attempts: {last}") from last
+    def scans_by_status(self, status: str, before: str, deadline: Deadline) -> list[dict[str, Any]]:
+        """Scans in `status` last updated before `before` (ISO 8601), through the status index."""
+        items, token = [], None
+        while True:
+            page = self._execute(SCANS_BY_STATUS, {"status": status, "before": before, "nextToken": token},
+                                 deadline)["scansByStatus"]
+            items += page["items"]
+            token = page.get("nextToken")
+            if not token:
+                return items
 
-    def _connected(self) -> tuple[asyncio.AbstractEventLoop, Any]:
-        if self._session is None:
-            self._loop = self._loop or asyncio.new_event_loop()
-            auth = AppSyncIAMAuthentication(
-                host=urlparse(self._url).netloc,
-                region_name=self._region,
-                credentials=self._botocore.get_credentials(),
-            )
-            transport = AIOHTTPTransport(url=self._url, auth=auth, timeout=10, ssl_close_timeout=1)
-            self._client = Client(transport=transport, fetch_schema_from_transport=False, execute_timeout=15)
-            self._session = self._loop.run_until_complete(self._client.connect_async(reconnecting=False))
-        assert self._loop is not None
-        return self._loop, self._session
+    def _execute(self, document: str, variables: dict[str, Any], deadline: Deadline,
+                 reserve: bool = False) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
+            return self._post(document, variables, deadline.timeout(REQUEST_SECONDS, reserve=reserve))
+
+        time_left = (lambda: deadline.in_reserve() - 0.5) if reserve else deadline.left
+        return retry(attempt, time_left, 1.0 if reserve else REQUEST_SECONDS,
+                     lambda exc: isinstance(exc, AppSyncUnavailable))
+
+    def _post(self, document: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
+        body = json.dumps({"query": document, "variables": variables})
+        request = AWSRequest(method="POST", url=self._url, data=body,
+                             headers={"Content-Type": "application/json"})
+        SigV4Auth(self._credentials.get_frozen_credentials(), "appsync", self._region).add_auth(request)
+        started = time.monotonic()
+        try:
+            response = self._http.request("POST", self._url, body=body.encode(), headers=dict(request.headers),
+                                          timeout=urllib3.Timeout(connect=min(2.0, timeout), read=timeout))
+        except urllib3.exceptions.HTTPError as exc:  # connection refused/reset, timeouts
+            raise AppSyncUnavailable(f"{type(exc).__name__} after {time.monotonic() - started:.1f} s") from exc
+        if response.status >= 500 or response.status == 429:
+            raise AppSyncUnavailable(f"HTTP {response.status}")
+        try:
+            payload = json.loads(response.data)
+        except ValueError as exc:
+            raise AppSyncUnavailable(f"HTTP {response.status}: not JSON") from exc
+        errors = payload.get("errors")
+        if errors:
+            if any(any(t in str(e.get("errorType", "")) for t in _TRANSIENT_TYPES) for e in errors):
+                raise AppSyncUnavailable(str(errors))
+            raise AppSyncError(str(errors))
+        if response.status != 200:
+            raise AppSyncError(f"HTTP {response.status}: {payload}")
+        return payload["data"]
 
     def close(self) -> None:
-        """End the session (a Lambda container just dies; tests and tools close it)."""
-        self._disconnect()
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
-
-    def _disconnect(self) -> None:
-        if self._client is not None and self._loop is not None:
-            try:
-                self._loop.run_until_complete(self._client.close_async())
-            except Exception:  # noqa: BLE001 - closing a broken session may fail too
-                pass
-        self._client = self._session = None
-
-
-def _is_transient(errors: list[dict[str, Any]] | None) -> bool:
-    transient = ("Throttl", "ProvisionedThroughputExceeded", "InternalFailure", "ServiceUnavailable")
-    return any(any(t in str(e.get("errorType", "")) for t in transient) for e in errors or [])
+        """Drop the pooled connection (a Lambda container just dies; tests and tools close it)."""
+        self._http.clear()

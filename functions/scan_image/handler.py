@@ -1,17 +1,27 @@
-"""Lambda entry point: S3 ObjectCreated -> ScanService, one record at a time.
+"""Lambda entry point: SQS batch of S3 ObjectCreated notifications -> ScanService, one record at a time.
 
-Thin on purpose: wiring, Powertools cross-cutting concerns and idempotency live here; the rules are
-in scan_logic and the flow in scan_service.
+Thin on purpose: wiring and Powertools cross-cutting concerns live here; the rules are in scan_logic and
+the flow in scan_service. S3 notifies a queue and the queue's event source (with a maximum concurrency)
+invokes this function, so a burst of uploads waits in the queue instead of flooding Rekognition.
+
+Per record: a failure is reported alone (partial batch response) and its message comes back after a
+growing delay, until its last delivery, which writes FAILED with the reason. Idempotency: a duplicated
+event is answered from the record of the first (no second scan), and DetectLabels is paid once per
+object version even when the verdict write fails after it (the detection has its own record).
 """
 from __future__ import annotations
 
+import json
+import random
 from dataclasses import asdict
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,8 +31,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from appsync_client import AppSyncUnavailable, ScanApi
-from detector import LabelDetector
+from appsync_client import REQUEST_SECONDS, ScanApi
+from deadline import Deadline
+from detector import Detection, LabelDetector
 from object_store import ObjectStore
 from scan_service import ObjectRef, RetryableScanError, ScanService
 from settings import detection_config, load_settings
@@ -30,59 +41,98 @@ from settings import detection_config, load_settings
 logger = Logger()
 metrics = Metrics()
 settings = load_settings()
+_session = boto3.Session()  # one botocore session for every client: loaded once per cold start
+_CONNECT_SECONDS = 2.0
+_attempt_seconds = _CONNECT_SECONDS + settings.service_timeout_seconds
 
-# Standard retry mode backs off on throttling and 5xx; after that the scan is FAILED and retried
-# by Lambda's async retries (then the on-failure queue).
-_retries = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=5,
-                  read_timeout=settings.service_timeout_seconds)
+
+def _client(service: str, retry_mode: str) -> Any:
+    # One attempt per call: the adapters retry within the invocation's budget. "adaptive" adds
+    # botocore's client-side rate limiter, which slows this container after throttling answers.
+    config = Config(retries={"mode": retry_mode, "total_max_attempts": 1}, connect_timeout=_CONNECT_SECONDS,
+                    read_timeout=settings.service_timeout_seconds)
+    return _session.client(service, config=config)
+
+
+api = ScanApi(settings.appsync_url, settings.region)
+detector = LabelDetector(_client("rekognition", "adaptive"), _attempt_seconds)
+# One persistence layer per idempotent function: Powertools configures a layer for the function it
+# serves, so the nested detect_once must not share scan_object's.
+scan_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session)
+detect_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session)
+# Report failed messages only, also when all of them failed (no error for the whole invocation).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_sqs: Any = None  # made on the first retried message only
+
+# A duplicated S3 event has the same object and sequencer: it must not cost a second scan.
+_object_key = "[bucket, key, version_id || sequencer]"
+scan_idempotency = IdempotencyConfig(event_key_jmespath=_object_key, expires_after_seconds=24 * 3600)
+detect_idempotency = IdempotencyConfig(event_key_jmespath=_object_key, expires_after_seconds=24 * 3600)
+
+
+@idempotent_function(data_keyword_argument="ref", persistence_store=detect_records, config=detect_idempotency)
+def detect_once(ref: dict[str, Any], key: str, min_confidence: float, deadline: Deadline) -> dict[str, Any]:
+    """DetectLabels for one object version; its record outlives a failed verdict write."""
+    return asdict(detector.detect(ref["bucket"], key, ref["version_id"], min_confidence, deadline))
+
+
+def _detect(ref: ObjectRef, key: str, min_confidence: float, deadline: Deadline) -> Detection:
+    return Detection(**detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline))
+
+
 service = ScanService(
-    api=ScanApi(settings.appsync_url, settings.region),
-    store=ObjectStore(boto3.client("s3", config=_retries)),
-    detector=LabelDetector(boto3.client("rekognition", config=_retries)),
+    api=api,
+    store=ObjectStore(_client("s3", "standard"), _attempt_seconds),
+    detect=_detect,
     detection_config=lambda: detection_config(settings),
     request_id=lambda: logger.get_correlation_id(),
 )
 
-idempotency = IdempotencyConfig(
-    # A duplicated S3 event has the same object and sequencer: it must not cost a second DetectLabels.
-    event_key_jmespath="[bucket, key, version_id || sequencer]",
-    expires_after_seconds=24 * 3600,
-)
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table)
+
+@idempotent_function(data_keyword_argument="ref", persistence_store=scan_records, config=scan_idempotency)
+def scan_object(ref: dict[str, Any], deadline: Deadline, attempt: int, final: bool) -> dict[str, Any]:
+    return service.process(ObjectRef(**ref), deadline, attempt=attempt, final=final).as_dict()
 
 
-@idempotent_function(data_keyword_argument="ref", persistence_store=persistence, config=idempotency)
-def scan_object(ref: dict[str, Any]) -> dict[str, Any]:
-    return service.process(ObjectRef(**ref)).as_dict()
+def _retry_later(record: SQSRecord, attempt: int) -> None:
+    """Delay the message's next delivery: exponential backoff with jitter, so that retries of a burst
+    spread out instead of meeting the same throttling again."""
+    global _sqs
+    if not settings.scan_queue_url:
+        return
+    ceiling = min(settings.retry_backoff_max_seconds, settings.retry_backoff_base_seconds * 2 ** (attempt - 1))
+    delay = int(round(ceiling / 2 + random.uniform(0, ceiling / 2)))
+    try:
+        _sqs = _sqs or _client("sqs", "standard")
+        _sqs.change_message_visibility(QueueUrl=settings.scan_queue_url, ReceiptHandle=record.receipt_handle,
+                                       VisibilityTimeout=max(1, delay))
+    except Exception:  # noqa: BLE001 - the queue's own visibility timeout still brings it back
+        logger.exception("could not delay the retried message")
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path='Records[0].responseElements."x-amz-request-id"')
-@event_source(data_class=S3Event)
-def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
-    results, retry = [], []
-    for record in event.records:
-        obj = record.s3.get_object
-        ref = ObjectRef(bucket=record.s3.bucket.name, key=obj.key, version_id=obj.version_id,
+def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    body = json.loads(record.body)
+    if "Records" not in body:  # s3:TestEvent and other non-object notifications
+        return
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    final = attempt >= settings.max_receive_count
+    # Keep enough of the invocation to write FAILED with its reason, whatever the dependencies do.
+    reserve = min(REQUEST_SECONDS + 1, lambda_context.get_remaining_time_in_millis() / 1000 / 4)
+    deadline = Deadline(lambda_context.get_remaining_time_in_millis, reserve_seconds=reserve)
+    retry: list[str] = []
+    for s3_record in S3Event(body).records:
+        obj = s3_record.s3.get_object
+        ref = ObjectRef(bucket=s3_record.s3.bucket.name, key=obj.key, version_id=obj.version_id,
                         sequencer=obj.get("sequencer"),
-                        s3_request_id=(record.response_elements or {}).get("x-amz-request-id"))
+                        s3_request_id=(s3_record.response_elements or {}).get("x-amz-request-id"),
+                        event_time=s3_record.event_time)
+        logger.set_correlation_id(ref.s3_request_id)
         try:
-            outcome = scan_object(ref=asdict(ref))
-        except IdempotencyAlreadyInProgressError:
-            # The same object is being scanned (or a crashed attempt's lock has not expired yet):
-            # retry later; by then the first result is cached or the lock expired. No second charge.
-            logger.info("same object in progress; will retry", extra={"key": obj.key})
-            retry.append(obj.key)
-            continue
-        except (RetryableScanError, AppSyncUnavailable) as exc:
-            # Keep going: one image's failure never stops the others in this batch.
-            logger.warning("scan will be retried", extra={"key": obj.key, "error": str(exc)})
-            metrics.add_metric(name="ScanRetryable", unit=MetricUnit.Count, value=1)
-            retry.append(obj.key)
-            continue
-        except Exception:  # noqa: BLE001 - e.g. the idempotency table is unreachable
-            logger.exception("scan failed unexpectedly; will be retried", extra={"key": obj.key})
+            outcome = scan_object(ref=asdict(ref), deadline=deadline, attempt=attempt, final=final)
+        except (RetryableScanError, IdempotencyAlreadyInProgressError) as exc:
+            # In progress elsewhere (or a crashed attempt's lock not yet expired), or transient: later.
+            logger.warning("scan will be retried", extra={"key": obj.key, "attempt": attempt, "error": str(exc)})
+            metrics.add_metric(name="ScanRetried", unit=MetricUnit.Count, value=1)
             retry.append(obj.key)
             continue
         logger.info("scanned", extra=outcome)
@@ -90,8 +140,15 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
         if "detect" in outcome["timings_ms"]:
             metrics.add_metric(name="DetectLatency", unit=MetricUnit.Milliseconds,
                                value=outcome["timings_ms"]["detect"])
-        results.append(outcome)
     if retry:
-        # Raising makes Lambda retry the event (twice), then send it to the on-failure queue.
+        _retry_later(record, attempt)
+        # Raising marks this message (only) as failed in the partial batch response.
         raise RetryableScanError(f"{len(retry)} object(s) to retry: {retry}")
-    return {"results": results}
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    scan_idempotency.register_lambda_context(context)
+    detect_idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=scan_record, processor=processor, context=context)

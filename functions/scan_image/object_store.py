@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from deadline import BudgetExhausted, Deadline, retry
 
 
 @dataclass(frozen=True)
@@ -20,27 +22,60 @@ class HeaderTooLarge(ValueError):
     """The header needs more bytes than any sane image header does."""
 
 
-class ObjectStore:
-    def __init__(self, s3_client: Any) -> None:
-        self._s3 = s3_client
+class StorageUnavailable(Exception):
+    """S3 kept failing (5xx, throttling, timeouts) for as long as the budget allowed."""
 
-    def open(self, bucket: str, key: str, version_id: str | None = None) -> tuple[ObjectInfo, RangedReader]:
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or exc.response.get("Error", {}).get("Code") in ("SlowDown", "Throttling")
+    return False
+
+
+class ObjectStore:
+    def __init__(self, s3_client: Any, attempt_seconds: float) -> None:
+        """`attempt_seconds`: the client's connect + read timeout, i.e. how long one GET may take."""
+        self._s3 = s3_client
+        self._attempt_seconds = attempt_seconds
+
+    def get_object(self, deadline: Deadline, **kwargs: Any) -> dict[str, Any]:
+        """One GET (body read included), retried on transient errors within the budget."""
+        def call() -> dict[str, Any]:
+            if deadline.left() < self._attempt_seconds:
+                raise BudgetExhausted(f"{deadline.left():.1f} s left for a GET of up to {self._attempt_seconds} s")
+            response = self._s3.get_object(**kwargs)
+            return {**response, "Body": response["Body"].read()}
+
+        try:
+            return retry(call, deadline.left, self._attempt_seconds, _transient)
+        except (BotoCoreError, BudgetExhausted) as exc:
+            raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except ClientError as exc:
+            if _transient(exc):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+
+    def open(self, bucket: str, key: str, version_id: str | None, deadline: Deadline) -> tuple[ObjectInfo, RangedReader]:
         """The object's metadata and a lazy reader, from one ranged GET of its first block."""
         extra = {"VersionId": version_id} if version_id else {}
+        get = lambda **kw: self.get_object(deadline, **kw)  # noqa: E731 - the reader's fetch
         try:
-            first = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{RangedReader.BLOCK - 1}", **extra)
+            first = get(Bucket=bucket, Key=key, Range=f"bytes=0-{RangedReader.BLOCK - 1}", **extra)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "InvalidRange":
                 raise
             # S3 refuses any range of an empty object.
             info = ObjectInfo(size_bytes=0, content_type=None, version_id=version_id, etag=None)
-            return info, RangedReader(self._s3, bucket, key, 0, version_id)
-        data = first["Body"].read()
+            return info, RangedReader(get, bucket, key, 0, version_id)
+        data = first["Body"]
         content_range = first.get("ContentRange")  # "bytes 0-65535/123456"; absent for a whole object
         size = int(content_range.rsplit("/", 1)[1]) if content_range else len(data)
         info = ObjectInfo(size_bytes=size, content_type=first.get("ContentType"),
                           version_id=first.get("VersionId"), etag=first.get("ETag"))
-        reader = RangedReader(self._s3, bucket, key, size, info.version_id or version_id)
+        reader = RangedReader(get, bucket, key, size, info.version_id or version_id)
         reader.prime(0, data)
         return info, reader
 
@@ -53,10 +88,10 @@ class RangedReader(io.RawIOBase):
 
     BLOCK = 64 * 1024
 
-    def __init__(self, s3: Any, bucket: str, key: str, size: int, version_id: str | None,
-                 max_bytes: int = 2 * 1024 * 1024) -> None:
+    def __init__(self, get: Callable[..., dict[str, Any]], bucket: str, key: str, size: int,
+                 version_id: str | None, max_bytes: int = 2 * 1024 * 1024) -> None:
         super().__init__()
-        self._s3, self._bucket, self._key, self._version = s3, bucket, key, version_id
+        self._get, self._bucket, self._key, self._version = get, bucket, key, version_id
         self._size, self._max_bytes = size, max_bytes
         self._blocks: dict[int, bytes] = {}
         self._pos = 0
@@ -107,11 +142,11 @@ class RangedReader(io.RawIOBase):
             if self.bytes_fetched + self.BLOCK > self._max_bytes:
                 raise HeaderTooLarge(f"header parsing needed more than {self._max_bytes} bytes")
             extra = {"VersionId": self._version} if self._version else {}
-            response = self._s3.get_object(
+            response = self._get(
                 Bucket=self._bucket, Key=self._key,
                 Range=f"bytes={start}-{start + self.BLOCK - 1}", **extra,
             )
-            data = response["Body"].read()
+            data = response["Body"]
             self._blocks[index] = data
             self.bytes_fetched += len(data)
             self.requests += 1

@@ -1,13 +1,16 @@
 """The use case: one uploaded object -> one verdict written through AppSync.
 
 Adapters are injected, so tests drive it against moto / the emulator and AWS runs it unchanged.
-Every path ends in DONE, REJECTED or FAILED for the scan (or IGNORED when no scan owns the key).
+Every path ends in DONE, REJECTED or FAILED for the scan (or IGNORED when no scan owns the key), or
+raises RetryableScanError for a transient failure that a later delivery of the event may overcome;
+on the event's last delivery (`final`) a transient failure is written as FAILED with its reason.
 """
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
@@ -15,10 +18,13 @@ from botocore.exceptions import ClientError
 import image_header
 import scan_logic
 from appsync_client import AppSyncUnavailable, ScanApi
-from detector import DetectorUnavailable, ImageRejectedByDetector, LabelDetector
-from object_store import HeaderTooLarge, ObjectStore
+from deadline import BudgetExhausted, Deadline
+from detector import Detection, DetectorUnavailable, ImageRejectedByDetector
+from object_store import HeaderTooLarge, ObjectStore, StorageUnavailable
 
-SCANNER_VERSION = "catscan-scanner/1.0"
+SCANNER_VERSION = "catscan-scanner/1.1"
+# DynamoDB reads behind getScan are eventually consistent: an event may overtake its createScan.
+CONSISTENCY_WINDOW_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class ObjectRef:
     version_id: str | None = None
     sequencer: str | None = None
     s3_request_id: str | None = None
+    event_time: str | None = None  # ISO 8601, from the S3 event
 
 
 @dataclass
@@ -44,36 +51,74 @@ class Outcome:
 
 
 class RetryableScanError(Exception):
-    """A transient failure: the scan was marked FAILED and the event should be retried."""
+    """A transient failure: the event should be delivered again later."""
+
+
+class ScanNotVisibleYet(Exception):
+    """getScan found nothing for an event this recent: the scan's write may not be readable yet."""
+
+
+TRANSIENT = (AppSyncUnavailable, DetectorUnavailable, StorageUnavailable, BudgetExhausted, ScanNotVisibleYet)
+
+
+def failure_reason(exc: Exception, attempts: int) -> str:
+    """What a person reads when the last delivery of the event still failed."""
+    tried = f"it was tried {attempts} time{'s' if attempts != 1 else ''}."
+    if isinstance(exc, DetectorUnavailable) and exc.throttled:
+        return f"The cat detector was too busy (rate limit reached); {tried}"
+    if isinstance(exc, DetectorUnavailable):
+        return f"The cat detector did not answer in time or failed; {tried}"
+    if isinstance(exc, StorageUnavailable):
+        return f"The image could not be read from storage; {tried}"
+    if isinstance(exc, BudgetExhausted):
+        return f"The scan ran out of time; {tried}"
+    return f"An internal error stopped this scan; {tried}"
 
 
 class ScanService:
-    def __init__(self, api: ScanApi, store: ObjectStore, detector: LabelDetector,
+    def __init__(self, api: ScanApi, store: ObjectStore,
+                 detect: Callable[[ObjectRef, str, float, Deadline], Detection],
                  detection_config: Callable[[], scan_logic.DetectionConfig],
-                 request_id: Callable[[], str | None] = lambda: None) -> None:
-        self._api, self._store, self._detector = api, store, detector
+                 request_id: Callable[[], str | None] = lambda: None,
+                 clock: Callable[[], float] = time.time) -> None:
+        # `detect(ref, decoded key, min confidence, deadline)`: the handler makes it pay once per object.
+        self._api, self._store, self._detect = api, store, detect
         self._detection_config = detection_config
         self._request_id = request_id
+        self._clock = clock
 
-    def process(self, ref: ObjectRef) -> Outcome:
+    def process(self, ref: ObjectRef, deadline: Deadline, attempt: int = 1, final: bool = True) -> Outcome:
+        """`attempt`: this delivery's number; `final`: no further delivery will come."""
         try:
             upload = scan_logic.parse_upload_key(ref.key)
         except scan_logic.InvalidUploadKey as exc:
             return Outcome(status="IGNORED", reason=str(exc))
         try:
-            return self._scan(ref, upload)
-        except (RetryableScanError, AppSyncUnavailable):
-            raise
-        except Exception as exc:
-            # An unexpected error must not leave the scan PENDING: mark it, then let Lambda retry.
+            return self._scan(ref, upload, deadline, final)
+        except ScanNotVisibleYet as exc:
+            if final:
+                return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=str(exc))
+            raise RetryableScanError(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - transient or unexpected: retried, or FAILED at the end
+            if not final:
+                raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
+            reason = failure_reason(exc, attempt)
             try:
-                self._api.update_scan(upload.scan_id, status="FAILED",
-                                      reason="An internal error stopped this scan; it will be retried.")
-            except Exception:  # noqa: BLE001 - the original error is the one to report
-                pass
-            raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
+                self._api.update_scan(upload.scan_id, deadline, final=True, status="FAILED", reason=reason)
+            except Exception as write_error:  # noqa: BLE001 - AppSync down too: the event goes to the DLQ
+                raise RetryableScanError(f"{exc}; and FAILED could not be written: {write_error}") from exc
+            return Outcome(status="FAILED", scan_id=upload.scan_id, reason=reason)
 
-    def _scan(self, ref: ObjectRef, upload: scan_logic.UploadKey) -> Outcome:
+    def _recent(self, ref: ObjectRef) -> bool:
+        if not ref.event_time:
+            return False
+        try:
+            at = datetime.fromisoformat(ref.event_time.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return self._clock() - at.replace(tzinfo=at.tzinfo or timezone.utc).timestamp() < CONSISTENCY_WINDOW_SECONDS
+
+    def _scan(self, ref: ObjectRef, upload: scan_logic.UploadKey, deadline: Deadline, final: bool) -> Outcome:
         started = time.perf_counter()
         timings: dict[str, float] = {}
 
@@ -85,9 +130,11 @@ class ScanService:
         key = f"{scan_logic.UPLOAD_PREFIX}{upload.identity_id}/{upload.scan_id}/{upload.file_name}"
 
         t = time.perf_counter()
-        scan = self._api.get_scan(upload.scan_id)
+        scan = self._api.get_scan(upload.scan_id, deadline)
         t = lap("getScan", t)
         if scan is None:
+            if self._recent(ref):
+                raise ScanNotVisibleYet("no scan for this upload (yet)")
             return Outcome(status="IGNORED", scan_id=upload.scan_id, reason="no scan for this upload")
         if scan.get("imageKey") != key:
             return Outcome(status="IGNORED", scan_id=upload.scan_id,
@@ -106,13 +153,13 @@ class ScanService:
             if verdict is not None:
                 fields.update(isCat=verdict.is_cat, confidence=verdict.confidence,
                               catBoxes=[asdict(b) for b in verdict.cat_boxes])
-            self._api.update_scan(upload.scan_id, **fields)
+            self._api.update_scan(upload.scan_id, deadline, final=True, **fields)
             return Outcome(status=status, scan_id=upload.scan_id, reason=reason,
                            is_cat=verdict.is_cat if verdict else None,
                            confidence=verdict.confidence if verdict else None, timings_ms=timings)
 
         try:
-            info, reader = self._store.open(ref.bucket, key, ref.version_id)
+            info, reader = self._store.open(ref.bucket, key, ref.version_id, deadline)
             debug["object"].update(sizeBytes=info.size_bytes, etag=info.etag,
                                    declaredContentType=info.content_type)
             rejection = scan_logic.size_rejection(info.size_bytes)
@@ -145,17 +192,14 @@ class ScanService:
         detect_min = scan_logic.detection_min_confidence(config)
         debug["thresholds"] = {"targetLabel": config.target_label, "minConfidence": config.min_confidence,
                                "detectorMinConfidence": detect_min}
-        self._api.update_scan(upload.scan_id, status="PROCESSING")
+        if scan.get("status") != "PROCESSING":  # a retried delivery does not announce it twice
+            self._api.update_scan(upload.scan_id, deadline, status="PROCESSING")
         t = lap("markProcessing", t)
         try:
-            detection = self._detector.detect(ref.bucket, key, ref.version_id, detect_min)
+            detection = self._detect(ref, key, detect_min, deadline)
         except ImageRejectedByDetector as exc:
             debug["detector"] = {"error": exc.code}
             return finish("REJECTED", exc.reason)
-        except DetectorUnavailable as exc:
-            debug["detector"] = {"error": str(exc)}
-            finish("FAILED", "The cat detector is unavailable right now; the scan will be retried.")
-            raise RetryableScanError(str(exc)) from exc
         lap("detect", t)
         debug["detector"] = {"labels": detection.labels, "modelVersion": detection.model_version,
                              "attempts": detection.attempts, "elapsedMs": detection.elapsed_ms}

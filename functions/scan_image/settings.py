@@ -21,7 +21,11 @@ class Settings:
     param_target_label: str
     param_min_confidence: str
     param_cache_seconds: int
-    service_timeout_seconds: float
+    service_timeout_seconds: float  # read timeout of one S3 / Rekognition request
+    scan_queue_url: str | None  # the event source queue (to delay a retried message)
+    max_receive_count: int  # deliveries of one event before it goes to the dead-letter queue
+    retry_backoff_base_seconds: float
+    retry_backoff_max_seconds: float
 
 
 def load_settings() -> Settings:
@@ -33,7 +37,11 @@ def load_settings() -> Settings:
         param_target_label=env["PARAM_TARGET_LABEL"],
         param_min_confidence=env["PARAM_MIN_CONFIDENCE"],
         param_cache_seconds=int(env.get("PARAM_CACHE_SECONDS", "60")),
-        service_timeout_seconds=float(env.get("SERVICE_TIMEOUT_SECONDS", "20")),
+        service_timeout_seconds=float(env.get("SERVICE_TIMEOUT_SECONDS", "8")),
+        scan_queue_url=env.get("SCAN_QUEUE_URL") or None,
+        max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "8")),
+        retry_backoff_base_seconds=float(env.get("RETRY_BACKOFF_BASE_SECONDS", "2")),
+        retry_backoff_max_seconds=float(env.get("RETRY_BACKOFF_MAX_SECONDS", "300")),
     )
 
 

@@ -55,7 +55,8 @@ def ui_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         pytest.fail("frontend/dist is not built: run `bash scripts/build_frontend.sh` (make test does)")
     state = tmp_path_factory.mktemp("e2e-cloud")
     cloud = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=True, persist=False, retry_delays=(0.2, 0.4))
+                       with_ui=True, persist=False, runner_concurrency=2,
+                       retry_backoff_base=0.5, sweeper_period=None)
     try:
         cloud.start(timeout=120)
         yield cloud

@@ -14,9 +14,13 @@ from catscan.local.seed import DEMO_USERS
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     state = tmp_path_factory.mktemp("fault-cloud")
-    # Function timeout 3 s and visibility 5 s keep Lambda's proportions (visibility > timeout).
+    # Every limit shortened in proportion (visibility > function timeout > one dependency call), so
+    # that retries, dead letters and the sweeper happen within seconds.
     local = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=False, retry_delays=(0.3, 0.6), function_timeout=3.0, visibility_timeout=5)
+                       with_ui=False, runner_concurrency=2, function_timeout=6.0, service_timeout=1.5,
+                       queue_visibility_timeout=8, max_receive_count=3, retry_backoff_base=0.5,
+                       retry_backoff_max=2.0, sweeper_period=2.0, upload_grace_seconds=4,
+                       stuck_after_seconds=120, max_redrives=2)
     local.start(timeout=90)
     yield local
     local.stop()

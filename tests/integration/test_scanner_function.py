@@ -1,19 +1,22 @@
 """The scanner Lambda's handler invoked in-process against the local cloud (moto S3/DynamoDB/SSM and
-the AppSync emulator), with a counting, fault-injecting proxy in front of the local Rekognition."""
+the AppSync emulator), with counting, fault-injecting proxies in front of the local Rekognition and the
+AppSync emulator. Events arrive as the SQS event source delivers them (batch, receive count)."""
 from __future__ import annotations
 
 import importlib
 import json
 import os
 import sys
+import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from catscan.client.api import ScanApi
 from catscan.local.lambda_runtime import LambdaContext
-from catscan.local.runner import as_lambda_event
+from catscan.local.runner import sqs_event
 from catscan.local.seed import client
 from tests.fault_proxy import FaultProxy
 from tests.images import photo
@@ -21,6 +24,8 @@ from tests.integration.scanning import run
 
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
 BUCKET = "handler-tests"  # no notification: only these tests invoke the handler for it
+MAX_RECEIVES = 3
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:handler-tests"
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +35,25 @@ def proxy(cloud):
 
 
 @pytest.fixture(scope="module")
-def handler(cloud, proxy):
-    # A 1 s read timeout makes the "hang" fault a timeout without slowing the suite down.
-    env = {**cloud.function_env(), "AWS_ENDPOINT_URL_REKOGNITION": proxy.url, "SERVICE_TIMEOUT_SECONDS": "1"}
+def appsync_proxy(cloud):
+    with FaultProxy(cloud.appsync_url.removesuffix("/graphql")) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def handler(cloud, proxy, appsync_proxy):
+    # A 1 s read timeout makes the "hang" fault a timeout without slowing the suite down. No queue URL:
+    # these deliveries are not real SQS messages, so nothing delays them.
+    env = {**cloud.function_env(), "AWS_ENDPOINT_URL_REKOGNITION": proxy.url, "SERVICE_TIMEOUT_SECONDS": "1",
+           "APPSYNC_URL": f"{appsync_proxy.url}/graphql", "SCAN_QUEUE_URL": "",
+           "MAX_RECEIVE_COUNT": str(MAX_RECEIVES)}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     sys.path.insert(0, str(FUNCTION_DIR))
     client("s3", cloud.moto_url).create_bucket(Bucket=BUCKET)
     module = importlib.import_module("handler")
     yield module
-    module.service._api.close()  # the warm "container" ends with the test module
+    module.api.close()  # the warm "container" ends with the test module
     sys.path.remove(str(FUNCTION_DIR))
     for k, v in saved.items():
         if v is None:
@@ -49,8 +63,28 @@ def handler(cloud, proxy):
 
 
 @pytest.fixture(autouse=True)
-def clean_proxy(proxy):
+def clean_proxy(proxy, appsync_proxy):
     proxy.clear()
+    appsync_proxy.clear()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def s3_event(key: str, size: int, event_time: str | None = None) -> dict:
+    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                         "eventTime": event_time or now_iso(), "eventName": "ObjectCreated:Put",
+                         "s3": {"s3SchemaVersion": "1.0", "configurationId": "scan-uploads",
+                                "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+                                "object": {"key": key.replace(":", "%3A"), "size": size,
+                                           "eTag": uuid.uuid4().hex}}}]}
+
+
+def delivery(event: dict, receive_count: int = 1, message_id: str = "m-1") -> dict:
+    """What the SQS event source hands the function: one message, its Nth delivery."""
+    return sqs_event([{"MessageId": message_id, "ReceiptHandle": f"rh-{uuid.uuid4()}", "Body": json.dumps(event),
+                       "Attributes": {"ApproximateReceiveCount": str(receive_count)}}], QUEUE_ARN, "us-east-1")
 
 
 def new_upload(cloud, demo, source: Path) -> tuple[str, dict]:
@@ -66,13 +100,8 @@ def new_upload(cloud, demo, source: Path) -> tuple[str, dict]:
                 {"i": {"id": scan_id, "imageKey": key, "fileName": source.name}})
     run(create())
     client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=source.read_bytes())
-    event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                          "eventTime": "2026-11-21T00:00:00.000Z", "eventName": "ObjectCreated:Put",
-                          "s3": {"s3SchemaVersion": "1.0", "configurationId": "scan-uploads",
-                                 "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
-                                 "object": {"key": key.replace(":", "%3A"), "size": source.stat().st_size,
-                                            "eTag": uuid.uuid4().hex}}}]}
-    return scan_id, as_lambda_event(event)
+    # The S3 event carries a sequencer (idempotency key): the runner's shaping adds it as S3 does.
+    return scan_id, json.loads(delivery(s3_event(key, source.stat().st_size))["Records"][0]["body"])
 
 
 def read_scan(admin, scan_id):
@@ -82,38 +111,65 @@ def read_scan(admin, scan_id):
     return run(get())
 
 
+def invoke(handler, event: dict, receive_count: int = 1, timeout: float = 10.0) -> list[str]:
+    """One invocation; the ids of the messages reported for retry."""
+    result = handler.lambda_handler(delivery(event, receive_count), LambdaContext(timeout_seconds=timeout))
+    return [f["itemIdentifier"] for f in result["batchItemFailures"]]
+
+
 def test_duplicated_event_costs_one_detect_labels_call(cloud, demo, admin, handler, proxy):
     scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
-    first = handler.lambda_handler(event, LambdaContext())
-    second = handler.lambda_handler(event, LambdaContext())
+    assert invoke(handler, event) == [] and invoke(handler, event) == []
     assert proxy.detect_calls() == 1
-    assert first == second and first["results"][0]["status"] == "DONE"
     assert read_scan(admin, scan_id)["isCat"] is True
 
 
 @pytest.mark.parametrize("fault", ["throttle", "5xx", "hang"])
-def test_detector_faults_are_retried_then_failed_with_a_reason(cloud, demo, admin, handler, proxy, fault):
+def test_detector_faults_are_retried_within_the_budget_then_by_a_later_delivery(
+        cloud, demo, admin, handler, proxy, fault):
     scan_id, event = new_upload(cloud, demo, photo("astronaut.png"))
     proxy.fail_next(fault, times=100)
-    with pytest.raises(handler.RetryableScanError):
-        handler.lambda_handler(event, LambdaContext())
-    assert proxy.detect_calls() == 4  # the SDK's standard retries: 1 + 3 with backoff (timeouts too)
-    failed = read_scan(admin, scan_id)
-    assert failed["status"] == "FAILED" and "unavailable" in failed["reason"]
+    assert invoke(handler, event, receive_count=1) == ["m-1"]  # this message comes back later
+    assert proxy.detect_calls() >= 2  # retried while the invocation's budget allowed another attempt
+    waiting = read_scan(admin, scan_id)
+    assert waiting["status"] == "PROCESSING" and waiting["reason"] is None  # not FAILED: more deliveries come
 
-    # The platform's retry of the same event, once the detector is back, completes the scan.
+    # The next delivery, once the detector is back, completes the scan.
     proxy.clear()
-    result = handler.lambda_handler(event, LambdaContext())
-    assert result["results"][0]["status"] == "DONE" and proxy.detect_calls() == 1
-    assert read_scan(admin, scan_id)["status"] == "DONE"
+    assert invoke(handler, event, receive_count=2) == []
+    assert proxy.detect_calls() == 1 and read_scan(admin, scan_id)["status"] == "DONE"
+
+
+@pytest.mark.parametrize("fault, reason", [("throttle", "too busy"), ("hang", "did not answer in time")])
+def test_the_last_delivery_writes_failed_with_the_reason_before_the_timeout(
+        cloud, demo, admin, handler, proxy, fault, reason):
+    scan_id, event = new_upload(cloud, demo, photo("astronaut.png"))
+    proxy.fail_next(fault, times=100)
+    started = time.monotonic()
+    assert invoke(handler, event, receive_count=MAX_RECEIVES, timeout=6.0) == []  # done with: FAILED
+    assert time.monotonic() - started < 6.0  # within the function timeout, whatever the detector did
+    failed = read_scan(admin, scan_id)
+    assert failed["status"] == "FAILED" and reason in failed["reason"] and f"tried {MAX_RECEIVES} times" in failed["reason"]
 
 
 def test_a_transient_throttle_is_absorbed_by_retries(cloud, demo, admin, handler, proxy):
     scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
     proxy.fail_next("throttle", times=2)
-    handler.lambda_handler(event, LambdaContext())
+    assert invoke(handler, event) == []
     assert proxy.detect_calls() == 3
     assert read_scan(admin, scan_id)["status"] == "DONE"
+
+
+def test_a_failed_verdict_write_does_not_pay_detect_labels_again(cloud, demo, admin, handler, proxy, appsync_proxy):
+    scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
+    appsync_proxy.fail_next("5xx", times=20, when=b'"status": "DONE"')  # every DONE write of this delivery
+    assert invoke(handler, event, receive_count=1) == ["m-1"]
+    assert proxy.detect_calls() == 1 and read_scan(admin, scan_id)["status"] == "PROCESSING"
+    appsync_proxy.clear()
+    assert invoke(handler, event, receive_count=2) == []
+    done = read_scan(admin, scan_id)
+    assert done["status"] == "DONE" and done["isCat"] is True
+    assert proxy.detect_calls() == 1  # still the first delivery's one call: its detection was kept
 
 
 def test_threshold_changed_in_ssm_applies_without_a_code_change(cloud, demo, admin, handler):
@@ -122,12 +178,12 @@ def test_threshold_changed_in_ssm_applies_without_a_code_change(cloud, demo, adm
     try:
         ssm.put_parameter(Name=name, Value="99.5", Type="String", Overwrite=True)
         strict_id, event = new_upload(cloud, demo, photo("chelsea.png"))
-        handler.lambda_handler(event, LambdaContext())
+        invoke(handler, event)
         strict = read_scan(admin, strict_id)
     finally:
         ssm.put_parameter(Name=name, Value="30", Type="String", Overwrite=True)
     relaxed_id, event = new_upload(cloud, demo, photo("chelsea.png"))
-    handler.lambda_handler(event, LambdaContext())
+    invoke(handler, event)
     relaxed = read_scan(admin, relaxed_id)
     assert strict["status"] == "DONE" and strict["isCat"] is False
     assert relaxed["isCat"] is True
@@ -135,10 +191,17 @@ def test_threshold_changed_in_ssm_applies_without_a_code_change(cloud, demo, adm
     assert json.loads(relaxed["debug"])["thresholds"]["minConfidence"] == 30.0
 
 
-def test_upload_without_its_scan_is_ignored(cloud, handler, proxy):
+def test_a_recent_upload_whose_scan_is_not_readable_yet_is_retried(cloud, handler, proxy):
+    """getScan reads are eventually consistent: an event may overtake its createScan."""
     key = f"uploads/us-east-1:nobody/{uuid.uuid4()}/cat.png"
     client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=photo("chelsea.png").read_bytes())
-    event = as_lambda_event({"Records": [{"eventName": "ObjectCreated:Put", "s3": {
-        "bucket": {"name": BUCKET}, "object": {"key": key, "size": 1, "eTag": "x"}}}]})
-    result = handler.lambda_handler(event, LambdaContext())
-    assert result["results"][0]["status"] == "IGNORED" and proxy.detect_calls() == 0
+    assert invoke(handler, s3_event(key, 1)) == ["m-1"]
+    assert invoke(handler, s3_event(key, 1), receive_count=MAX_RECEIVES) == []  # the last delivery: ignored
+    assert proxy.detect_calls() == 0
+
+
+def test_an_old_upload_without_its_scan_is_ignored(cloud, handler, proxy):
+    key = f"uploads/us-east-1:nobody/{uuid.uuid4()}/cat.png"
+    client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=photo("chelsea.png").read_bytes())
+    assert invoke(handler, s3_event(key, 1, event_time="2026-01-01T00:00:00.000Z")) == []
+    assert proxy.detect_calls() == 0
