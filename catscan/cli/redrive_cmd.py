@@ -1,4 +1,4 @@
-"""`catscan redrive`: replay the scanner events parked in the on-failure queue."""
+"""`catscan redrive`: move the scanner events parked in its dead-letter queue back to the scan queue."""
 from __future__ import annotations
 
 import argparse
@@ -9,9 +9,11 @@ from catscan.client.redrive import redrive
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "redrive", help="replay failed scanner events from the on-failure queue (after an outage)",
-        description="Replays the S3 events the scanner gave up on (they are in its on-failure queue). "
-                    "In AWS this needs credentials allowed to read the queue and invoke the function.",
+        "redrive", help="replay failed scanner events from the dead-letter queue (after an outage)",
+        description="Replays the S3 events that failed every delivery to the scanner (they are in its "
+                    "dead-letter queue) by moving them back to the scan queue. The sweeper does this "
+                    "on its own every few minutes, a bounded number of times per event; this does it "
+                    "now. In AWS this needs credentials allowed to receive from and send to both queues.",
         epilog="examples:\n  catscan redrive --dry-run\n  catscan redrive --max 100",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--max", type=int, default=None, help="replay at most this many events")

@@ -49,7 +49,8 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
             # The same keys the Gen 2 backend outputs (amplify/backend.ts), for `catscan redrive`.
             "scanner": {
                 "functionName": "catscan-scan-image-local",
-                "failureQueueUrl": seeded.failure_queue_url,
+                "scanQueueUrl": seeded.queue_url,
+                "deadLetterQueueUrl": seeded.failure_queue_url,
                 "idempotencyTable": seeded.idempotency_table,
                 "targetLabelParameter": seeded.param_target_label,
                 "minConfidenceParameter": seeded.param_min_confidence,
@@ -65,8 +66,6 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
                     "dynamodb": moto_url,
                 },
                 "ui": ui_url,
-                # Locally the function is "invoked" by putting an S3 event on the runner's queue.
-                "scanQueueUrl": seeded.queue_url,
             }
         },
     }

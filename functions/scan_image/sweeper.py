@@ -101,8 +101,10 @@ class Sweeper:
     def sweep(self, now: datetime, deadline: Deadline) -> SweepReport:
         report = SweepReport()
         try:
-            self._redrive(report, deadline)
+            # Stale scans first: it needs AppSync, so during an AppSync outage the run stops here
+            # (AppSyncUnavailable) and no re-drive of the dead letters is spent while it would fail.
             self._end_stale(now, report, deadline)
+            self._redrive(report, deadline)
         except BudgetExhausted:
             logger.warning("out of time: the next run continues")
         return report
