@@ -16,7 +16,8 @@ def test_scan_table_has_the_owner_and_status_gsis(templates: Templates) -> None:
     (table,) = [r for r in templates.of_type("Custom::AmplifyDynamoDBTable") if r.logical_id == "ScanTable"]
     gsis = {g["indexName"]: ([k["attributeName"] for k in g["keySchema"]], g["projection"]["projectionType"])
             for g in table.properties["globalSecondaryIndexes"]}
-    assert gsis == {"byOwner": (["owner", "createdAt"], "ALL"), "byStatus": (["status", "updatedAt"], "ALL")}
+    assert gsis == {"byOwner": (["owner", "createdAt"], "ALL"), "byStatus": (["status", "updatedAt"], "ALL"),
+                    "byOwnerEmail": (["ownerEmail", "createdAt"], "ALL")}
 
 
 def _query_fields(sdl: str) -> dict[str, tuple[dict[str, str], str]]:
@@ -34,7 +35,7 @@ def test_query_fields_equal_the_emulators(templates: Templates) -> None:
     (sdl_file,) = CDK_OUT.glob("asset.*.graphql")
     synthesized = _query_fields(sdl_file.read_text())
     emulated = _query_fields(load_api_model(REPO / "schema.graphql").sdl)
-    for name in ("scansByOwner", "scansByStatus"):
+    for name in ("scansByOwner", "scansByStatus", "scansByOwnerEmail"):
         assert synthesized[name] == emulated[name]
         assert synthesized[name][1] == "ModelScanConnection"
 

@@ -125,7 +125,8 @@ def test_refused_indexes(sdl, message):
 async def test_tables_get_their_gsis_also_when_they_existed_before(indexed, cognito, clock, ddb):
     gsis = ddb.describe_table(TableName="Scan-indexes")["Table"]["GlobalSecondaryIndexes"]
     assert {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in gsis} == {
-        "byOwner": ["owner", "createdAt"], "byStatus": ["status", "updatedAt"]}
+        "byOwner": ["owner", "createdAt"], "byStatus": ["status", "updatedAt"],
+        "byOwnerEmail": ["ownerEmail", "createdAt"]}
     # a table kept from before the indexes were declared (state survives restarts) gets them on start
     ddb.create_table(TableName="Scan-oldstate", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -133,7 +134,7 @@ async def test_tables_get_their_gsis_also_when_they_existed_before(indexed, cogn
     old = run_in_thread(make_config(cognito, clock, table_suffix="oldstate"))
     try:
         names = {g["IndexName"] for g in ddb.describe_table(TableName="Scan-oldstate")["Table"]["GlobalSecondaryIndexes"]}
-        assert names == {"byOwner", "byStatus"}
+        assert names == {"byOwner", "byStatus", "byOwnerEmail"}
     finally:
         old.stop()
 
