@@ -43,8 +43,9 @@ EPILOG = f"""examples:
   catscan scan photos/*.png --json | jq .   one JSON object a line, for scripts
   catscan scan big/ -r --concurrency 8 --timeout 600
 
-Only JPEG and PNG images (by their first bytes, whatever the name) are uploaded; anything else is
-skipped and counted. Hidden files and folders (.name) inside a folder are ignored.
+Only JPEG and PNG images (by their first bytes, whatever the name) of at most 15 MB are uploaded;
+anything else is skipped and counted (--send-all uploads it anyway, for the scanner to judge).
+Hidden files and folders (.name) inside a folder are ignored.
 
 verdicts: Cat, No cat, Rejected (not a usable image, with the reason), Failed (the scanner gave up, with
 the reason), Timed out (no verdict within --timeout), Error (could not upload), Skipped (not uploaded).
@@ -187,12 +188,9 @@ def _sniffed(item: Item, send_all: bool) -> Item:
     except OSError as exc:
         item.finish("SKIPPED", reason=f"Cannot read the file: {exc.strerror or exc}.")
         return item
-    if sniffed.content_type:
-        item.content_type = sniffed.content_type
-    elif send_all:
-        item.content_type = None  # the scanner judges it by its bytes, whatever the declared type
-    else:
-        item.finish("SKIPPED", reason=sniffed.reason)
+    item.content_type = sniffed.content_type  # None: the scanner judges it by its bytes with --send-all
+    if sniffed.reason and not send_all:
+        item.finish("SKIPPED", reason=sniffed.reason)  # another format, or over 15 MB: never uploaded
     return item
 
 

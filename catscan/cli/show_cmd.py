@@ -90,8 +90,10 @@ def _print(console, scan: dict[str, Any], debug: bool) -> None:
         ("cat boxes", "; ".join(_box(b) for b in boxes if b) or "-", ""),
         ("type", scan.get("contentType") or "-", ""),
         ("size", "-" if size is None else f"{size:,} bytes", ""),
+        ("uploader", scan.get("ownerEmail") or "-", ""),
         ("owner", scan.get("owner") or "-", ""),
         ("image key", scan.get("imageKey") or "-", ""),
+        ("thumbnail", scan.get("thumbnailKey") or "-", ""),
         ("created", local_time(scan.get("createdAt")), ""),
         ("updated", local_time(scan.get("updatedAt")), ""),
     ]

@@ -59,7 +59,7 @@ async def watch(session: UserSession, as_json: bool) -> None:
         try:
             async for scan in subscribe_updates(session, started=acked):
                 attempt = 0
-                _print(out, scan, as_json)
+                _print(out, scan, as_json, session.is_admin)
             problem = "the server ended the subscription"
         except TransportQueryError:
             raise  # the subscription itself was refused: nothing to retry
@@ -77,7 +77,7 @@ async def watch(session: UserSession, as_json: bool) -> None:
         await asyncio.sleep(delay)
 
 
-def _print(console, scan: dict, as_json: bool) -> None:
+def _print(console, scan: dict, as_json: bool, with_uploader: bool = False) -> None:
     if as_json:
         console.out(json.dumps(scan, ensure_ascii=False), highlight=False)
     else:
@@ -88,5 +88,7 @@ def _print(console, scan: dict, as_json: bool) -> None:
             (f"{percent(scan.get('confidence')):>7}", ""), "  ",
             (scan.get("fileName") or "-", "bold"), "  ",
             (scan.get("id") or "", "dim"),
+            # an Admin sees everyone's scans: name the uploader (written by the scanner, from Cognito)
+            (f"  {scan.get('ownerEmail') or scan.get('owner') or '-'}" if with_uploader else "", ""),
             (f"  {scan['reason']}" if scan.get("reason") else "", "dim")))
     console.file.flush()

@@ -6,10 +6,14 @@ stays the judge: this only saves an upload that would be refused anyway.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 ACCEPTED = {"jpeg": "image/jpeg", "png": "image/png"}
+
+# The scanner's limit (Rekognition's for an S3 object); the web UI refuses larger files before upload too.
+MAX_IMAGE_BYTES = 15 * 1024 * 1024
 
 # Enough of the start of a file to tell every format below apart.
 SNIFF_BYTES = 512
@@ -35,9 +39,28 @@ _SIGNATURES: list[tuple[bytes, int, str]] = [
 
 @dataclass(frozen=True)
 class Sniffed:
-    """content_type is set for JPEG/PNG; otherwise reason says what the file is instead."""
+    """content_type is set for JPEG/PNG; reason says why the file would be refused (another format, or a
+    JPEG/PNG over MAX_IMAGE_BYTES: then content_type is set too)."""
     content_type: str | None
     reason: str | None = None
+
+
+def format_bytes(size: int) -> str:
+    """As the web UI writes sizes (frontend/src/lib/format.ts formatBytes), so both give one reason."""
+    if size < 1024:
+        return f"{size} B"
+    kb = size / 1024
+    if kb < 1024:
+        return f"{kb:.1f} KB" if kb < 10 else f"{round(kb)} KB"
+    mb = kb / 1024
+    return f"{int(mb)} MB" if mb.is_integer() else f"{mb:.1f} MB"
+
+
+def size_rejection(name: str, size: int) -> str | None:
+    """The web UI's reason for a file too large to scan (frontend/src/lib/validation.ts), or None."""
+    if size <= MAX_IMAGE_BYTES:
+        return None
+    return f"{name} is {format_bytes(size)}: images up to {format_bytes(MAX_IMAGE_BYTES)} can be scanned."
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -76,11 +99,12 @@ def sniff_file(path: Path) -> Sniffed:
     """Reads the first bytes of the file; OSError (missing, unreadable) propagates."""
     with open(path, "rb") as stream:
         head = stream.read(SNIFF_BYTES)
+        size = os.fstat(stream.fileno()).st_size
     if not head:
         return Sniffed(None, "The file is empty: only JPEG and PNG images can be scanned.")
     kind = sniff_format(head)
     if kind:
-        return Sniffed(ACCEPTED[kind])
+        return Sniffed(ACCEPTED[kind], size_rejection(path.name, size))
     return Sniffed(None, rejection_for_format(head))
 
 

@@ -101,6 +101,12 @@ class UserSession:
         claims = self.tokens.claims
         return str(claims.get("cognito:username", claims["sub"]))
 
+    @property
+    def owner_key(self) -> str:
+        """The owner value as stored (`<sub>::<username>`): the partition key of the byOwner index."""
+        claims = self.tokens.claims
+        return f"{claims['sub']}::{self.owner}"
+
     def _refresh(self) -> None:
         if not self._tokens.refresh_token:
             raise AuthError("the session expired; sign in again")

@@ -109,3 +109,16 @@ def test_files_that_cannot_be_read_are_skipped_and_counted(catscan, tmp_path):
     assert files["dangling.jpg"]["status"] == "SKIPPED"
     if os.geteuid() != 0:  # root reads anything
         assert files["locked.png"]["status"] == "SKIPPED" and "Permission denied" in files["locked.png"]["reason"]
+
+
+def test_files_over_15_mb_are_refused_before_upload_with_the_uis_reason(catscan, tmp_path):
+    big = tmp_path / "big.png"
+    with big.open("wb") as out:  # a PNG signature, then 16 MB (sparse): too large whatever it holds
+        out.write(b"\x89PNG\r\n\x1a\n")
+        out.truncate(16 * 1024 * 1024)
+    result = catscan("scan", big, "--json")
+    assert result.code == 1
+    [line] = result.json_lines()
+    assert line["status"] == "SKIPPED" and line["scanId"] is None  # never created, never uploaded
+    # word for word what frontend/src/lib/validation.ts says for the same file
+    assert line["reason"] == "big.png is 16 MB: images up to 15 MB can be scanned."

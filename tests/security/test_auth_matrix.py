@@ -30,20 +30,24 @@ FIELDS = "id owner status"
 CREATE = f"mutation($i: CreateScanInput!) {{ createScan(input: $i) {{ {FIELDS} }} }}"
 GET = f"query($id: ID!) {{ getScan(id: $id) {{ {FIELDS} }} }}"
 LIST = f"query {{ listScans(limit: 1000) {{ items {{ {FIELDS} }} }} }}"
+BY_OWNER = f"query($o: String!) {{ scansByOwner(owner: $o, sortDirection: DESC, limit: 1000) {{ items {{ {FIELDS} }} }} }}"
+BY_STATUS = f"query {{ scansByStatus(status: PENDING, sortDirection: DESC, limit: 1000) {{ items {{ {FIELDS} }} }} }}"
 UPDATE = f"mutation($i: UpdateScanInput!) {{ updateScan(input: $i) {{ {FIELDS} }} }}"
 DELETE = f"mutation($i: DeleteScanInput!) {{ deleteScan(input: $i) {{ {FIELDS} }} }}"
 SUBSCRIPTIONS = {name: f"subscription {{ {name} {{ {FIELDS} }} }}" for name in ("onCreateScan", "onUpdateScan", "onDeleteScan")}
 
 D, A = "denied", "allowed"
 FORGED = ["anonymous", "unsigned JWT", "JWT, other key", "tampered claims", "expired JWT", "wrong SigV4"]
-GRAPHQL_COLUMNS = ["getScan", "listScans", "createScan", "updateScan", "deleteScan", *SUBSCRIPTIONS]
+GRAPHQL_COLUMNS = ["getScan", "listScans", "scansByOwner", "scansByStatus", "createScan", "updateScan", "deleteScan", *SUBSCRIPTIONS]
 # What AppSync does with this schema (owner create/read/delete, Admin read, IAM = the scanner).
+# scansByOwner asks for the owner's stored owner value: the generated resolver refuses anyone else's
+# (another user is denied, not shown an empty page); scansByStatus filters owners like listScans.
 EXPECTED: dict[str, list[str]] = {
-    "owner": [A, "sees it", A, D, A, "receives", "receives", "receives"],
-    "other user": [D, "hidden", A, D, D, "no event", "no event", "no event"],
-    "Admin": [A, "sees it", A, D, D, "receives", "receives", "receives"],
-    "scanner (IAM)": [A, "sees it", A, A, A, "receives", "receives", "receives"],
-    **{name: [D] * 8 for name in FORGED},
+    "owner": [A, "sees it", "sees it", "sees it", A, D, A, "receives", "receives", "receives"],
+    "other user": [D, "hidden", D, "hidden", A, D, D, "no event", "no event", "no event"],
+    "Admin": [A, "sees it", "sees it", "sees it", A, D, D, "receives", "receives", "receives"],
+    "scanner (IAM)": [A, "sees it", "sees it", "sees it", A, A, A, "receives", "receives", "receives"],
+    **{name: [D] * 10 for name in FORGED},
 }
 
 
@@ -160,6 +164,12 @@ def test_graphql_auth_matrix(people):
             get = A if data and data.get("getScan") and not errors else D
             data, errors = await call(caller, outputs, LIST)
             listed = D if errors else ("sees it" if any(i["id"] == target for i in data["listScans"]["items"]) else "hidden")
+            by_index = []
+            for query, name, variables in ((BY_OWNER, "scansByOwner", {"o": owner.owner_key}),
+                                           (BY_STATUS, "scansByStatus", {})):
+                data, errors = await call(caller, outputs, query, **variables)
+                by_index.append(D if errors or not data or data.get(name) is None else (
+                    "sees it" if any(i["id"] == target for i in data[name]["items"]) else "hidden"))
             data, errors = await call(caller, outputs, CREATE, i={**new_scan_input(owner), "fileName": "mine.jpg"})
             create = A if data and data.get("createScan") and not errors else D
             data, errors = await call(caller, outputs, UPDATE, i={"id": target, "reason": f"set by {caller.name}"})
@@ -167,7 +177,7 @@ def test_graphql_auth_matrix(people):
             victim = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
             data, errors = await call(caller, outputs, DELETE, i={"id": victim})
             delete = A if data and data.get("deleteScan") and not errors else D
-            rows[caller.name] = [get, listed, create, update, delete]
+            rows[caller.name] = [get, listed, *by_index, create, update, delete]
 
         async def on_create() -> str:
             return (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import uuid
 from collections import OrderedDict
@@ -30,6 +31,8 @@ from .auth import Identity
 from .config import EmulatorConfig
 from .errors import format_execution_error, format_request_error
 from .filters import matches
+from .index_resolver import resolve_index_query
+from .indexes import Index
 from .scalars import install_aws_scalars
 from .schema_model import IDENTITY_CLAIM_DELIMITER, ApiModel, ModelType, RootField
 from .store import DynamoStore
@@ -187,7 +190,7 @@ class Engine:
     def _root_resolver(self, root: RootField, field_name: str):
         kind, model = root.kind, root.model
         handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
-                   "delete": self._delete}[kind]
+                   "delete": self._delete, "index": functools.partial(self._index_query, root.index)}[kind]
 
         async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
             ctx: RequestContext = info.context
@@ -220,6 +223,11 @@ class Engine:
         filter_ = args.get("filter")
         items = [i for i in items if access.allows(i) and matches(filter_, i)]
         return {"items": items, "nextToken": token}
+
+    async def _index_query(self, index: Index, model: ModelType, field_name: str, identity: Identity,
+                           args: dict[str, Any]) -> Any:
+        return await asyncio.to_thread(resolve_index_query, self.store, model, index, identity, args, field_name,
+                                       self.config.default_list_limit)
 
     async def _create(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
         # `@default`s are stored after the auth step, as amplify/data/defaults-after-auth.ts makes the

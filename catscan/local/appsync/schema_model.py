@@ -31,6 +31,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from .indexes import Index, key_condition_inputs_sdl, parse_indexes, query_field_sdl, scalar_kind
+
 # ---------------------------------------------------------------------------------------------------------
 # operations
 
@@ -157,6 +159,7 @@ class ModelType:
     mutations: dict[str, str | None] = field(default_factory=dict)
     subscriptions: dict[str, list[str]] = field(default_factory=dict)
     subscriptions_on: bool = True
+    indexes: list[Index] = field(default_factory=list)  # @index (see indexes.py)
 
     # -- access control ---------------------------------------------------------------------------------
     def roles_for(self, operation: str, *, on_all_fields: bool = False) -> list[Role]:
@@ -235,6 +238,7 @@ class RootField:
     model: ModelType
     mutation_kind: str | None = None  # for subscriptions: create | update | delete
     mutations: tuple[str, ...] = ()  # for subscriptions: the @aws_subscribe mutations
+    index: Index | None = None  # for index queries
 
 
 @dataclass
@@ -371,6 +375,7 @@ def build_api_model(sdl: str) -> ApiModel:
             for ts in model.timestamps.values():
                 if ts and ts not in model.fields:
                     model.fields[ts] = _synthetic_field(ts, "AWSDateTime!")
+            model.indexes = parse_indexes(model, d, pluralize(model.name))
             models[model.name] = model
     for model in models.values():
         all_fields = list(model.fields)
@@ -461,6 +466,7 @@ def generate_appsync_sdl(api: ApiModel) -> str:
         out.append(f"input {name}Input {{ " + " ".join(
             f"{f.name}: {_input_type_of(api, f)}{'!' if f.required else ''}" for f in fields.values()) + " }")
     queries, mutations, subscriptions = [], [], []
+    key_conditions: set[str] = set()
     for model in api.models.values():
         fields = model.fields.values()
         out.append(f"type {model.name} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }")
@@ -492,6 +498,12 @@ def generate_appsync_sdl(api: ApiModel) -> str:
         if lst := model.queries.get("list"):
             queries.append(f"{lst}(filter: {model.filter_input}, limit: Int, nextToken: String): {model.connection}")
             api.root_fields[f"Query.{lst}"] = RootField("list", model)
+        for index in model.indexes:
+            if index.query_field:
+                queries.append(query_field_sdl(api, model, index))
+                api.root_fields[f"Query.{index.query_field}"] = RootField("index", model, index=index)
+                if index.sort_key:
+                    key_conditions.add(scalar_kind(api, model.fields[index.sort_key]))
         for kind, input_name in (("create", model.create_input), ("update", model.update_input),
                                  ("delete", model.delete_input)):
             if m := model.mutations.get(kind):
@@ -507,6 +519,7 @@ def generate_appsync_sdl(api: ApiModel) -> str:
                 args += [f"{o}: String" for o in dict.fromkeys(owner_args)] if model.subscriptions_on else []
                 subscriptions.append(f'{sub}({", ".join(args)}): {model.name} @aws_subscribe(mutations: ["{mutation}"])')
                 api.root_fields[f"Subscription.{sub}"] = RootField("subscription", model, kind, (mutation,))
+    out += key_condition_inputs_sdl(key_conditions)
     out.append("type Query { " + " ".join(queries or ["_empty: String"]) + " }")
     if mutations:
         out.append("type Mutation { " + " ".join(mutations) + " }")

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from .config import EmulatorConfig
 from .filters import ConditionBuilder
+from .indexes import add_missing_gsis, gsi_definitions
 from .scalars import _plain
 from .schema_model import ModelType
 
@@ -100,7 +101,8 @@ class DynamoStore:
 
     # -- tables ---------------------------------------------------------------------------------------------
     def ensure_tables(self) -> list[str]:
-        """Create missing tables; returns the names of tables created."""
+        """Create missing tables (with their @index GSIs; GSIs missing on older tables are added);
+        returns the names of tables created."""
         existing: set[str] = set()
         for page in self.client.get_paginator("list_tables").paginate():
             existing.update(page.get("TableNames", []))
@@ -108,13 +110,16 @@ class DynamoStore:
         for model in self.models.values():
             name = self.table(model)
             if name in existing:
+                add_missing_gsis(self.client, name, model)
                 continue
+            index_attributes, gsis = gsi_definitions(model)
             try:
                 self.client.create_table(
                     TableName=name,
                     KeySchema=[{"AttributeName": model.primary_key, "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": model.primary_key, "AttributeType": "S"}],
+                    AttributeDefinitions=[{"AttributeName": model.primary_key, "AttributeType": "S"}, *index_attributes],
                     BillingMode="PAY_PER_REQUEST",
+                    **({"GlobalSecondaryIndexes": gsis} if gsis else {}),
                 )
                 self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
                 created.append(name)

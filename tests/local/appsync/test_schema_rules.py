@@ -26,7 +26,7 @@ def test_generated_operations_and_inputs():
     api = load_api_model(SCHEMA)
     schema = graphql.build_schema(api.sdl)
     q, m, s = schema.query_type.fields, schema.mutation_type.fields, schema.subscription_type.fields
-    assert set(q) == {"getScan", "listScans"}
+    assert set(q) == {"getScan", "listScans", "scansByOwner", "scansByStatus", "scansByOwnerEmail"}  # the last two: @index
     assert set(m) == {"createScan", "updateScan", "deleteScan"}
     assert set(s) == {"onCreateScan", "onUpdateScan", "onDeleteScan"}
     assert str(q["listScans"].type) == "ModelScanConnection"

@@ -1,0 +1,48 @@
+"""`catscan list` reads the indexes page by page: --limit, --all with server-side filters."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.conftest import ADMIN
+from tests.images import photo
+
+
+@pytest.fixture(scope="module")
+def three(catscan, tmp_path_factory) -> list[dict]:
+    folder = tmp_path_factory.mktemp("three")
+    for name in ("chelsea.png", "rocket.jpg", "coffee.png"):
+        (folder / name).write_bytes(photo(name).read_bytes())
+    result = catscan("scan", folder, "--json", "--concurrency", "1")
+    assert result.code == 0, result.stderr
+    return result.json_lines()
+
+
+def lines(result) -> list[dict]:
+    assert result.code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_limit_gives_the_newest_first(catscan, three):
+    everything = lines(catscan("list", "--json"))
+    created = [s["createdAt"] for s in everything]
+    assert created == sorted(created, reverse=True)
+    two = lines(catscan("list", "--json", "--limit", "2"))
+    assert [s["id"] for s in two] == [s["id"] for s in everything[:2]]
+    assert {s["id"] for s in everything} >= {s["scanId"] for s in three}
+
+
+def test_admin_lists_everyone_by_last_update_and_filters_on_the_server(catscan, three):
+    every = lines(catscan("list", "--all", "--json", "--limit", "50", user=ADMIN))
+    updated = [s["updatedAt"] for s in every]
+    assert updated == sorted(updated, reverse=True)
+    done = lines(catscan("list", "--all", "--json", "--status", "done", user=ADMIN))
+    assert done and {s["status"] for s in done} == {"DONE"}
+    assert {s["scanId"] for s in three} <= {s["id"] for s in done}
+
+
+def test_filters_need_all_and_limit_must_be_positive(catscan):
+    refused = catscan("list", "--status", "DONE")
+    assert refused.code == 2 and "use them with --all" in refused.stderr
+    assert catscan("list", "--limit", "0").code == 2
