@@ -30,7 +30,9 @@ backend.addOutput({
   custom: {
     scanner: {
       functionName: scanner.function.functionName,
-      failureQueueUrl: scanner.failureQueue.queueUrl,
+      sweeperFunctionName: scanner.sweeper.functionName,
+      scanQueueUrl: scanner.scanQueue.queueUrl,
+      deadLetterQueueUrl: scanner.failureQueue.queueUrl,
       idempotencyTable: scanner.idempotencyTable.tableName,
       targetLabelParameter: scanner.targetLabelParameter.parameterName,
       minConfidenceParameter: scanner.minConfidenceParameter.parameterName,

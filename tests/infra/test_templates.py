@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from conftest import Resource, Templates, _as_list
@@ -16,7 +17,13 @@ from conftest import Resource, Templates, _as_list
 # Anything else on "*" fails test_no_wildcard_resources_except_documented_actions.
 WILDCARD_RESOURCE_ACTIONS = frozenset({"rekognition:DetectLabels"})
 
+RUNTIME = json.loads((Path(__file__).resolve().parents[2] / "functions" / "scan_image" / "runtime.json").read_text())
+
 SCANNER_ENV = {
+    "SCAN_QUEUE_URL",
+    "MAX_RECEIVE_COUNT",
+    "RETRY_BACKOFF_BASE_SECONDS",
+    "RETRY_BACKOFF_MAX_SECONDS",
     "APPSYNC_URL",
     "IDEMPOTENCY_TABLE",
     "PARAM_TARGET_LABEL",
@@ -61,8 +68,9 @@ def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
     assert p["Runtime"] == "python3.12"
     assert p["Handler"] == "handler.lambda_handler"
     assert p.get("Architectures", ["x86_64"]) == ["x86_64"]  # the bundle holds x86_64 wheels
-    assert p["MemorySize"] == 512
-    assert 10 <= p["Timeout"] <= 60
+    # One source for the limits: the local runner enforces the same timeout.
+    assert p["MemorySize"] == RUNTIME["functionMemoryMB"]
+    assert p["Timeout"] == RUNTIME["functionTimeoutSeconds"]
     assert str(p["Code"]["S3Key"]).endswith(".zip"), "code should be the bundled asset"
 
 
@@ -84,44 +92,57 @@ def test_scanner_environment_matches_the_contract(templates: Templates, scanner:
         assert templates.get(scanner.template, env[var]["Ref"]).type == "AWS::SSM::Parameter"
 
 
-def test_s3_object_created_on_uploads_prefix_invokes_scanner(templates: Templates, scanner: Resource) -> None:
+def _scan_queue_id(templates: Templates, scanner: Resource) -> str:
+    env = scanner.properties["Environment"]["Variables"]
+    return env["SCAN_QUEUE_URL"]["Ref"]
+
+
+def test_s3_object_created_on_uploads_prefix_goes_to_the_scan_queue(templates: Templates, scanner: Resource) -> None:
+    queue_id = _scan_queue_id(templates, scanner)
     configs = [
         cfg
         for n in templates.of_type("Custom::S3BucketNotifications")
-        for cfg in n.properties["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])
-        if cfg["LambdaFunctionArn"] == {"Fn::GetAtt": [scanner.logical_id, "Arn"]}
+        for cfg in n.properties["NotificationConfiguration"].get("QueueConfigurations", [])
+        if cfg["QueueArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     ]
     assert len(configs) == 1
     cfg = configs[0]
     assert cfg["Events"] == ["s3:ObjectCreated:*"]
     assert cfg["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]
-    perms = [
-        p
-        for p in templates.of_type("AWS::Lambda::Permission")
-        if p.properties.get("FunctionName") == {"Fn::GetAtt": [scanner.logical_id, "Arn"]}
-    ]
-    assert any(p.properties["Principal"] == "s3.amazonaws.com" and "SourceAccount" in p.properties for p in perms)
+    assert not [c for n in templates.of_type("Custom::S3BucketNotifications")
+                for c in n.properties["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])]
 
 
-def test_async_failures_go_to_a_queue_with_an_alarm(templates: Templates, scanner: Resource) -> None:
-    configs = [
-        c
-        for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
-        if c.properties["FunctionName"] == {"Ref": scanner.logical_id}
-    ]
-    assert len(configs) == 1
-    cfg = configs[0].properties
-    assert cfg["MaximumRetryAttempts"] == 2
-    assert 60 <= cfg["MaximumEventAgeInSeconds"] <= 6 * 3600
-    dest = cfg["DestinationConfig"]["OnFailure"]["Destination"]
-    queue_id = dest["Fn::GetAtt"][0]
-    queue = templates.get(scanner.template, queue_id)
-    assert queue.type == "AWS::SQS::Queue"
+def test_the_queue_invokes_the_scanner_with_a_maximum_concurrency(templates: Templates, scanner: Resource) -> None:
+    """Maximum concurrency on the event source (not reserved concurrency, which cannot be set on new
+    accounts whose concurrency limit is 10): a burst waits in the queue, not at Rekognition's quota."""
+    queue_id = _scan_queue_id(templates, scanner)
+    mappings = [m for m in templates.of_type("AWS::Lambda::EventSourceMapping")
+                if m.properties["FunctionName"] == {"Ref": scanner.logical_id}]
+    assert len(mappings) == 1
+    m = mappings[0].properties
+    assert m["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert m["ScalingConfig"]["MaximumConcurrency"] == RUNTIME["eventSourceMaxConcurrency"] >= 2
+    assert m["BatchSize"] == RUNTIME["eventSourceBatchSize"]
+    assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "ReservedConcurrentExecutions" not in scanner.properties
+    queue = templates.get(scanner.template, queue_id).properties
+    assert queue["VisibilityTimeout"] == 6 * RUNTIME["functionTimeoutSeconds"]  # AWS's advice for SQS sources
+
+
+def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templates, scanner: Resource) -> None:
+    queue = templates.get(scanner.template, _scan_queue_id(templates, scanner)).properties
+    policy = queue["RedrivePolicy"]
+    assert policy["maxReceiveCount"] == RUNTIME["maxReceiveCount"]
+    dlq_id = policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert templates.get(scanner.template, dlq_id).type == "AWS::SQS::Queue"
+    assert not [c for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
+                if c.properties["FunctionName"] == {"Ref": scanner.logical_id}]  # no async invocations
 
     alarms = [
         a
         for a in templates.of_type("AWS::CloudWatch::Alarm")
-        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}} in a.properties.get("Dimensions", [])
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}} in a.properties.get("Dimensions", [])
     ]
     assert len(alarms) == 1
     alarm = alarms[0].properties
@@ -129,6 +150,50 @@ def test_async_failures_go_to_a_queue_with_an_alarm(templates: Templates, scanne
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
+
+
+def _sweeper(templates: Templates) -> Resource:
+    found = [r for r in templates.of_type("AWS::Lambda::Function")
+             if r.properties.get("Handler") == "sweeper.lambda_handler"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_sweeper_runs_on_a_schedule_with_the_shared_limits(templates: Templates, scanner: Resource) -> None:
+    sweeper = _sweeper(templates)
+    p = sweeper.properties
+    assert p["Runtime"] == "python3.12" and p["Code"] == scanner.properties["Code"]  # one code asset
+    env = p["Environment"]["Variables"]
+    assert env["UPLOAD_GRACE_SECONDS"] == str(RUNTIME["uploadGraceSeconds"])
+    assert env["STUCK_AFTER_SECONDS"] == str(RUNTIME["stuckAfterSeconds"])
+    assert env["MAX_REDRIVES"] == str(RUNTIME["maxRedrives"])
+    assert env["SCAN_QUEUE_URL"] == scanner.properties["Environment"]["Variables"]["SCAN_QUEUE_URL"]
+    rules = [r for r in templates.of_type("AWS::Events::Rule")
+             if any(t["Arn"] == {"Fn::GetAtt": [sweeper.logical_id, "Arn"]} for t in r.properties.get("Targets", []))]
+    assert len(rules) == 1
+    minutes = RUNTIME["sweeperPeriodSeconds"] // 60
+    assert rules[0].properties["ScheduleExpression"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+    # Every retry path of the scanner ends well before the sweeper calls a scan stuck.
+    deliveries = RUNTIME["maxReceiveCount"] * RUNTIME["functionTimeoutSeconds"] + sum(
+        min(RUNTIME["retryBackoffMaxSeconds"], RUNTIME["retryBackoffBaseSeconds"] * 2 ** i)
+        for i in range(RUNTIME["maxReceiveCount"] - 1))
+    redrives = (RUNTIME["maxRedrives"] + 1) * (deliveries + RUNTIME["sweeperPeriodSeconds"])
+    assert redrives < RUNTIME["stuckAfterSeconds"]
+
+
+def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -> None:
+    sweeper = _sweeper(templates)
+    role_id = sweeper.properties["Role"]["Fn::GetAtt"][0]
+    statements = [st for pol in templates.resources("AWS::IAM::Policy")
+                  if pol.template == sweeper.template and {"Ref": role_id} in pol.properties.get("Roles", [])
+                  for st in _as_list(pol.properties["PolicyDocument"]["Statement"])]
+    fields = {re.search(r"(types/\w+/fields/\w+)$", _flatten(r)).group(1)
+              for st in statements if "appsync:GraphQL" in _actions(st) for r in _resources(st)}
+    assert fields == {"types/Query/fields/scansByStatus", "types/Mutation/fields/updateScan"}
+    for st in statements:
+        for action in _actions(st):
+            assert action.startswith(("appsync:", "s3:GetObject", "sqs:", "logs:", "kms:")), action
+        assert "*" not in _resources(st), st
 
 
 def test_scanner_logs_have_retention(templates: Templates, scanner: Resource) -> None:

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -7,7 +7,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -23,6 +25,26 @@ export const SCAN_IMAGE_BUNDLE_DIR = resolve(
   dirname(fileURLToPath(import.meta.url)),
   '../../../build/scan_image',
 );
+
+/**
+ * The scanner's time and retry limits, one source shared with the local runner
+ * (functions/scan_image/runtime.json); docs/architecture.md derives the bounds from them.
+ */
+export const RUNTIME = JSON.parse(
+  readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../functions/scan_image/runtime.json'), 'utf8'),
+) as {
+  functionTimeoutSeconds: number;
+  functionMemoryMB: number;
+  eventSourceMaxConcurrency: number;
+  eventSourceBatchSize: number;
+  maxReceiveCount: number;
+  retryBackoffBaseSeconds: number;
+  retryBackoffMaxSeconds: number;
+  sweeperPeriodSeconds: number;
+  uploadGraceSeconds: number;
+  stuckAfterSeconds: number;
+  maxRedrives: number;
+};
 
 /** Operator-tunable defaults, stored in SSM Parameter Store (read and cached by the Lambda). */
 export const DEFAULT_TARGET_LABEL = 'Cat';
@@ -42,9 +64,12 @@ export type ScanImageFunctionProps = {
 };
 
 /**
- * The S3-triggered Python Lambda that asks Rekognition whether an upload shows a cat and writes
- * the verdict through AppSync (IAM), with everything it needs and nothing more:
- * idempotency table, SSM parameters, on-failure queue + alarm, log group with retention.
+ * The Python Lambda that asks Rekognition whether an upload shows a cat and writes the verdict
+ * through AppSync (IAM), with everything it needs and nothing more: S3 notifies a queue whose event
+ * source invokes the scanner with a maximum concurrency (bursts wait in the queue, not at
+ * Rekognition's quota); failed events come back with backoff and go to a dead-letter queue after
+ * `maxReceiveCount` deliveries; a scheduled sweeper re-drives them and ends scans that made no
+ * progress. Plus the idempotency table, SSM parameters, an alarm and log groups with retention.
  *
  * Create it in the storage stack's scope (`Stack.of(bucket)`): the bucket notification refers to
  * the function and the function to the bucket, so a separate stack would form a dependency cycle.
@@ -52,6 +77,8 @@ export type ScanImageFunctionProps = {
 export class ScanImageFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
+  readonly scanQueue: sqs.Queue;
+  readonly sweeper: lambda.Function;
   readonly idempotencyTable: dynamodb.Table;
   readonly failureQueue: sqs.Queue;
   readonly failureAlarm: cloudwatch.Alarm;
@@ -93,14 +120,14 @@ export class ScanImageFunction extends Construct {
       description: 'Minimum Rekognition confidence (0..100) for a cat verdict (catscan scanner)',
     });
 
-    // Events that still fail after the async retries land here; any message raises the alarm.
+    // Events that failed every delivery land here (the dead-letter queue); any message raises the alarm.
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription: 'catscan scanner: an S3 event failed after all retries (see the failure queue)',
+      alarmDescription: 'catscan scanner: an S3 event failed every delivery (see the dead-letter queue)',
       metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,
@@ -109,6 +136,17 @@ export class ScanImageFunction extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // S3 -> this queue -> the scanner. Visibility: six times the function timeout, as AWS advises
+    // for an SQS event source; the scanner shortens it for a retried message (backoff).
+    const timeout = Duration.seconds(RUNTIME.functionTimeoutSeconds);
+    this.scanQueue = new sqs.Queue(this, 'ScanQueue', {
+      visibilityTimeout: Duration.seconds(6 * RUNTIME.functionTimeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.failureQueue, maxReceiveCount: RUNTIME.maxReceiveCount },
     });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -131,8 +169,8 @@ export class ScanImageFunction extends Construct {
       handler: 'handler.lambda_handler',
       code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR),
       role: this.role,
-      memorySize: 512,
-      timeout: Duration.seconds(30),
+      memorySize: RUNTIME.functionMemoryMB,
+      timeout,
       logGroup: this.logGroup,
       environment: {
         APPSYNC_URL: props.graphqlUrl,
@@ -142,12 +180,21 @@ export class ScanImageFunction extends Construct {
         PARAM_CACHE_SECONDS: '60',
         POWERTOOLS_SERVICE_NAME: 'catscan-scanner',
         POWERTOOLS_METRICS_NAMESPACE: 'catscan',
+        SCAN_QUEUE_URL: this.scanQueue.queueUrl,
+        MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
+        RETRY_BACKOFF_BASE_SECONDS: String(RUNTIME.retryBackoffBaseSeconds),
+        RETRY_BACKOFF_MAX_SECONDS: String(RUNTIME.retryBackoffMaxSeconds),
       },
-      // S3 invokes asynchronously: two retries, then the event goes to the failure queue.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.SqsDestination(this.failureQueue),
     });
+    // Maximum concurrency (not reserved concurrency, which fails to deploy on accounts whose
+    // concurrency limit is 10): at most this many scans ask Rekognition at once.
+    this.function.addEventSource(
+      new SqsEventSource(this.scanQueue, {
+        batchSize: RUNTIME.eventSourceBatchSize,
+        maxConcurrency: RUNTIME.eventSourceMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
 
     // Least privilege.
     // DetectLabels has no resource-level permissions: `*` is the only valid resource.
@@ -186,8 +233,64 @@ export class ScanImageFunction extends Construct {
 
     props.bucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
-      new s3n.LambdaDestination(this.function),
+      new s3n.SqsDestination(this.scanQueue),
       { prefix: props.uploadsPrefix },
     );
+
+    this.sweeper = this.sweeperFunction(props, timeout);
+  }
+
+  /** The scheduled sweeper: same code asset, its own role with only what it needs. */
+  private sweeperFunction(props: ScanImageFunctionProps, scannerTimeout: Duration): lambda.Function {
+    const logGroup = new logs.LogGroup(this, 'SweeperLogGroup', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'SweeperRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'catscan sweeper Lambda',
+    });
+    logGroup.grantWrite(role);
+    const sweeper = new lambda.Function(this, 'Sweeper', {
+      description: 'catscan: re-drives dead-lettered scans and ends scans that made no progress',
+      runtime: lambda.Runtime.PYTHON_3_12,
+      architecture: lambda.Architecture.X86_64,
+      handler: 'sweeper.lambda_handler',
+      code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR), // the scanner's asset (same hash: stored once)
+      role,
+      memorySize: 256,
+      timeout: Duration.seconds(2 * scannerTimeout.toSeconds()),
+      logGroup,
+      environment: {
+        APPSYNC_URL: props.graphqlUrl,
+        SCAN_QUEUE_URL: this.scanQueue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: this.failureQueue.queueUrl,
+        UPLOADS_BUCKET: props.bucket.bucketName,
+        UPLOAD_GRACE_SECONDS: String(RUNTIME.uploadGraceSeconds),
+        STUCK_AFTER_SECONDS: String(RUNTIME.stuckAfterSeconds),
+        MAX_REDRIVES: String(RUNTIME.maxRedrives),
+        MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
+        POWERTOOLS_SERVICE_NAME: 'catscan-sweeper',
+        POWERTOOLS_METRICS_NAMESPACE: 'catscan',
+      },
+    });
+    props.graphqlApi.grantQuery(role, 'scansByStatus');
+    props.graphqlApi.grantMutation(role, 'updateScan');
+    // HeadObject of an upload (did the image arrive?) needs s3:GetObject.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'HeadUploads',
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(`${props.uploadsPrefix}*`)],
+      }),
+    );
+    this.failureQueue.grantConsumeMessages(role);
+    this.scanQueue.grantSendMessages(role);
+    new events.Rule(this, 'SweeperSchedule', {
+      description: 'catscan: run the sweeper',
+      schedule: events.Schedule.rate(Duration.seconds(RUNTIME.sweeperPeriodSeconds)),
+      targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 0 })],
+    });
+    return sweeper;
   }
 }
