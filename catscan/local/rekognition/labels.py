@@ -72,11 +72,13 @@ def _categories_of(index: int) -> list[str]:
     return [ANIMALS_CATEGORY] if index in ANIMAL_CLASSES else []
 
 
-def _label(name: str, confidence: float, parents: list[str], categories: list[str]) -> dict[str, Any]:
+def _label(
+    name: str, confidence: float, parents: list[str], categories: list[str], instances: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "Name": name,
         "Confidence": confidence,
-        "Instances": [],
+        "Instances": instances or [],
         "Parents": [{"Name": p} for p in parents],
         "Aliases": [],
         "Categories": [{"Name": c} for c in categories],
@@ -113,10 +115,13 @@ def detect_labels_response(
     max_labels: int | None = None,
     min_confidence: float | None = None,
     model_version: str = LABEL_MODEL_VERSION,
+    cat_boxes: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Builds ``{"Labels": [...], "LabelModelVersion": ...}`` from per-class probabilities.
 
-    ``class_names`` are display names (see :func:`display_names`), one per probability.
+    ``class_names`` are display names (see :func:`display_names`), one per probability. ``cat_boxes``
+    (``left, top, width, height`` ratios and a ``score`` 0..1 relative to the strongest) become the
+    ``Instances`` of ``Cat``, each with Confidence = Cat's confidence x score, kept above MinConfidence.
     """
     if len(probs) != len(class_names):
         raise ValueError(f"{len(probs)} probabilities for {len(class_names)} class names")
@@ -137,10 +142,25 @@ def detect_labels_response(
     labels = []
     for confidence, name, index in kept[:limit]:
         if index is None:
-            labels.append(_label(name, confidence, ["Animal", "Mammal", "Pet"], [ANIMALS_CATEGORY]))
+            instances = _instances(cat_boxes, confidence, min_conf)
+            labels.append(_label(name, confidence, ["Animal", "Mammal", "Pet"], [ANIMALS_CATEGORY], instances))
         else:
             labels.append(_label(name, confidence, _parents_of(index), _categories_of(index)))
     return {"Labels": labels, "LabelModelVersion": model_version}
+
+
+def _instances(cat_boxes: Sequence[Any], cat_conf: float, min_conf: float) -> list[dict[str, Any]]:
+    out = []
+    for box in cat_boxes:
+        confidence = round(cat_conf * float(box.score), 6)
+        if confidence < min_conf:
+            continue
+        out.append({
+            "BoundingBox": {"Width": float(box.width), "Height": float(box.height),
+                            "Left": float(box.left), "Top": float(box.top)},
+            "Confidence": confidence,
+        })
+    return out
 
 
 def cat_confidence(probs: Sequence[float]) -> float:

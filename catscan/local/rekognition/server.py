@@ -183,18 +183,19 @@ async def detect_labels(state: _State, body: dict[str, Any]) -> dict[str, Any]:
     detector = state.detector
     if detector is None:
         raise InternalServerError("The model is not loaded")
-    probs = await loop.run_in_executor(state.cpu, detector.predict_bytes, data)
+    analysis = await loop.run_in_executor(state.cpu, detector.analyse_bytes, data)
     state.billed += 1
     if has_s3:
         ref = image["S3Object"]
         name = f"{ref.get('Bucket')}/{ref.get('Name')}"
         state.billed_by_object[name] = state.billed_by_object.get(name, 0) + 1
     return detect_labels_response(
-        probs.tolist(),
+        analysis.probs.tolist(),
         detector.class_names,
         max_labels=max_labels,
         min_confidence=min_confidence,
         model_version=detector.model_version,
+        cat_boxes=analysis.cat_boxes,
     )
 
 
