@@ -25,7 +25,7 @@ SECOND_PEAK = 0.8
 # Below this Cat confidence the map localises noise: no boxes (Rekognition has none for unsure labels).
 MIN_CAT_CONFIDENCE = 20.0
 MAX_INSTANCES = 5
-_UPSAMPLE = 32  # 7x7 -> 224x224: one feature cell per 32 input pixels
+_UPSAMPLE = 8  # 7x7 -> 56x56: finer than that only costs time (the map itself is 7x7)
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ class Detector:
 
     def load(self, data: bytes) -> Image.Image:
         """Bytes -> checked, oriented RGB image (raises the Rekognition errors of .images)."""
-        return decode_rgb(open_image(data), min_side=self.decode_min_side)
+        return decode_rgb(open_image(data), min_side=self.decode_min_side, data=data)
 
     # -- inference -------------------------------------------------------------------------
 
