@@ -149,15 +149,19 @@ class Detector:
 
     def analyse(self, image: Image.Image) -> Analysis:
         """RGB image -> probabilities and the cat's boxes (a class activation map: see .boxes)."""
+        return self.analyse_prepared(self.preprocess(image), image.size)
+
+    def analyse_prepared(self, pixels: np.ndarray, size: tuple[int, int]) -> Analysis:
+        """:meth:`preprocess`'s output for an image of ``size`` -> probabilities and the cat's boxes."""
         probs, feature_map = self._session.run(
-            [convert.PROBS_NAME, convert.FEATURE_MAP_NAME], {self.input_name: self.preprocess(image)[None]}
+            [convert.PROBS_NAME, convert.FEATURE_MAP_NAME], {self.input_name: pixels[None]}
         )
         probs = probs[0]
         if cat_confidence(probs) < boxes.MIN_CAT_CONFIDENCE:
             return Analysis(probs)
         cam = boxes.activation_map(feature_map[0], self._cat_rows, probs[list(DOMESTIC_CAT_CLASSES)])
-        crop = self.crop_box(image.size)
-        return Analysis(probs, [boxes.to_image(b, crop, image.size) for b in boxes.regions(cam)])
+        crop = self.crop_box(size)
+        return Analysis(probs, [boxes.to_image(b, crop, size) for b in boxes.regions(cam)])
 
     def analyse_bytes(self, data: bytes) -> Analysis:
         return self.analyse(self.load(data))
