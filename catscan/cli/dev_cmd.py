@@ -12,7 +12,10 @@ from catscan.local.seed import DEMO_USERS
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)")
+    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)",
+                            epilog="environment: CATSCAN_REKOGNITION_TPS=N gives the local Rekognition a DetectLabels "
+                                   "quota of N calls a second (default unlimited); CATSCAN_REKOGNITION_LATENCY_MS=N "
+                                   "adds N ms to each call.")
     defaults = Ports()
     for name in ("moto", "appsync", "rekognition", "ui", "gate"):
         p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",

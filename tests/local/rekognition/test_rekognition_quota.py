@@ -230,3 +230,24 @@ def test_server_refuses_a_malformed_setting(moto_url) -> None:
         env=dict(os.environ, CATSCAN_REKOGNITION_TPS="lots"), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "CATSCAN_REKOGNITION_TPS must be a number" in result.stderr
+
+
+def test_local_cloud_starts_its_rekognition_with_the_quota(tmp_path) -> None:
+    """What the lead's burst tests use: LocalCloud(rekognition_tps=..., rekognition_latency_ms=...)."""
+    from catscan.local.cloud import LocalCloud, Ports
+
+    cloud = LocalCloud(ports=Ports.free(), state_dir=tmp_path, outputs_path=tmp_path / "amplify_outputs.json",
+                       with_ui=False, persist=False, rekognition_tps=1, rekognition_latency_ms=250)
+    with cloud:
+        rekognition = client(cloud.rekognition_url)
+        started = time.monotonic()
+        assert call(rekognition, small_png()) == "ok"
+        assert time.monotonic() - started >= 0.25
+        assert call(rekognition, small_png()) == "ProvisionedThroughputExceededException"
+
+
+def test_catscan_dev_refuses_a_malformed_setting() -> None:
+    result = subprocess.run([sys.executable, "-m", "catscan", "dev", "--no-ui"], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ, CATSCAN_REKOGNITION_LATENCY_MS="soon"))
+    assert result.returncode == 2
+    assert "CATSCAN_REKOGNITION_LATENCY_MS must be a whole number of milliseconds" in result.stdout
