@@ -7,11 +7,15 @@ import threading
 
 from catscan.local.cloud import LocalCloud, Ports
 from catscan.local.processes import StartupError
+from catscan.local.rekognition import quota
 from catscan.local.seed import DEMO_USERS
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)")
+    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)",
+                            epilog="environment: CATSCAN_REKOGNITION_TPS=N gives the local Rekognition a DetectLabels "
+                                   "quota of N calls a second (default unlimited); CATSCAN_REKOGNITION_LATENCY_MS=N "
+                                   "adds N ms to each call.")
     defaults = Ports()
     for name in ("moto", "appsync", "rekognition", "ui", "gate"):
         p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",
@@ -24,9 +28,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        rekognition_tps, rekognition_latency_ms = quota.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", flush=True)
+        return 2
     cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port,
                                    args.gate_port),
-                       runner_concurrency=args.workers, with_ui=not args.no_ui)
+                       runner_concurrency=args.workers, with_ui=not args.no_ui,
+                       rekognition_tps=rekognition_tps, rekognition_latency_ms=rekognition_latency_ms)
     if args.fresh:
         cloud.wipe_state()
     print("starting the catscan local cloud ...", flush=True)
@@ -38,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  web UI      {cloud.ui_url}" if cloud.with_ui else "  web UI      (off)")
     print(f"  GraphQL     {cloud.appsync_url}  (realtime {cloud.realtime_url})")
     print(f"  moto        {cloud.moto_url}  (S3, SQS, Cognito, SSM, DynamoDB)")
-    print(f"  detector    {cloud.rekognition_url}")
+    limits = [f"{rekognition_tps:g} DetectLabels/s quota"] if rekognition_tps else []
+    limits += [f"+{rekognition_latency_ms} ms latency"] if rekognition_latency_ms else []
+    print(f"  detector    {cloud.rekognition_url}" + (f"  ({', '.join(limits)})" if limits else ""))
     print(f"  storage     {cloud.gate_url}  (S3 + Cognito Identity with the app's IAM rules)")
     print(f"  outputs     {cloud.outputs_path}")
     print(f"  logs        {cloud.state_dir / 'logs'}")

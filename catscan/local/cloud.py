@@ -59,6 +59,8 @@ class LocalCloud:
     with_ui: bool = True
     persist: bool = True  # keep users, images and scans across restarts (state_dir/state)
     host: str = "127.0.0.1"
+    rekognition_tps: float | None = None  # DetectLabels quota (calls/s) of the local account; None: unlimited
+    rekognition_latency_ms: int = 0  # added to each DetectLabels call
     children: list[Child] = field(default_factory=list)
     seeded: seeding.Seeded | None = None
 
@@ -158,9 +160,11 @@ class LocalCloud:
             moto_argv += ["--state-file", str(self.moto_state_file)]
         # Saving a state with many images takes a while: give moto time to write it.
         moto = Child("moto", moto_argv, logs / "moto.log", port=self.ports.moto, stop_timeout=120)
-        rekognition = Child("rekognition", [py, "-m", "catscan.local.rekognition.server", "--host", self.host,
-                                            "--port", str(self.ports.rekognition), "--s3-endpoint", self.moto_url],
-                            logs / "rekognition.log", port=self.ports.rekognition)
+        rekognition_argv = [py, "-m", "catscan.local.rekognition.server", "--host", self.host,
+                            "--port", str(self.ports.rekognition), "--s3-endpoint", self.moto_url,
+                            "--latency-ms", str(self.rekognition_latency_ms),
+                            "--tps", repr(float(self.rekognition_tps)) if self.rekognition_tps else "unlimited"]
+        rekognition = Child("rekognition", rekognition_argv, logs / "rekognition.log", port=self.ports.rekognition)
         self.children = [moto, rekognition]
         try:
             moto.start(REPO_ROOT)

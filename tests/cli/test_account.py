@@ -44,6 +44,8 @@ def test_list_all_shows_everyone_to_an_admin(catscan, demo_scan):
 def test_show_debug_is_admin_only(catscan, demo_scan):
     mine = catscan("show", demo_scan["scanId"])
     assert mine.code == 0 and "chelsea.png" in mine.stdout and "debug" not in mine.stdout
+    [boxes] = [line for line in mine.stdout.splitlines() if line.startswith("cat boxes")]
+    assert "left 0." in boxes and "width 0." in boxes and "%" in boxes  # the local detector's box
 
     refused = catscan("show", demo_scan["scanId"], "--debug")
     assert refused.code == 2 and "Admin group only" in refused.stderr and refused.stdout == ""

@@ -17,6 +17,9 @@ def test_a_cat_photo_is_pushed_as_a_cat(demo):
     assert final["confidence"] >= 30
     assert final["owner"] == demo.owner
     assert final["fileName"] == "chelsea.png"
+    [box] = final["catBoxes"]  # from the local detector's class activation map: on the cat's face
+    assert 0.15 <= box["left"] <= 0.35 and 0.05 <= box["top"] <= 0.25 and box["width"] >= 0.3 and box["height"] >= 0.5
+    assert box["confidence"] == pytest.approx(final["confidence"], abs=0.01)
     statuses = [e["status"] for e in own.events if e["id"] == final["id"]]
     assert statuses[-1] == "DONE" and "PENDING" not in statuses
 
@@ -26,6 +29,7 @@ def test_photos_without_a_cat_are_pushed_as_no_cat(demo, name):
     final, _, _ = run(scan_file(demo, photo(name)))
     assert final["status"] == "DONE" and final["isCat"] is False
     assert final["confidence"] < 30
+    assert not final["catBoxes"]
 
 
 def test_debug_is_admin_only(demo, admin):

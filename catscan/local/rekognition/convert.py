@@ -19,7 +19,10 @@ The graph is written with :mod:`onnx.helper`, mirroring ``efficientnet_lite_pyto
 Convolutions use TensorFlow ``SAME`` padding computed for a 224x224 input (extra row/column at
 the bottom/right for stride 2, as ``Conv2dStaticSamePadding`` does). Batch norms (eps 1e-3) are
 folded into the convolutions. Input normalisation is part of the graph: the model takes
-``image``: float32 NHWC RGB in 0..255 and returns ``logits`` and ``probs`` (softmax), both [N, 1000].
+``image``: float32 NHWC RGB in 0..255 and returns ``logits`` and ``probs`` (softmax), both [N, 1000],
+and ``feature_map`` [N, 1280, 7, 7]: the head's last convolution features (after ReLU6), from which the
+detector draws class activation maps (the classifier is global average pool + fully connected, so
+class c's map is ``fc.w[c] . feature_map``: Zhou et al. 2016).
 The weights were converted from the TensorFlow Lite checkpoints, so the normalisation is the
 TF Lite one: (x - 127) / 128.
 
@@ -45,7 +48,7 @@ from typing import IO, Any, Iterator
 
 import numpy as np
 
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"  # 2: feature_map output
 MODEL_NAME = "efficientnet-lite0"
 LABEL_MODEL_VERSION = "efficientnet-lite0-imagenet-1.0"
 IMAGE_SIZE = 224
@@ -59,6 +62,8 @@ CROP_FRACTION = IMAGE_SIZE / (IMAGE_SIZE + 32)
 INPUT_NAME = "image"
 LOGITS_NAME = "logits"
 PROBS_NAME = "probs"
+FEATURE_MAP_NAME = "feature_map"
+FC_WEIGHT_NAME = "fc.w"
 OPSET = 17
 IR_VERSION = 8
 
@@ -386,9 +391,11 @@ def build_onnx(state: dict[str, np.ndarray], source_sha256: str = "") -> Any:
 
     x, hw = g.conv_bn(x, hw, "_conv_head", "_bn1", BLOCKS[-1][5], HEAD_CHANNELS, 1, 1, 1, "head")
     x = g.relu6(x)
+    feature_map = g.node("Identity", [x], FEATURE_MAP_NAME)
+    final_hw = hw
     x = g.node("GlobalAveragePool", [x], "pool")
     x = g.node("Flatten", [x], "features", axis=1)
-    fc_w = g.const("fc.w", g.param("_fc.weight", (NUM_CLASSES, HEAD_CHANNELS)))
+    fc_w = g.const(FC_WEIGHT_NAME, g.param("_fc.weight", (NUM_CLASSES, HEAD_CHANNELS)))
     fc_b = g.const("fc.b", g.param("_fc.bias", (NUM_CLASSES,)))
     g.node("Gemm", [x, fc_w, fc_b], LOGITS_NAME, transB=1)
     g.node("Softmax", [LOGITS_NAME], PROBS_NAME, axis=-1)
@@ -404,6 +411,7 @@ def build_onnx(state: dict[str, np.ndarray], source_sha256: str = "") -> Any:
         [
             helper.make_tensor_value_info(LOGITS_NAME, TensorProto.FLOAT, ["N", NUM_CLASSES]),
             helper.make_tensor_value_info(PROBS_NAME, TensorProto.FLOAT, ["N", NUM_CLASSES]),
+            helper.make_tensor_value_info(feature_map, TensorProto.FLOAT, ["N", HEAD_CHANNELS, *final_hw]),
         ],
         initializer=g.initializers,
     )

@@ -38,6 +38,12 @@ class SerializationError(RekognitionError):
     code = "SerializationException"
 
 
+class ProvisionedThroughputExceededError(RekognitionError):
+    """Over the account's transactions-per-second quota; botocore retries it as throttling."""
+
+    code = "ProvisionedThroughputExceededException"
+
+
 class InternalServerError(RekognitionError):
     code = "InternalServerError"
     status = 500

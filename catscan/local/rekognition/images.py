@@ -7,6 +7,7 @@ decoded, so a small file that claims a huge image (a decompression bomb) is refu
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -21,6 +22,10 @@ MAX_SIDE = 10_000
 # Never let PIL decode more than Rekognition's largest legal image; PIL raises
 # DecompressionBombError at open() above twice this, which we turn into InvalidParameter.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+
+# PNGs with more pixels than this are decoded shrunk by libvips (below): Pillow would hold the whole
+# image (4 bytes a pixel: 400 MB for 10000x10000) and has no reduced decode for PNG.
+LARGE_PNG_PIXELS = 4096 * 2048
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -104,12 +109,48 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def decode_rgb(image: Image.Image, min_side: int | None = None) -> Image.Image:
+def _decode_png_shrunk(data: bytes, size: tuple[int, int], min_side: int) -> Image.Image:
+    """A large PNG decoded straight to a shorter side of about ``min_side`` px with bounded memory.
+
+    libvips (pyvips) streams the rows through its shrink, so the full-size image never exists in
+    memory; writing that by hand would mean our own PNG decoder.
+    """
+    import pyvips
+
+    pyvips.cache_set_max(0)  # keep no decoded buffers between calls
+    width, height = size
+    scale = min_side / min(width, height)
+    try:
+        image = pyvips.Image.thumbnail_buffer(
+            data, math.ceil(width * scale), height=math.ceil(height * scale), size="down",
+            option_string="fail_on=error",  # a damaged PNG is an error, as with Pillow, not a half image
+        )
+        if image.hasalpha():
+            image = image.flatten(background=[255.0])  # as _to_rgb: transparency over white
+        if image.interpretation != "srgb":
+            image = image.colourspace("srgb")  # grey, 16-bit, ... -> 8-bit sRGB
+        if image.format != "uchar":
+            image = image.cast("uchar")
+        if image.bands == 4:
+            image = image.extract_band(0, n=3)
+        pixels = np.ndarray(buffer=image.write_to_memory(), dtype=np.uint8,
+                            shape=(image.height, image.width, image.bands))
+    except pyvips.Error as exc:
+        raise InvalidImageFormatError(f"Request has invalid image format: {str(exc).strip()[:200]}") from None
+    return Image.fromarray(pixels, mode="RGB")
+
+
+def decode_rgb(image: Image.Image, min_side: int | None = None, data: bytes | None = None) -> Image.Image:
     """Decodes an image from :func:`open_image`: EXIF orientation applied, RGB, 8-bit.
 
-    ``min_side``: for JPEG, let the decoder downscale (DCT scaling) as long as the shorter
-    side stays at least this large; much faster for big photos.
+    ``min_side``: decode large images at reduced size as long as the shorter side stays at least
+    this large: JPEG by the decoder's DCT scaling (Pillow's draft mode), a PNG of more than
+    :data:`LARGE_PNG_PIXELS` through libvips (``data``: its bytes). Faster and bounded in memory.
     """
+    width, height = image.size
+    if min_side and data is not None and image.format == "PNG" and width * height > LARGE_PNG_PIXELS:
+        image.close()
+        return _decode_png_shrunk(data, (width, height), min_side)
     try:
         if min_side and image.format == "JPEG":
             width, height = image.size
@@ -128,4 +169,4 @@ def decode_rgb(image: Image.Image, min_side: int | None = None) -> Image.Image:
 def load_image(data: bytes, limit: int = MAX_BYTES, min_side: int | None = None) -> Image.Image:
     """All the checks, then the decode: bytes -> RGB image."""
     check_size(data, limit)
-    return decode_rgb(open_image(data), min_side=min_side)
+    return decode_rgb(open_image(data), min_side=min_side, data=data)

@@ -1,15 +1,19 @@
 """ImageNet probabilities -> a Rekognition ``DetectLabels`` response (pure: no I/O, no model).
 
-``Cat`` is synthetic: Confidence = 100 * sum P(domestic cat classes 281..285: tabby, tiger cat,
-Persian, Siamese, Egyptian cat). The wild cats of ImageNet (cougar 286, lynx 287, leopard 288,
-snow leopard 289, jaguar 290, lion 291, tiger 292, cheetah 293) are labels of their own with
-parents Animal / Mammal / Wildlife and never add to ``Cat``.
+Every ImageNet class is a label (readable name, Confidence = 100 * P). As in Rekognition, the ancestors
+of a label are labels too: the groups below (``Cat``, ``Dog``, ``Pet``, ``Mammal``, ``Animal``, ...)
+each have Confidence = 100 * sum P(member classes), the probability that the image shows one of them.
+
+``Cat`` = 100 * sum P(domestic cat classes 281..285: tabby, tiger cat, Persian, Siamese, Egyptian cat).
+The wild cats of ImageNet (cougar 286, lynx 287, leopard 288, snow leopard 289, jaguar 290, lion 291,
+tiger 292, cheetah 293) are labels of their own under Wildlife and never add to ``Cat``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 LABEL_MODEL_VERSION = "efficientnet-lite0-imagenet-1.0"
@@ -18,11 +22,41 @@ DOMESTIC_CAT_CLASSES: tuple[int, ...] = (281, 282, 283, 284, 285)
 WILD_CAT_CLASSES: tuple[int, ...] = (286, 287, 288, 289, 290, 291, 292, 293)
 DOG_CLASSES = range(151, 269)
 ANIMAL_CLASSES = range(0, 398)  # ImageNet-1k: indices 0..397 are animals
+MAMMAL_CLASSES = (*range(101, 107), *range(147, 300), *range(330, 389))  # tusker..wombat, whales, dogs..meerkat, hare..panda
+BIRD_CLASSES = (*range(7, 25), *range(80, 101), *range(127, 147))
+FISH_CLASSES = (*range(0, 7), *range(389, 398))
+ROCKET_CLASSES = (657, 744, 812)  # missile; projectile, missile; space shuttle
+
+
+@dataclass(frozen=True)
+class Group:
+    """A label made of ImageNet classes: its confidence is the sum of theirs."""
+
+    name: str
+    members: frozenset[int]
+    parents: tuple[str, ...]
+
+
+# Most specific first: the order of Parents (nearest first, as Rekognition lists them) and of labels
+# with equal confidence.
+GROUPS: tuple[Group, ...] = (
+    Group(CAT_LABEL, frozenset(DOMESTIC_CAT_CLASSES), ("Pet", "Mammal", "Animal")),
+    Group("Dog", frozenset(DOG_CLASSES), ("Pet", "Mammal", "Animal")),
+    Group("Wildlife", frozenset(WILD_CAT_CLASSES), ("Mammal", "Animal")),
+    Group("Pet", frozenset((*DOMESTIC_CAT_CLASSES, *DOG_CLASSES)), ("Animal",)),
+    Group("Bird", frozenset(BIRD_CLASSES), ("Animal",)),
+    Group("Fish", frozenset(FISH_CLASSES), ("Animal",)),
+    Group("Mammal", frozenset(MAMMAL_CLASSES), ("Animal",)),
+    Group("Animal", frozenset(ANIMAL_CLASSES), ()),
+    Group("Rocket", frozenset(ROCKET_CLASSES), ()),
+)
+_GROUP_ORDER = {group.name: rank for rank, group in enumerate(GROUPS)}
 
 # Rekognition's defaults: MinConfidence 55; MaxLabels unbounded. We cap the default to the
 # top DEFAULT_MAX_LABELS so that MinConfidence=0 does not return 1001 labels.
 DEFAULT_MIN_CONFIDENCE = 55.0
 DEFAULT_MAX_LABELS = 50
+NUM_IMAGENET_CLASSES = 1000
 
 ANIMALS_CATEGORY = "Animals and Pets"
 
@@ -57,26 +91,21 @@ def display_names(raw_names: Sequence[str]) -> list[str]:
 
 
 def _parents_of(index: int) -> list[str]:
-    if index in DOMESTIC_CAT_CLASSES:
-        return [CAT_LABEL, "Animal", "Mammal", "Pet"]
-    if index in WILD_CAT_CLASSES:
-        return ["Animal", "Mammal", "Wildlife"]
-    if index in DOG_CLASSES:
-        return ["Animal", "Mammal", "Pet", "Dog"]
-    if index in ANIMAL_CLASSES:
-        return ["Animal"]
-    return []
+    """The groups a class belongs to (Rekognition: every ancestor), most specific first."""
+    return [group.name for group in GROUPS if index in group.members]
 
 
 def _categories_of(index: int) -> list[str]:
     return [ANIMALS_CATEGORY] if index in ANIMAL_CLASSES else []
 
 
-def _label(name: str, confidence: float, parents: list[str], categories: list[str]) -> dict[str, Any]:
+def _label(
+    name: str, confidence: float, parents: list[str], categories: list[str], instances: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "Name": name,
         "Confidence": confidence,
-        "Instances": [],
+        "Instances": instances or [],
         "Parents": [{"Name": p} for p in parents],
         "Aliases": [],
         "Categories": [{"Name": c} for c in categories],
@@ -113,10 +142,13 @@ def detect_labels_response(
     max_labels: int | None = None,
     min_confidence: float | None = None,
     model_version: str = LABEL_MODEL_VERSION,
+    cat_boxes: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Builds ``{"Labels": [...], "LabelModelVersion": ...}`` from per-class probabilities.
 
-    ``class_names`` are display names (see :func:`display_names`), one per probability.
+    ``class_names`` are display names (see :func:`display_names`), one per probability. ``cat_boxes``
+    (``left, top, width, height`` ratios and a ``score`` 0..1 relative to the strongest) become the
+    ``Instances`` of ``Cat``, each with Confidence = Cat's confidence x score, kept above MinConfidence.
     """
     if len(probs) != len(class_names):
         raise ValueError(f"{len(probs)} probabilities for {len(class_names)} class names")
@@ -124,23 +156,44 @@ def detect_labels_response(
     limit = DEFAULT_MAX_LABELS if max_labels is None else max_labels
 
     values = [float(p) for p in probs]
-    candidates: list[tuple[float, str, int | None]] = [
-        (_confidence(p), class_names[i], i) for i, p in enumerate(values)
+    # (confidence, name, class index or None for a group, tie rank)
+    candidates: list[tuple[float, str, int | None, int]] = [
+        (_confidence(p), class_names[i], i, len(GROUPS)) for i, p in enumerate(values)
     ]
-    if len(values) > max(DOMESTIC_CAT_CLASSES):
-        cat = _confidence(sum(values[i] for i in DOMESTIC_CAT_CLASSES))
-        candidates.append((cat, CAT_LABEL, None))
+    if len(values) == NUM_IMAGENET_CLASSES:
+        candidates += [
+            (_confidence(sum(values[i] for i in group.members)), group.name, None, _GROUP_ORDER[group.name])
+            for group in GROUPS
+        ]
 
     kept = [c for c in candidates if c[0] >= min_conf]
-    # by confidence; on ties the synthetic Cat first, then by name
-    kept.sort(key=lambda c: (-c[0], c[2] is not None, c[1]))
+    # by confidence; on ties the more specific group first, then classes by name
+    kept.sort(key=lambda c: (-c[0], c[3], c[1]))
+    groups = {group.name: group for group in GROUPS}
     labels = []
-    for confidence, name, index in kept[:limit]:
+    for confidence, name, index, _ in kept[:limit]:
         if index is None:
-            labels.append(_label(name, confidence, ["Animal", "Mammal", "Pet"], [ANIMALS_CATEGORY]))
+            group = groups[name]
+            instances = _instances(cat_boxes, confidence, min_conf) if name == CAT_LABEL else []
+            categories = [ANIMALS_CATEGORY] if group.members <= set(ANIMAL_CLASSES) else []
+            labels.append(_label(name, confidence, list(group.parents), categories, instances))
         else:
             labels.append(_label(name, confidence, _parents_of(index), _categories_of(index)))
     return {"Labels": labels, "LabelModelVersion": model_version}
+
+
+def _instances(cat_boxes: Sequence[Any], cat_conf: float, min_conf: float) -> list[dict[str, Any]]:
+    out = []
+    for box in cat_boxes:
+        confidence = round(cat_conf * float(box.score), 6)
+        if confidence < min_conf:
+            continue
+        out.append({
+            "BoundingBox": {"Width": float(box.width), "Height": float(box.height),
+                            "Left": float(box.left), "Top": float(box.top)},
+            "Confidence": confidence,
+        })
+    return out
 
 
 def cat_confidence(probs: Sequence[float]) -> float:

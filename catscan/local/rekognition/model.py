@@ -10,6 +10,7 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import convert
+from . import boxes, convert
 from .images import decode_rgb, open_image
-from .labels import LABEL_MODEL_VERSION, detect_labels_response, display_names
+from .labels import DOMESTIC_CAT_CLASSES, LABEL_MODEL_VERSION, cat_confidence, detect_labels_response, display_names
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +48,26 @@ def default_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """One image's class probabilities [1000] and, when the model sees a cat, where (ratios of the image)."""
+
+    probs: np.ndarray
+    cat_boxes: list[boxes.Box] = field(default_factory=list)
+
+
+def _classifier_rows(path: Path, classes: tuple[int, ...]) -> np.ndarray:
+    """The fully connected layer's rows of ``classes`` [K, 1280], read from the ONNX file's initializer."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    for tensor in model.graph.initializer:
+        if tensor.name == convert.FC_WEIGHT_NAME:
+            return numpy_helper.to_array(tensor)[list(classes)].astype(np.float32)
+    raise convert.ConversionError(f"{path} has no {convert.FC_WEIGHT_NAME} initializer: rebuild it (make setup-model)")
+
+
 class Detector:
     """Loads the ONNX model once; thread-safe (``predict`` may run from several threads)."""
 
@@ -72,6 +93,10 @@ class Detector:
         self.image_size: int = int(meta.get("image_size", convert.IMAGE_SIZE))
         self.crop_fraction: float = float(meta.get("crop_fraction", convert.CROP_FRACTION))
         self.input_name = self._session.get_inputs()[0].name
+        outputs = {o.name for o in self._session.get_outputs()}
+        if convert.FEATURE_MAP_NAME not in outputs:
+            raise convert.ConversionError(f"{path} has no {convert.FEATURE_MAP_NAME} output: rebuild it (make setup-model)")
+        self._cat_rows = _classifier_rows(path, DOMESTIC_CAT_CLASSES)
         self.class_names: tuple[str, ...] = label_names()
         self.threads = options.intra_op_num_threads
         self.load_seconds = time.perf_counter() - started
@@ -83,26 +108,30 @@ class Detector:
         """Smallest shorter side worth decoding (JPEG draft mode) for the centre crop."""
         return math.ceil(self.image_size / self.crop_fraction)
 
+    def crop_box(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
+        """The centre crop the model sees (TF EfficientNet eval crop: image_size / (image_size + 32) of
+        the shorter side), as (left, top, right, bottom) pixels of an image of ``size``."""
+        width, height = size
+        crop = self.crop_fraction * min(width, height)
+        left, top = (width - crop) / 2, (height - crop) / 2
+        return left, top, left + crop, top + crop
+
     def preprocess(self, image: Image.Image) -> np.ndarray:
-        """RGB image -> float32 [H, W, 3] in 0..255: centre crop (TF EfficientNet eval crop:
-        image_size / (image_size + 32) of the shorter side), bicubic resize to image_size.
+        """RGB image -> float32 [H, W, 3] in 0..255: the centre crop, bicubic resize to image_size.
         Normalisation ((x - 127) / 128) happens inside the ONNX graph."""
         if image.mode != "RGB":
             image = image.convert("RGB")
-        width, height = image.size
-        crop = self.crop_fraction * min(width, height)
-        left, top = (width - crop) / 2, (height - crop) / 2
         resized = image.resize(
             (self.image_size, self.image_size),
             Image.Resampling.BICUBIC,
-            box=(left, top, left + crop, top + crop),
+            box=self.crop_box(image.size),
             reducing_gap=3.0,
         )
         return np.asarray(resized, dtype=np.float32)
 
     def load(self, data: bytes) -> Image.Image:
         """Bytes -> checked, oriented RGB image (raises the Rekognition errors of .images)."""
-        return decode_rgb(open_image(data), min_side=self.decode_min_side)
+        return decode_rgb(open_image(data), min_side=self.decode_min_side, data=data)
 
     # -- inference -------------------------------------------------------------------------
 
@@ -118,16 +147,37 @@ class Detector:
     def predict_bytes(self, data: bytes) -> np.ndarray:
         return self.predict(self.load(data))
 
+    def analyse(self, image: Image.Image) -> Analysis:
+        """RGB image -> probabilities and the cat's boxes (a class activation map: see .boxes)."""
+        return self.analyse_prepared(self.preprocess(image), image.size)
+
+    def analyse_prepared(self, pixels: np.ndarray, size: tuple[int, int]) -> Analysis:
+        """:meth:`preprocess`'s output for an image of ``size`` -> probabilities and the cat's boxes."""
+        probs, feature_map = self._session.run(
+            [convert.PROBS_NAME, convert.FEATURE_MAP_NAME], {self.input_name: pixels[None]}
+        )
+        probs = probs[0]
+        if cat_confidence(probs) < boxes.MIN_CAT_CONFIDENCE:
+            return Analysis(probs)
+        cam = boxes.activation_map(feature_map[0], self._cat_rows, probs[list(DOMESTIC_CAT_CLASSES)])
+        crop = self.crop_box(size)
+        return Analysis(probs, [boxes.to_image(b, crop, size) for b in boxes.regions(cam)])
+
+    def analyse_bytes(self, data: bytes) -> Analysis:
+        return self.analyse(self.load(data))
+
     def detect_labels(
         self, image: Image.Image, *, max_labels: int | None = None, min_confidence: float | None = None
     ) -> dict[str, Any]:
         """RGB image -> a DetectLabels response body."""
+        analysis = self.analyse(image)
         return detect_labels_response(
-            self.predict(image).tolist(),
+            analysis.probs.tolist(),
             self.class_names,
             max_labels=max_labels,
             min_confidence=min_confidence,
             model_version=self.model_version,
+            cat_boxes=analysis.cat_boxes,
         )
 
     def top(self, probs: np.ndarray, k: int = 5) -> list[tuple[str, float]]:

@@ -38,12 +38,14 @@ from .errors import (
     InternalServerError,
     InvalidParameterError,
     InvalidS3ObjectError,
+    ProvisionedThroughputExceededError,
     RekognitionError,
     SerializationError,
     UnknownOperationError,
 )
 from .labels import detect_labels_response, validate_params
 from .model import Detector
+from .quota import LATENCY_ENV, TPS_ENV, TokenBucket, parse_latency_ms, parse_tps
 
 log = logging.getLogger("catscan.local.rekognition")
 
@@ -67,6 +69,10 @@ class _State:
     # What AWS would bill: successful DetectLabels calls, in all and per S3 object.
     billed: int = 0
     billed_by_object: dict[str, int] = field(default_factory=dict)
+    # The account's DetectLabels quota (None: unlimited) and latency added to each admitted call.
+    quota: TokenBucket | None = None
+    latency_ms: int = 0
+    throttled: int = 0
 
     def s3(self) -> Any:
         with self._s3_lock:
@@ -143,6 +149,15 @@ def _decode_bytes(value: Any) -> bytes:
 
 
 async def detect_labels(state: _State, body: dict[str, Any]) -> dict[str, Any]:
+    # AWS refuses calls over the quota before looking at them, and bills nothing for them.
+    if state.quota is not None and not state.quota.try_take():
+        state.throttled += 1
+        raise ProvisionedThroughputExceededError(
+            "Provisioned rate exceeded: the account's DetectLabels quota of "
+            f"{state.quota.rate:g} transactions per second is used up"
+        )
+    if state.latency_ms:
+        await asyncio.sleep(state.latency_ms / 1000)  # an await: other requests go on meanwhile
     image = body.get("Image")
     if not isinstance(image, dict):
         raise InvalidParameterError("Image is required")
@@ -168,18 +183,19 @@ async def detect_labels(state: _State, body: dict[str, Any]) -> dict[str, Any]:
     detector = state.detector
     if detector is None:
         raise InternalServerError("The model is not loaded")
-    probs = await loop.run_in_executor(state.cpu, detector.predict_bytes, data)
+    analysis = await loop.run_in_executor(state.cpu, detector.analyse_bytes, data)
     state.billed += 1
     if has_s3:
         ref = image["S3Object"]
         name = f"{ref.get('Bucket')}/{ref.get('Name')}"
         state.billed_by_object[name] = state.billed_by_object.get(name, 0) + 1
     return detect_labels_response(
-        probs.tolist(),
+        analysis.probs.tolist(),
         detector.class_names,
         max_labels=max_labels,
         min_confidence=min_confidence,
         model_version=detector.model_version,
+        cat_boxes=analysis.cat_boxes,
     )
 
 
@@ -260,7 +276,9 @@ async def health(request: web.Request) -> web.Response:
 async def usage(request: web.Request) -> web.Response:
     """Local-only: the calls AWS would charge for, so tests can prove nothing is paid twice."""
     state = request.app[STATE]
-    return web.json_response({"DetectLabels": state.billed, "DetectLabelsByObject": state.billed_by_object})
+    return web.json_response(
+        {"DetectLabels": state.billed, "DetectLabelsByObject": state.billed_by_object, "Throttled": state.throttled}
+    )
 
 
 async def _on_startup(app: web.Application) -> None:
@@ -283,8 +301,14 @@ def create_app(
     *,
     detector: Detector | None = None,
     cpu_workers: int = 2,
+    tps: float | None = None,
+    latency_ms: int = 0,
 ) -> web.Application:
-    """The local Rekognition aiohttp app. The model loads at startup (or pass a ``detector``)."""
+    """The local Rekognition aiohttp app. The model loads at startup (or pass a ``detector``).
+
+    ``tps``: the account's DetectLabels quota in calls a second (None: unlimited); ``latency_ms``:
+    added to every admitted DetectLabels call.
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[STATE] = _State(
         s3_endpoint_url=s3_endpoint_url,
@@ -292,6 +316,8 @@ def create_app(
         detector=detector,
         cpu=concurrent.futures.ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="rekognition-cpu"),
         io=concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rekognition-s3"),
+        quota=TokenBucket(tps) if tps else None,
+        latency_ms=max(0, int(latency_ms)),
     )
     app.router.add_post("/", handle)
     app.router.add_get("/health", health)
@@ -314,9 +340,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     )
+    parser.add_argument("--tps", default=os.environ.get(TPS_ENV),
+                        help=f"DetectLabels quota in calls a second, or 'unlimited' (default: ${TPS_ENV}, else unlimited)")
+    parser.add_argument("--latency-ms", default=os.environ.get(LATENCY_ENV),
+                        help=f"milliseconds added to each DetectLabels call (default: ${LATENCY_ENV}, else 0)")
     args = parser.parse_args(argv)
+    try:
+        tps, latency_ms = parse_tps(args.tps), parse_latency_ms(args.latency_ms)
+    except ValueError as exc:
+        parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    web.run_app(create_app(args.s3_endpoint, args.region), host=args.host, port=args.port, access_log=None)
+    log.info("DetectLabels quota: %s calls/s; added latency: %d ms", tps or "unlimited", latency_ms)
+    app = create_app(args.s3_endpoint, args.region, tps=tps, latency_ms=latency_ms)
+    web.run_app(app, host=args.host, port=args.port, access_log=None)
 
 
 if __name__ == "__main__":

@@ -120,3 +120,46 @@ def test_truncated_png() -> None:
     data = encode(Image.effect_noise((300, 300), 64).convert("RGB"))
     with pytest.raises(InvalidImageFormatError):
         images.load_image(data[: len(data) // 2])
+
+
+# -- large PNGs: decoded shrunk by libvips ---------------------------------------------------------
+
+BIG = (4200, 2100)  # 8.8 MP: over images.LARGE_PNG_PIXELS
+
+
+def test_large_png_is_decoded_shrunk_with_the_same_colours() -> None:
+    image = Image.new("RGB", BIG, (200, 30, 40))
+    image.paste((10, 220, 90), (0, 0, BIG[0] // 2, BIG[1]))
+    decoded = images.decode_rgb(images.open_image(data := encode(image)), min_side=256, data=data)
+    assert decoded.mode == "RGB"
+    assert min(decoded.size) >= 256 and min(decoded.size) <= 260
+    assert decoded.size[0] / decoded.size[1] == pytest.approx(2.0, rel=0.01)
+    pixels = np.asarray(decoded).astype(int)
+    assert np.abs(pixels[10, 10] - (10, 220, 90)).max() <= 2
+    assert np.abs(pixels[10, -10] - (200, 30, 40)).max() <= 2
+
+
+def test_large_png_transparency_is_white_and_16_bit_grey_is_8_bit() -> None:
+    rgba = Image.new("RGBA", BIG, (0, 0, 0, 0))
+    rgba.paste((0, 0, 255, 255), (0, 0, 100, BIG[1]))
+    decoded = images.decode_rgb(images.open_image(data := encode(rgba)), min_side=256, data=data)
+    assert np.asarray(decoded)[128, -5].tolist() == [255, 255, 255]  # transparent -> white, as small PNGs
+    grey = Image.fromarray(np.full(BIG[::-1], 40000, dtype=np.uint16))
+    decoded = images.decode_rgb(images.open_image(data := encode(grey)), min_side=256, data=data)
+    assert decoded.mode == "RGB"
+    assert abs(int(np.asarray(decoded)[5, 5, 0]) - 40000 // 257) <= 2
+
+
+def test_damaged_large_png_is_invalid_image_format() -> None:
+    data = encode(Image.effect_noise(BIG, 64).convert("RGB"))
+    with pytest.raises(InvalidImageFormatError):
+        images.decode_rgb(images.open_image(data[: len(data) // 2]), min_side=256, data=data[: len(data) // 2])
+
+
+def test_largest_legal_png_is_a_cat_with_a_box(detector, photo) -> None:
+    cat = Image.open(io.BytesIO(photo("chelsea.png"))).convert("RGB").resize((10_000, 10_000), Image.Resampling.NEAREST)
+    data = encode(cat, compress_level=1)
+    del cat
+    analysis = detector.analyse_bytes(data)
+    assert analysis.probs[281:286].sum() > 0.5
+    assert len(analysis.cat_boxes) == 1

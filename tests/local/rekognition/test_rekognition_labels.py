@@ -63,22 +63,24 @@ def test_cat_is_the_sum_of_domestic_cat_classes() -> None:
     response = detect_labels_response(vector(c281=0.3, c282=0.2, c285=0.1), NAMES, min_confidence=5)
     labels = labels_by_name(response)
     assert labels[CAT_LABEL]["Confidence"] == pytest.approx(60.0)
-    assert [p["Name"] for p in labels[CAT_LABEL]["Parents"]] == ["Animal", "Mammal", "Pet"]
+    assert [p["Name"] for p in labels[CAT_LABEL]["Parents"]] == ["Pet", "Mammal", "Animal"]
     assert labels[CAT_LABEL]["Categories"] == [{"Name": "Animals and Pets"}]
     assert labels["Tabby"]["Confidence"] == pytest.approx(30.0)
     assert {"Name": CAT_LABEL} in labels["Tabby"]["Parents"]
-    assert response["Labels"][0]["Name"] == CAT_LABEL  # sorted by confidence
+    # sorted by confidence; the ancestors (sums over more classes) tie here, the most specific first
+    assert [label["Name"] for label in response["Labels"]][:5] == [CAT_LABEL, "Pet", "Mammal", "Animal", "Toilet Tissue"]
     assert response["LabelModelVersion"] == LABEL_MODEL_VERSION
 
 
 @pytest.mark.parametrize("index", WILD_CAT_CLASSES)
 def test_big_cats_never_count_as_cat(index: int) -> None:
     probs = vector(**{f"c{index}": 0.97, "c281": 0.01})
-    response = detect_labels_response(probs, NAMES, min_confidence=0, max_labels=5)
+    response = detect_labels_response(probs, NAMES, min_confidence=0, max_labels=10)
     labels = labels_by_name(response)
     big = labels[NAMES[index]]
     assert big["Confidence"] == pytest.approx(97.0)
-    assert [p["Name"] for p in big["Parents"]] == ["Animal", "Mammal", "Wildlife"]
+    assert [p["Name"] for p in big["Parents"]] == ["Wildlife", "Mammal", "Animal"]
+    assert labels["Wildlife"]["Confidence"] == pytest.approx(97.0)
     assert labels[CAT_LABEL]["Confidence"] == pytest.approx(1.0)
     assert cat_confidence(probs) == pytest.approx(1.0)
 
@@ -87,27 +89,29 @@ def test_min_confidence_default_is_55() -> None:
     response = detect_labels_response(vector(c281=0.3, c282=0.2), NAMES)
     assert [label["Name"] for label in response["Labels"]] == []  # Cat 50 < 55, toilet tissue 50
     response = detect_labels_response(vector(c281=0.3, c282=0.26), NAMES)
-    assert [label["Name"] for label in response["Labels"]] == [CAT_LABEL]
+    assert [label["Name"] for label in response["Labels"]] == [CAT_LABEL, "Pet", "Mammal", "Animal"]
 
 
 def test_max_labels_and_min_confidence() -> None:
     probs = vector(c281=0.4, c291=0.3, c1=0.2)
     names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0)["Labels"]]
     assert len(names) == DEFAULT_MAX_LABELS
-    assert names[:5] == [CAT_LABEL, "Tabby", "Lion", "Goldfish", "Toilet Tissue"]
+    assert names[:9] == ["Animal", "Mammal", "Cat", "Pet", "Tabby", "Wildlife", "Lion", "Fish", "Goldfish"]
     names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0, max_labels=2)["Labels"]]
-    assert names == [CAT_LABEL, "Tabby"]
+    assert names == ["Animal", "Mammal"]
     names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=25)["Labels"]]
-    assert names == [CAT_LABEL, "Tabby", "Lion"]
+    assert names == ["Animal", "Mammal", "Cat", "Pet", "Tabby", "Wildlife", "Lion"]
     assert detect_labels_response(probs, NAMES, max_labels=0, min_confidence=0)["Labels"] == []
 
 
 def test_label_shape() -> None:
-    (label,) = detect_labels_response(vector(c1=0.9), NAMES, max_labels=1)["Labels"]
+    response = detect_labels_response(vector(c1=0.9), NAMES, max_labels=3)
+    assert [label["Name"] for label in response["Labels"]] == ["Fish", "Animal", "Goldfish"]  # ties: the group first
+    label = response["Labels"][2]
     assert set(label) == {"Name", "Confidence", "Instances", "Parents", "Aliases", "Categories"}
     assert label["Name"] == "Goldfish"
     assert label["Instances"] == [] and label["Aliases"] == []
-    assert label["Parents"] == [{"Name": "Animal"}]
+    assert label["Parents"] == [{"Name": "Fish"}, {"Name": "Animal"}]
     assert isinstance(label["Confidence"], float) and 0 <= label["Confidence"] <= 100
 
 
@@ -123,3 +127,18 @@ def test_bad_parameters(max_labels, min_confidence) -> None:
 def test_length_mismatch() -> None:
     with pytest.raises(ValueError):
         detect_labels_response([1.0], NAMES)
+
+
+def test_every_ancestor_is_a_label_with_the_sum_of_its_classes() -> None:
+    """Rekognition returns each ancestor of a label as a label of its own."""
+    probs = vector(c207=0.2, c208=0.15, c282=0.1, c657=0.2, c744=0.15)  # golden retriever, Labrador, tiger cat, missile, projectile
+    labels = labels_by_name(detect_labels_response(probs, NAMES, min_confidence=1))
+    assert labels["Dog"]["Confidence"] == pytest.approx(35.0)
+    assert labels["Pet"]["Confidence"] == pytest.approx(45.0)
+    assert labels["Mammal"]["Confidence"] == pytest.approx(45.0)
+    assert labels["Animal"]["Confidence"] == pytest.approx(45.0)
+    assert labels["Rocket"]["Confidence"] == pytest.approx(35.0)
+    assert [p["Name"] for p in labels["Golden Retriever"]["Parents"]] == ["Dog", "Pet", "Mammal", "Animal"]
+    for label in labels.values():
+        for parent in label["Parents"]:
+            assert parent["Name"] in labels and labels[parent["Name"]]["Confidence"] >= label["Confidence"]
