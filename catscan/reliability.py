@@ -551,6 +551,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--list-users", type=int, default=3,
                         help="load users whose own listScans is read back (each read scans the whole table)")
     parser.add_argument("--max-seconds", type=float, default=1200.0, help="the load stops starting scans after this")
+    parser.add_argument("--rekognition-tps", type=float, default=None,
+                        help="DetectLabels quota of the local Rekognition (calls/s; default unlimited)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "RELIABILITY.md")
     args = parser.parse_args(argv)
     if args.uploads < 0 or args.clients < 1 or args.subscribers < 0 or args.subscriber_users < 1:
@@ -563,7 +565,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="catscan-reliability-") as tmp:
         tmpdir = Path(tmp)
         cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "cloud", outputs_path=tmpdir / "outputs.json",
-                           with_ui=False, persist=False, runner_concurrency=args.runner_concurrency)
+                           with_ui=False, persist=False, runner_concurrency=args.runner_concurrency,
+                           rekognition_tps=args.rekognition_tps)
         say("starting the local cloud on 127.0.0.1 (free ports)")
         cloud.start(timeout=120)
         try:
@@ -580,8 +583,10 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             say("stopping the local cloud")
             cloud.stop()
-    desc = (f"Local cloud on 127.0.0.1 with {args.runner_concurrency} scanner workers; "
-            f"{args.uploads} uploads from {args.clients} clients, {args.subscribers} extra subscribers.")
+    quota = f"a DetectLabels quota of {args.rekognition_tps:g}/s" if args.rekognition_tps else "no DetectLabels quota"
+    desc = (f"Local cloud on 127.0.0.1 with {args.runner_concurrency} scanner workers (the event source's "
+            f"maximum concurrency) and {quota}; {args.uploads} uploads from {args.clients} clients, "
+            f"{args.subscribers} extra subscribers.")
     report = render(fig, cloud_desc=desc, started_at=started_at)
     args.out.write_text(report)
     print(report)
