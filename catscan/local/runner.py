@@ -54,10 +54,10 @@ class RunnerConfig:
 # --- a container: one process, one handler, killed at the timeout ------------------------------
 
 
-def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_name: str) -> None:
+def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_name: str, code_dir: str) -> None:
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when containers stop
-    sys.path.insert(0, str(FUNCTION_DIR))
+    sys.path.insert(0, code_dir)  # the function's code root, as Lambda's /var/task
     module_name, attr = handler_path.rsplit(".", 1)
     import importlib  # noqa: PLC0415 - the cold start happens here, once per container
 
@@ -82,8 +82,10 @@ class Container:
 
     _mp = multiprocessing.get_context("spawn")  # no threads or sockets inherited from the runner
 
-    def __init__(self, env: dict[str, str], handler_path: str, function_name: str) -> None:
+    def __init__(self, env: dict[str, str], handler_path: str, function_name: str,
+                 code_dir: Path = FUNCTION_DIR) -> None:
         self.env, self.handler_path, self.function_name = env, handler_path, function_name
+        self.code_dir = code_dir
         self.process: Any = None
         self.conn: Any = None
         self.cold_starts = 0
@@ -91,7 +93,8 @@ class Container:
     def start(self) -> None:
         self.conn, child = self._mp.Pipe()
         self.process = self._mp.Process(target=_container_main, daemon=True,
-                                        args=(child, self.env, self.handler_path, self.function_name))
+                                        args=(child, self.env, self.handler_path, self.function_name,
+                                              str(self.code_dir)))
         self.process.start()
         self.cold_starts += 1
         if not self.conn.poll(120) or not self.conn.recv().get("ready"):
