@@ -38,6 +38,7 @@ def test_an_unconfirmed_sign_up_is_named_and_confirmed(catscan, cloud):
     _sign_up(cloud, email)
     refused = catscan("list", user=(email, PASSWORD))
     assert refused.code == 2 and "Traceback" not in refused.stderr
+    assert "not confirmed yet" in refused.stderr and f"catscan user confirm {email}" in refused.stderr
     added = catscan("user", "add", email, "--password", PASSWORD, user=None)
     assert added.code == 1
     assert added.stderr.strip() == \
