@@ -72,8 +72,9 @@ class Message:
 
     def line(self) -> str:
         """One line for logs and the `catscan dev` console."""
-        until = time.strftime("%H:%M", time.localtime(self.expires))
-        return f"mail to {self.to}: {self.subject.lower()} is {self.code} (valid until {until})"
+        hours = round((self.expires - self.sent) / 3600)
+        until = time.strftime("%a %H:%M", time.localtime(self.expires))
+        return f"mail to {self.to}: {self.subject.lower()} is {self.code} (valid {hours} h, until {until})"
 
 
 class Mailbox:

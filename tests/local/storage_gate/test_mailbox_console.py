@@ -28,7 +28,7 @@ def test_new_mail_is_printed_once(tmp_path: Path, capsys) -> None:
     printer.print_new()
     lines = capsys.readouterr().out.splitlines()
     assert [line.strip() for line in lines] == [sent.line(), reset.line()]
-    assert f"mail to me@catscan.local: your verification code is {sent.code} (valid until" in lines[0]
+    assert f"mail to me@catscan.local: your verification code is {sent.code} (valid 24 h, until" in lines[0]
     assert f"your password reset code is {reset.code}" in lines[1]
     printer.print_new()
     assert capsys.readouterr().out == ""
