@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import threading
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CognitoError
+from .state import write_private_json
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +136,7 @@ class Mailbox:
         kept = {m.id for m in self._messages}
         self._pending = {k: v for k, v in self._pending.items() if v in kept}
         data = {"messages": [asdict(m) for m in self._messages], "pending": self._pending}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, self.path)
+        write_private_json(self.path, data)
 
 
 def read_messages(path: Path) -> list[Message]:
