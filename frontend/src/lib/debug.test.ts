@@ -29,7 +29,7 @@ describe('summarizeDebug', () => {
     ]);
     expect(summary.modelVersion).toBe('3.0');
     expect(summary.thresholds).toEqual([
-      ['thresholds.min_confidence', '80'],
+      ['thresholds.min_confidence', '80 %'],
       ['thresholds.target_label', 'Cat'],
     ]);
     expect(summary.timings).toEqual([
@@ -58,7 +58,7 @@ describe('summarizeDebug', () => {
     ]);
     expect(summary.thresholds).toEqual([
       ['thresholds.targetLabel', 'Cat'],
-      ['thresholds.minConfidence', '30'],
+      ['thresholds.minConfidence', '30 %'],
     ]);
     expect(summary.modelVersion).toBe('efficientnet-lite0-imagenet-1.0');
     expect(summary.labels.map((l) => l.name)).toEqual(['Cat']);

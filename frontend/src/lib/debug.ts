@@ -114,7 +114,9 @@ export function summarizeDebug(debug: unknown): DebugSummary | null {
       return false;
     }
     if (!scalar(v)) return;
-    if (/threshold|min_?confidence|target_?label|max_?labels/i.test(key)) summary.thresholds.push([path, show(v)]);
+    if (/threshold|min_?confidence|target_?label|max_?labels/i.test(key)) {
+      summary.thresholds.push([path, show(v, /confidence/i.test(key) && typeof v === 'number' ? ' %' : '')]);
+    }
     else if (/(duration|elapsed|latency|_ms$|Ms$|millis)/i.test(key) && typeof v === 'number') {
       summary.timings.push([path, show(v, timingUnit(key))]);
     } else if (/request_?id$/i.test(key)) summary.requestIds.push([path, show(v)]);
