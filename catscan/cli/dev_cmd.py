@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from pathlib import Path
 
 from catscan.local.cloud import LocalCloud, Ports
 from catscan.local.processes import StartupError
 from catscan.local.rekognition import quota
 from catscan.local.seed import DEMO_USERS
+from catscan.local.storage_gate.mailbox import read_messages
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,17 +56,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"  storage     {cloud.gate_url}  (S3 + Cognito Identity with the app's IAM rules)")
     print(f"  outputs     {cloud.outputs_path}")
     print(f"  logs        {cloud.state_dir / 'logs'}")
+    print(f"  mailbox     {cloud.mailbox_url}  (sign-up and password-reset codes; also printed here)")
     print("  demo accounts (local only):")
     for email, password, admin in DEMO_USERS:
         print(f"    {email:22} {password}{'  (Admin)' if admin else ''}")
     print(f"ready in {cloud.startup_seconds:.1f}s - Ctrl-C stops everything", flush=True)
 
+    mail = MailPrinter(cloud.mailbox_path)
     stop = threading.Event()
     # Explicit handlers: a shell that starts us in the background hands us SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
+            mail.print_new()
             for child in cloud.children:
                 if child.process and child.process.poll() is not None:
                     print(f"error: {child.name} stopped unexpectedly; see {child.log_path}\n{child.tail()}")
@@ -77,3 +82,31 @@ def run(args: argparse.Namespace) -> int:
     cloud.stop()
     print("stopped", flush=True)
     return 0
+
+
+class MailPrinter:
+    """Prints the codes the local Cognito "e-mails" as they arrive (the gate writes them to its mailbox file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = max((m.id for m in read_messages(path)), default=0)  # earlier runs' mail is on the page
+        self.mtime = self._mtime()
+
+    def _mtime(self) -> float:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def print_new(self) -> None:
+        mtime = self._mtime()
+        if mtime == self.mtime:
+            return
+        self.mtime = mtime
+        messages = read_messages(self.path)
+        if messages and messages[-1].id < self.seen:  # a fresh mailbox (ids start again)
+            self.seen = 0
+        for message in messages:
+            if message.id > self.seen:
+                print(f"  {message.line()}", flush=True)
+                self.seen = message.id

@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def watch(session: UserSession, as_json: bool) -> None:
     out, err = stdout_console(), stderr_console()
-    whose = "everyone's scans (Admin)" if session.is_admin else "scans"
+    # "watching everyone's scans as admin@… (Admin)" / "watching demo@…'s scans"
+    what = f"everyone's scans as {session.username} (Admin)" if session.is_admin else f"{session.username}'s scans"
     attempt = 0
     connected_once = False
     while True:
@@ -52,7 +53,7 @@ async def watch(session: UserSession, as_json: bool) -> None:
         async def announce(acked: asyncio.Event = acked, again: bool = connected_once) -> None:
             await acked.wait()
             note = "reconnected: watching" if again else "watching"
-            err.print(Text(f"{note} {session.username}'s {whose}; Ctrl-C stops", style="dim"))
+            err.print(Text(f"{note} {what}; Ctrl-C stops", style="dim"))
             err.file.flush()
 
         announcer = asyncio.create_task(announce())

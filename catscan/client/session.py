@@ -66,6 +66,11 @@ class UserSession:
                 result = AWSSRP(username=username, password=password, pool_id=outputs.user_pool_id,
                                 client_id=outputs.user_pool_client_id, client=idp).authenticate_user()
         except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "UserNotConfirmedException":
+                where = (f"the local mailbox has the code, or run `catscan user confirm {username}`"
+                         if outputs.is_local else "the code was e-mailed to it")
+                raise AuthError(f"the account is not confirmed yet: sign in on the web UI and enter the code "
+                                f"(it can send a new one); {where}") from exc
             raise AuthError(_auth_message(exc)) from exc
         except Exception as exc:  # pycognito raises its own types for challenges
             if type(exc).__name__.endswith("ChallengeException"):

@@ -15,6 +15,8 @@ from catscan.local import seed as seeding
 from catscan.local.outputs import amplify_outputs, write_outputs
 from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
 from catscan.local.runner import RUNTIME
+from catscan.local.storage_gate.config import MAILBOX_FILE_NAME
+from catscan.local.storage_gate.mailbox_page import MAILBOX_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,6 +96,15 @@ class LocalCloud:
     @property
     def gate_url(self) -> str:
         return self.url(self.ports.gate)
+
+    @property
+    def mailbox_url(self) -> str:
+        """The local mailbox page: the codes the local Cognito "e-mails" (storage_gate/mailbox.py)."""
+        return f"{self.gate_url}{MAILBOX_PATH}"
+
+    @property
+    def mailbox_path(self) -> Path:
+        return self.state_dir / "state" / MAILBOX_FILE_NAME  # the gate's --state-dir
 
     @property
     def ui_url(self) -> str:

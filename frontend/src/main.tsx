@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import App from './App';
 import { ConfigError } from './components/ConfigError';
-import { authenticatorServices, configureAmplify } from './config/amplifyConfig';
+import { authenticatorServices, configureAmplify, localMailboxUrl } from './config/amplifyConfig';
 import { loadOutputs } from './config/outputs';
 
 const root = createRoot(document.getElementById('root')!);
@@ -16,7 +16,7 @@ loadOutputs().then((result) => {
   configureAmplify(result.outputs);
   root.render(
     <StrictMode>
-      <App services={authenticatorServices(result.outputs)} />
+      <App services={authenticatorServices(result.outputs)} mailboxUrl={localMailboxUrl(result.outputs)} />
     </StrictMode>,
   );
 });

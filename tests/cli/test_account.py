@@ -80,3 +80,14 @@ def test_watch_prints_updates_until_ctrl_c(catscan):
         assert "Traceback" not in stderr and "Error" not in stderr
     finally:
         watcher.kill()
+
+
+def test_watch_as_admin_says_whose_scans(catscan):
+    watcher = catscan.start("watch", user=ADMIN)
+    try:
+        line = watcher.line("stderr")
+        assert line.strip() == f"watching everyone's scans as {ADMIN[0]} (Admin); Ctrl-C stops"
+        code, _ = watcher.interrupt()
+        assert code == 0
+    finally:
+        watcher.kill()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE_FILE_NAME = "storage-gate-state.json"
+MAILBOX_FILE_NAME = "local-mailbox.json"  # the codes "e-mailed" by the local Cognito (mailbox.py)
 
 
 @dataclass
@@ -20,7 +21,8 @@ class GateConfig:
         `{cognito_endpoint or moto_endpoint}/{user_pool_id}/.well-known/jwks.json`.
     identity_pool_id: the only identity pool the gate serves `GetId` / `GetCredentialsForIdentity` for.
     bucket: the app's bucket: the one the authenticated role's policy names.
-    state_dir: the identity mapping and the minted credentials are kept in `{state_dir}/storage-gate-state.json`.
+    state_dir: the identity mapping and the minted credentials are kept in `{state_dir}/storage-gate-state.json`,
+        the local mailbox (confirmation and reset codes) in `{state_dir}/local-mailbox.json`.
     service_credentials: access key id -> secret of principals with full S3 access (the scanner's local key).
     credentials_ttl_seconds: lifetime of minted identity credentials (AWS: 1 hour).
     max_clock_skew_seconds: S3's allowed difference between X-Amz-Date and the server clock (15 minutes).
@@ -52,6 +54,10 @@ class GateConfig:
     @property
     def state_path(self) -> Path:
         return Path(self.state_dir) / STATE_FILE_NAME
+
+    @property
+    def mailbox_path(self) -> Path:
+        return Path(self.state_dir) / MAILBOX_FILE_NAME
 
     @property
     def login_provider(self) -> str:

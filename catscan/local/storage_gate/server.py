@@ -31,6 +31,7 @@ from catscan.local.app_thread import AppThread, start_app_thread
 from .config import GateConfig
 from .cors import CorsConfigs, strip_cors
 from .errors import S3Error, access_denied
+from .mailbox_page import MAILBOX_JSON_PATH, MAILBOX_PATH, as_json, page
 from .identity import HANDLED, CognitoIdentity
 from .payload import Body, prepare
 from .policy import (
@@ -57,6 +58,7 @@ DECISION = web.RequestKey("decision", "Decision")
 MAX_DELETE_BODY = 2 * 1024 * 1024
 NO_SUCH_UPLOAD = S3Error("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
                          "or the upload may have been aborted or completed.", 404)
+MAILBOX_PAGES = {MAILBOX_PATH: page, MAILBOX_JSON_PATH: as_json}
 COGNITO_CORS = {"Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"}
 
 
@@ -88,6 +90,8 @@ class Gate:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.rel_url.raw_path == HEALTH_PATH and request.method in ("GET", "HEAD"):
             return web.json_response({"status": "ok", "moto": self.config.moto, "bucket": self.config.bucket})
+        if request.rel_url.raw_path in MAILBOX_PAGES and request.method in ("GET", "HEAD"):
+            return MAILBOX_PAGES[request.rel_url.raw_path](self.user_pool.mailbox, self.config.clock())
         user_pool_operation = self.user_pool.operation(request)
         if user_pool_operation is not None:
             return await self.user_pool.handle(request, user_pool_operation, self._cognito_cors(request))

@@ -59,6 +59,16 @@ class UploadRecord:
     key: str
 
 
+def write_private_json(path: Path, data: Any) -> None:
+    """Writes `data` to `path` atomically (a reader sees the old or the new file), readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=1)
+    os.replace(tmp, path)
+
+
 def token_digest(token: str) -> str:
     """What the state file keeps of a refresh token: never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -193,9 +203,4 @@ class GateState:
             "uploads": {k: asdict(v) for k, v in self._uploads.items()},
             "revoked": {"refresh_tokens": self._revoked_refresh, "sessions": self._revoked_sessions},
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, self.path)
+        write_private_json(self.path, data)

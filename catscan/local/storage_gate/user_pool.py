@@ -1,4 +1,4 @@
-"""Cognito user pools (`X-Amz-Target: AWSCognitoIdentityProviderService.*`): moto's answers, with two gaps filled.
+"""Cognito user pools (`X-Amz-Target: AWSCognitoIdentityProviderService.*`): moto's answers, with its gaps filled.
 
 Every operation goes to moto unchanged (request and answer), except:
 
@@ -10,10 +10,12 @@ Every operation goes to moto unchanged (request and answer), except:
   `GetTokensFromRefreshToken` with it, fail with `NotAuthorizedException: Refresh Token has been revoked`; any
   operation called with an access token of that session fails with `NotAuthorizedException: Access Token has
   been revoked`. A token moto does not know (or one already revoked) is answered `{}` as well (RFC 7009).
-- `ConfirmSignUp`: moto confirms the user but leaves `email_verified` unset, so Amplify's Authenticator asks
-  to verify the e-mail once more. Cognito marks the attribute the code was sent to as verified; after moto
-  confirms, the gate sets `email_verified=true` (AdminUpdateUserAttributes) when the pool auto-verifies e-mail
-  and the user has one. moto accepts any confirmation code, as before.
+- Codes: `ConfirmSignUp`, `ResendConfirmationCode`, `ForgotPassword`, `ConfirmForgotPassword` and
+  `AdminConfirmSignUp` are answered by accounts.py with codes from the local mailbox (moto accepts any code
+  and sends none); `SignUp` mails the first code and says it went to the e-mail address.
+- User existence, as with `PreventUserExistenceErrors: ENABLED`: moto's `UserNotFoundException` from the
+  sign-in operations becomes `NotAuthorizedException: Incorrect username or password.`, like a wrong password;
+  moto's `UsernameExistsException` (whose message is the user name) gets Cognito's message.
 
 Resource servers (the AppSync emulator) keep accepting a revoked session's unexpired JWTs: only Cognito knows
 about revocation, in AWS too.
@@ -32,9 +34,12 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from .accounts import HANDLED as ACCOUNT_OPERATIONS
+from .accounts import AccountCodes
 from .config import GateConfig
 from .cors import strip_cors
 from .errors import CognitoError, not_authorized
+from .mailbox import Mailbox
 from .payload import Body
 from .proxy import MotoProxy
 from .state import GateState
@@ -46,6 +51,9 @@ REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
 ACCESS_TOKEN_REVOKED = "Access Token has been revoked"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+INCORRECT_CREDENTIALS = "Incorrect username or password."
+AUTH_OPERATIONS = ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge")
+USERNAME_EXISTS = {"SignUp": "User already exists", "AdminCreateUser": "User account already exists"}
 
 
 def unverified_claims(token: Any) -> dict[str, Any]:
@@ -75,6 +83,8 @@ class CognitoUserPool:
         self.config = config
         self.state = state
         self.proxy = proxy
+        self.mailbox = Mailbox(config.mailbox_path, config.clock)
+        self.accounts = AccountCodes(config, self.mailbox, self.call_moto)
 
     @staticmethod
     def operation(request: web.Request) -> str | None:
@@ -93,13 +103,13 @@ class CognitoUserPool:
                     await self.revoke_token(body)
                     return _json({}, cors)
                 self.refuse_revoked(operation, body)
+                if operation in ACCOUNT_OPERATIONS:
+                    return _json(await self.accounts.handle(operation, body), cors)
             except CognitoError as exc:
                 log.info("%s refused: %s", operation, exc)
-                response = exc.response()
-                response.headers.update(cors)
-                return response
-            if operation == "ConfirmSignUp":
-                return await self.confirm_sign_up(request, raw, body, cors)
+                return _error(exc, cors)
+            if operation in AUTH_OPERATIONS or operation in USERNAME_EXISTS:
+                return await self.cognito_answer(request, operation, raw, body, cors)
         payload = Body(spool=io.BytesIO(raw), length=len(raw)) if raw else None
         headers = self.proxy.request_headers(request.headers, payload)
         return await self.proxy.relay(request, request.method, request.raw_path, headers, payload,
@@ -148,40 +158,34 @@ class CognitoUserPool:
         if isinstance(origin, str) and self.state.session_revoked(origin):
             raise not_authorized(ACCESS_TOKEN_REVOKED)
 
-    # ------------------------------------------------------------------------------------ ConfirmSignUp
+    # ---------------------------------------------------------------------- moto's answers, made Cognito's
 
-    async def confirm_sign_up(self, request: web.Request, raw: bytes, body: dict[str, Any],
-                              cors: dict[str, str]) -> web.Response:
+    async def exchange(self, request: web.Request, raw: bytes) -> tuple[int, str, CIMultiDict[str], bytes]:
         payload = Body(spool=io.BytesIO(raw), length=len(raw))
-        headers = self.proxy.request_headers(request.headers, payload)
-        status, reason, out, data = await self.proxy.exchange("POST", request.raw_path, headers, payload)
-        username = body.get("Username")
-        if status == 200 and body.get("ClientId") in self.config.client_ids and isinstance(username, str):
-            try:
-                await self.mark_email_verified(username)
-            except Exception:  # noqa: BLE001 - the sign-up is confirmed either way
-                log.exception("could not mark %s's e-mail verified after ConfirmSignUp", username)
-        return web.Response(status=status, reason=reason, body=data, headers={**strip_cors(out), **cors})
+        return await self.proxy.exchange("POST", request.raw_path, self.proxy.request_headers(request.headers, payload),
+                                         payload)
 
-    async def mark_email_verified(self, username: str) -> None:
-        pool = self.config.user_pool_id
-        status, described = await self.call_moto("DescribeUserPool", {"UserPoolId": pool})
-        if status != 200 or "email" not in (described.get("UserPool") or {}).get("AutoVerifiedAttributes", []):
-            return  # the code went nowhere Cognito would mark verified
-        status, user = await self.call_moto("AdminGetUser", {"UserPoolId": pool, "Username": username})
-        if status != 200:
-            log.warning("AdminGetUser %s after ConfirmSignUp: HTTP %d %s", username, status, user)
-            return
-        attributes = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes", [])}
-        if not attributes.get("email") or attributes.get("email_verified") == "true":
-            return
-        status, result = await self.call_moto("AdminUpdateUserAttributes", {
-            "UserPoolId": pool, "Username": user.get("Username", username),
-            "UserAttributes": [{"Name": "email_verified", "Value": "true"}]})
-        if status != 200:
-            log.warning("AdminUpdateUserAttributes email_verified for %s: HTTP %d %s", username, status, result)
-        else:
-            log.info("ConfirmSignUp: %s's e-mail marked verified", username)
+    async def cognito_answer(self, request: web.Request, operation: str, raw: bytes, body: dict[str, Any],
+                             cors: dict[str, str]) -> web.Response:
+        """moto's answer to a sign-in or sign-up, with Cognito's errors and code delivery in place of moto's."""
+        status, reason, out, data = await self.exchange(request, raw)
+        try:
+            result = json.loads(data or b"{}")
+        except ValueError:
+            result = None
+        if isinstance(result, dict):
+            error = str(result.get("__type", "")).split("#")[-1]
+            if status == 400 and error == "UserNotFoundException" and operation in AUTH_OPERATIONS:
+                # PreventUserExistenceErrors ENABLED: an unknown user is a wrong user name or password.
+                return _error(not_authorized(INCORRECT_CREDENTIALS), cors)
+            if status == 400 and error == "UsernameExistsException" and operation in USERNAME_EXISTS:
+                return _error(CognitoError(error, USERNAME_EXISTS[operation]), cors)
+            if status == 200 and operation == "SignUp" and body.get("ClientId") in self.config.client_ids:
+                try:
+                    return _json(await self.accounts.signed_up(body, result), cors)
+                except CognitoError as exc:
+                    return _error(exc, cors)
+        return web.Response(status=status, reason=reason, body=data, headers={**strip_cors(out), **cors})
 
     # ---------------------------------------------------------------------------------------------- moto
 
@@ -207,3 +211,9 @@ class CognitoUserPool:
 def _json(result: dict[str, Any], cors: dict[str, str]) -> web.Response:
     return web.Response(text=json.dumps(result), content_type=JSON_CONTENT_TYPE,
                         headers={"x-amzn-RequestId": str(uuid.uuid4()), **cors})
+
+
+def _error(exc: CognitoError, cors: dict[str, str]) -> web.Response:
+    response = exc.response()
+    response.headers.update(cors)
+    return response

@@ -36,7 +36,7 @@ export function ScanList({
   progressByScan = {},
   showOwner,
   emptyTitle = 'No scans yet',
-  emptyHint = 'Drop a photo above to find out whether it shows a cat.',
+  emptyHint = 'Add a photo above to find out whether it shows a cat.',
   onRetry,
   onDelete,
 }: ScanListProps) {

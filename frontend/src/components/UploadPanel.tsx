@@ -18,13 +18,34 @@ function hasFiles(event: DragEvent): boolean {
   return Array.from(event.dataTransfer?.types ?? []).includes('Files');
 }
 
-/** Drop zone + file picker (several files at once) and the per-file upload queue with progress. */
+const TOUCH_QUERY = '(pointer: coarse)';
+
+/** A phone or tablet (touch is the main pointer): no drag and drop or paste there, but a camera. */
+function useTouchDevice(): boolean {
+  const [touch, setTouch] = useState(() => Boolean(globalThis.matchMedia?.(TOUCH_QUERY).matches));
+  useEffect(() => {
+    const query = globalThis.matchMedia?.(TOUCH_QUERY);
+    if (!query) return;
+    const update = () => setTouch(query.matches);
+    query.addEventListener?.('change', update);
+    return () => query.removeEventListener?.('change', update);
+  }, []);
+  return touch;
+}
+
+/**
+ * Drop zone + file picker (several files at once; on a touch device the camera too) and the upload queue with
+ * progress. Uploads that finished collapse into one summary row, so the verdicts below stay in view.
+ */
 export function UploadPanel() {
   const { items, addFiles, cancel, retry, dismiss, clearFinished } = useUploads();
   const inputId = useId();
+  const cameraId = useId();
   const hintId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
+  const touch = useTouchDevice();
   const [dragging, setDragging] = useState(false);
+  const [showUploaded, setShowUploaded] = useState(false);
   const dragDepth = useRef(0);
 
   // Pasting an image (Ctrl/Cmd+V) anywhere on the page scans it too.
@@ -43,6 +64,12 @@ export function UploadPanel() {
   }, [addFiles]);
 
   const finished = items.filter((i) => !isActive(i)).length;
+  const uploaded = items.filter((i) => i.phase === 'done');
+  const rows = showUploaded ? items : items.filter((i) => i.phase !== 'done');
+  const onChosen = (input: HTMLInputElement) => {
+    addFiles(Array.from(input.files ?? []));
+    input.value = '';
+  };
 
   return (
     <section className="card upload-panel" aria-labelledby={`${inputId}-heading`}>
@@ -83,26 +110,51 @@ export function UploadPanel() {
           accept="image/jpeg,image/png,.jpg,.jpeg,.png"
           aria-describedby={hintId}
           data-testid="file-input"
-          onChange={(e) => {
-            addFiles(Array.from(e.currentTarget.files ?? []));
-            e.currentTarget.value = '';
-          }}
+          onChange={(e) => onChosen(e.currentTarget)}
         />
-        <label htmlFor={inputId} className="dropzone-label">
-          <UploadIcon />
-          <span className="dropzone-text">
-            {dragging ? (
-              'Drop to scan'
-            ) : (
-              <>
-                Drop photos here or <span className="link-like">choose files</span>
-              </>
-            )}
-          </span>
-        </label>
-        <p id={hintId} className="dropzone-hint">
-          JPEG or PNG, up to {formatBytes(MAX_IMAGE_BYTES)} each. You can also paste an image.
-        </p>
+        {touch ? (
+          <>
+            <input
+              id={cameraId}
+              className="visually-hidden"
+              type="file"
+              accept="image/jpeg,image/png"
+              capture="environment"
+              aria-describedby={hintId}
+              data-testid="camera-input"
+              onChange={(e) => onChosen(e.currentTarget)}
+            />
+            <div className="touch-actions">
+              <label htmlFor={cameraId} className="btn btn-primary">
+                Take a photo
+              </label>
+              <label htmlFor={inputId} className="btn btn-secondary">
+                Choose photos
+              </label>
+            </div>
+            <p id={hintId} className="dropzone-hint">
+              JPEG or PNG, up to {formatBytes(MAX_IMAGE_BYTES)} each.
+            </p>
+          </>
+        ) : (
+          <>
+            <label htmlFor={inputId} className="dropzone-label">
+              <UploadIcon />
+              <span className="dropzone-text">
+                {dragging ? (
+                  'Drop to scan'
+                ) : (
+                  <>
+                    Drop photos here or <span className="link-like">choose files</span>
+                  </>
+                )}
+              </span>
+            </label>
+            <p id={hintId} className="dropzone-hint">
+              JPEG or PNG, up to {formatBytes(MAX_IMAGE_BYTES)} each. You can also paste an image.
+            </p>
+          </>
+        )}
       </div>
 
       {items.length > 0 && (
@@ -116,7 +168,35 @@ export function UploadPanel() {
             )}
           </div>
           <ul className="upload-list" aria-label="Uploads">
-            {items.map((item) => (
+            {uploaded.length > 0 && (
+              <li className="upload-item upload-summary" data-testid="upload-summary">
+                <div className="upload-line">
+                  <span className="upload-name">
+                    {uploaded.length === 1 ? '1 photo uploaded' : `${uploaded.length} photos uploaded`}
+                  </span>
+                  <span className="upload-phase">Verdicts appear below</span>
+                  <span className="upload-actions">
+                    <button
+                      type="button"
+                      className="btn-link"
+                      aria-expanded={showUploaded}
+                      onClick={() => setShowUploaded((shown) => !shown)}
+                    >
+                      {showUploaded ? 'Hide' : 'Show'}
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-button"
+                      onClick={() => uploaded.forEach((item) => dismiss(item.id))}
+                      aria-label="Dismiss the uploaded photos"
+                    >
+                      <span aria-hidden="true">×</span>
+                    </button>
+                  </span>
+                </div>
+              </li>
+            )}
+            {rows.map((item) => (
               <UploadRow key={item.id} item={item} onCancel={cancel} onRetry={retry} onDismiss={dismiss} />
             ))}
           </ul>

@@ -12,6 +12,7 @@ import {
   authenticatorServices,
   buildAmplifyConfig,
   installLocalRealtimeRewrite,
+  localMailboxUrl,
   localRealtimeUrl,
 } from './amplifyConfig';
 
@@ -41,6 +42,15 @@ describe('buildAmplifyConfig', () => {
     const config = buildAmplifyConfig(cloud);
     expect(config.Auth?.Cognito).not.toHaveProperty('userPoolEndpoint');
     expect(config.Auth?.Cognito).not.toHaveProperty('identityPoolEndpoint');
+  });
+});
+
+describe('localMailboxUrl', () => {
+  it("is the local Cognito endpoint's mailbox page in local mode, and nothing in the cloud", () => {
+    expect(localMailboxUrl(local)).toBe('http://127.0.0.1:4566/__gate/mailbox');
+    const slash = { ...local, custom: { local: { endpoints: { 'cognito-idp': 'http://127.0.0.1:4530/' } } } };
+    expect(localMailboxUrl(slash)).toBe('http://127.0.0.1:4530/__gate/mailbox');
+    expect(localMailboxUrl(cloud)).toBeUndefined();
   });
 });
 

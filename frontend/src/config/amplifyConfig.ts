@@ -118,3 +118,12 @@ export function authenticatorServices(outputs: AmplifyOutputs = activeOutputs())
   // The Authenticator types its services as the overloaded Amplify APIs; it calls them with one argument.
   return { handleSignIn, handleSignUp } as unknown as AuthenticatorServices;
 }
+
+/**
+ * Local mode: the local mailbox page of the Cognito endpoint (the storage gate), where the confirmation and
+ * password-reset codes "e-mailed" by the local cloud are shown. In the cloud Cognito really e-mails them.
+ */
+export function localMailboxUrl(outputs: AmplifyOutputs = activeOutputs()): string | undefined {
+  const endpoint = isLocalOutputs(outputs) ? outputs.custom?.local?.endpoints?.['cognito-idp'] : undefined;
+  return endpoint ? `${endpoint.replace(/\/+$/, '')}/__gate/mailbox` : undefined;
+}

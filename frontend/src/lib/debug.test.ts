@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAwsJson, summarizeDebug } from './debug';
+import { describeKey, parseAwsJson, summarizeDebug } from './debug';
 
 const debug = {
   detector: {
@@ -29,7 +29,7 @@ describe('summarizeDebug', () => {
     ]);
     expect(summary.modelVersion).toBe('3.0');
     expect(summary.thresholds).toEqual([
-      ['thresholds.min_confidence', '80'],
+      ['thresholds.min_confidence', '80 %'],
       ['thresholds.target_label', 'Cat'],
     ]);
     expect(summary.timings).toEqual([
@@ -58,7 +58,7 @@ describe('summarizeDebug', () => {
     ]);
     expect(summary.thresholds).toEqual([
       ['thresholds.targetLabel', 'Cat'],
-      ['thresholds.minConfidence', '30'],
+      ['thresholds.minConfidence', '30 %'],
     ]);
     expect(summary.modelVersion).toBe('efficientnet-lite0-imagenet-1.0');
     expect(summary.labels.map((l) => l.name)).toEqual(['Cat']);
@@ -67,5 +67,19 @@ describe('summarizeDebug', () => {
   it('returns null without debug data', () => {
     expect(summarizeDebug(null)).toBeNull();
     expect(summarizeDebug(undefined)).toBeNull();
+  });
+});
+
+describe('describeKey', () => {
+  it("names the scanner's keys for people", () => {
+    expect(describeKey('thresholds.detectorMinConfidence')).toBe('Detector’s minimum label confidence');
+    expect(describeKey('thresholds.min_confidence')).toBe('Cat threshold (minimum confidence)');
+    expect(describeKey('requestIds.lambda')).toBe('Lambda request id');
+    expect(describeKey('markProcessing')).toBe('Mark as processing');
+  });
+
+  it('turns unknown keys into words', () => {
+    expect(describeKey('detector.queueWaitMs')).toBe('Queue wait ms');
+    expect(describeKey('some_new_setting')).toBe('Some new setting');
   });
 });

@@ -114,7 +114,9 @@ export function summarizeDebug(debug: unknown): DebugSummary | null {
       return false;
     }
     if (!scalar(v)) return;
-    if (/threshold|min_?confidence|target_?label|max_?labels/i.test(key)) summary.thresholds.push([path, show(v)]);
+    if (/threshold|min_?confidence|target_?label|max_?labels/i.test(key)) {
+      summary.thresholds.push([path, show(v, /confidence/i.test(key) && typeof v === 'number' ? ' %' : '')]);
+    }
     else if (/(duration|elapsed|latency|_ms$|Ms$|millis)/i.test(key) && typeof v === 'number') {
       summary.timings.push([path, show(v, timingUnit(key))]);
     } else if (/request_?id$/i.test(key)) summary.requestIds.push([path, show(v)]);
@@ -123,4 +125,35 @@ export function summarizeDebug(debug: unknown): DebugSummary | null {
     }
   });
   return summary;
+}
+
+/** What the scanner's debug keys mean, for people (the raw key stays in the raw JSON and the tooltip). */
+const KEY_LABELS: Record<string, string> = {
+  targetlabel: 'Label that means “cat”',
+  minconfidence: 'Cat threshold (minimum confidence)',
+  detectorminconfidence: 'Detector’s minimum label confidence',
+  maxlabels: 'Most labels asked for',
+  getscan: 'Read the scan',
+  validate: 'Check the image file',
+  markprocessing: 'Mark as processing',
+  detect: 'Detect labels',
+  total: 'Total',
+  elapsedms: 'Detector call',
+  lambda: 'Lambda request id',
+  s3: 'S3 request id',
+  rekognition: 'Rekognition request id',
+  appsync: 'AppSync request id',
+};
+
+/** "thresholds.detectorMinConfidence" -> "Detector’s minimum label confidence"; unknown keys become words. */
+export function describeKey(path: string): string {
+  const last = path.split('.').pop()!.replace(/\[\d+\]$/, '');
+  const known = KEY_LABELS[last.replace(/[_-]/g, '').toLowerCase()];
+  if (known) return known;
+  const words = last
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : path;
 }

@@ -78,9 +78,12 @@ describe('upload flow', () => {
     expect(screen.getAllByRole('progressbar', { name: 'Uploading Kitty Cat.PNG' }).length).toBeGreaterThan(0);
 
     finishers.forEach((finish) => finish());
-    await waitFor(() =>
-      expect(screen.getAllByTestId('upload-item').map((i) => i.dataset.phase)).toEqual(['done', 'done']),
-    );
+    // Finished uploads collapse into one summary row; "Show" lists them again.
+    const summary = await screen.findByTestId('upload-summary');
+    await waitFor(() => expect(summary).toHaveTextContent('2 photos uploaded'));
+    expect(screen.queryAllByTestId('upload-item').filter((i) => i.dataset.phase === 'done')).toHaveLength(0);
+    await userEvent.click(within(summary).getByRole('button', { name: 'Show' }));
+    expect(screen.getAllByTestId('upload-item').map((i) => i.dataset.phase)).toEqual(['done', 'done']);
     expect(within(row).getByText('Waiting to be scanned…')).toBeInTheDocument();
   });
 

@@ -10,6 +10,7 @@ export function apiMock() {
     createScan: vi.fn(
       async (input: CreateScanInput): Promise<Scan> => ({
         ...input,
+        status: 'PENDING',
         owner: 'sub-1::sub-1',
         createdAt: '2026-11-21T10:00:00.000Z',
         updatedAt: '2026-11-21T10:00:00.000Z',

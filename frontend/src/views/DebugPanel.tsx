@@ -4,7 +4,7 @@ import { Spinner } from '../components/Spinner';
 import { Verdict } from '../components/Verdict';
 import * as api from '../graphql/api';
 import type { Scan } from '../graphql/types';
-import { summarizeDebug } from '../lib/debug';
+import { describeKey, summarizeDebug } from '../lib/debug';
 import { formatPercent } from '../lib/format';
 
 type State = { phase: 'loading' } | { phase: 'error'; message: string } | { phase: 'ready'; scan: Scan | null };
@@ -121,8 +121,8 @@ export function DebugPanel({ scanId, updatedAt }: { scanId: string; updatedAt?: 
               </table>
             </div>
           )}
-          <details className="raw-json">
-            <summary>Raw debug JSON</summary>
+          <details className="raw-json" data-testid="raw-json">
+            <summary>Show the raw debug JSON</summary>
             <pre tabIndex={0}>{summary.pretty}</pre>
           </details>
         </>
@@ -131,10 +131,11 @@ export function DebugPanel({ scanId, updatedAt }: { scanId: string; updatedAt?: 
   );
 }
 
+/** One fact, named for people; the raw key is the tooltip (and in the raw JSON below). */
 function Fact({ name, value, code }: { name: string; value: string; code?: boolean }) {
   return (
     <>
-      <dt>{name}</dt>
+      <dt title={name}>{describeKey(name)}</dt>
       <dd>{code ? <code>{value}</code> : value}</dd>
     </>
   );

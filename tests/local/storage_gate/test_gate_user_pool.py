@@ -1,5 +1,5 @@
 """Cognito user pools through the gate: moto's answers, plus RevokeToken and a verified e-mail after
-ConfirmSignUp (the two gaps of moto the web UI runs into)."""
+ConfirmSignUp (codes and user existence: test_gate_accounts.py)."""
 from __future__ import annotations
 
 import json
@@ -107,7 +107,8 @@ def test_confirm_sign_up_marks_the_email_verified(gate: GateProcess, moto_url: s
                             UserAttributes=[{"Name": "email", "Value": email}])
     assert signed_up["UserConfirmed"] is False
     assert _attributes(moto_url, seeded, email).get("email_verified") != "true"
-    idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode="123456")
+    code = requests.get(f"{gate.url}/__gate/mailbox.json", timeout=10).json()["messages"][0]["code"]
+    idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code)
     attributes = _attributes(moto_url, seeded, email)
     assert attributes["email_verified"] == "true" and attributes["email"] == email
     user = client("cognito-idp", moto_url).admin_get_user(UserPoolId=seeded.user_pool_id, Username=email)
@@ -128,11 +129,11 @@ def test_confirm_sign_up_directly_on_moto_leaves_the_gap(moto_url: str, seeded: 
     assert _attributes(moto_url, seeded, email).get("email_verified") != "true"
 
 
-def test_failed_confirm_sign_up_is_moto_s_answer(gate: GateProcess, seeded: Seeded) -> None:
+def test_failed_confirm_sign_up_discloses_no_user(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
     code, _ = _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id,
                        Username="nobody@catscan.local", ConfirmationCode="123456")
-    assert code == "UserNotFoundException"
+    assert code == "CodeMismatchException"  # moto: UserNotFoundException
     code, _ = _refused(idp.confirm_sign_up, ClientId="unknown-client", Username=DEMO[0], ConfirmationCode="1")
     assert code == "ResourceNotFoundException"
 
