@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from pathlib import Path
@@ -17,12 +18,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)",
                             epilog="environment: CATSCAN_REKOGNITION_TPS=N gives the local Rekognition a DetectLabels "
                                    "quota of N calls a second (default unlimited); CATSCAN_REKOGNITION_LATENCY_MS=N "
-                                   "adds N ms to each call.")
+                                   "adds N ms to each call; CATSCAN_APPSYNC_READ_LAG_MS=N lets getScan miss a scan "
+                                   "for N ms after its creation, as DynamoDB's eventually consistent reads may.")
     defaults = Ports()
     for name in ("moto", "appsync", "rekognition", "ui", "gate"):
         p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",
                        help=f"port of {name} (default {getattr(defaults, name)})")
-    p.add_argument("--workers", type=int, default=2, help="concurrent scanner invocations (default 2)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="concurrent scanner invocations: the event source's maximum concurrency (default 2; "
+                        "the deployed one is in functions/scan_image/runtime.json)")
     p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
     p.add_argument("--fresh", action="store_true",
                    help="start empty: forget the users, images and scans kept from earlier runs")
@@ -32,13 +36,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         rekognition_tps, rekognition_latency_ms = quota.from_env()
+        read_lag_ms = int(os.environ.get("CATSCAN_APPSYNC_READ_LAG_MS", "0") or 0)
+        if read_lag_ms < 0:
+            raise ValueError("CATSCAN_APPSYNC_READ_LAG_MS must be 0 or more")
     except ValueError as exc:
         print(f"error: {exc}", flush=True)
         return 2
     cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port,
                                    args.gate_port),
                        runner_concurrency=args.workers, with_ui=not args.no_ui,
-                       rekognition_tps=rekognition_tps, rekognition_latency_ms=rekognition_latency_ms)
+                       rekognition_tps=rekognition_tps, rekognition_latency_ms=rekognition_latency_ms,
+                       appsync_read_lag_ms=read_lag_ms)
     if args.fresh:
         cloud.wipe_state()
     print("starting the catscan local cloud ...", flush=True)

@@ -63,6 +63,7 @@ class LocalCloud:
     host: str = "127.0.0.1"
     rekognition_tps: float | None = None  # DetectLabels quota (calls/s) of the local account; None: unlimited
     rekognition_latency_ms: int = 0  # added to each DetectLabels call
+    appsync_read_lag_ms: int = 0  # getScan misses a scan this young (DynamoDB's eventual consistency)
     children: list[Child] = field(default_factory=list)
     seeded: seeding.Seeded | None = None
 
@@ -209,7 +210,8 @@ class LocalCloud:
                 "--region", seeding.REGION, "--dynamodb-endpoint", self.moto_url, "--table-suffix", "local",
                 "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
                 "--cognito-endpoint", self.moto_url,
-                "--iam-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
+                "--iam-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}",
+                "--read-lag-ms", str(self.appsync_read_lag_ms)]
         return Child("appsync", argv, logs / "appsync.log", port=self.ports.appsync)
 
     def _gate(self, logs: Path) -> Child:

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--iam-credential", action="append", default=[], metavar="ACCESS_KEY:SECRET",
                    help="IAM principal granted the API (repeatable)")
     p.add_argument("--keepalive-seconds", type=float, default=60.0)
+    p.add_argument("--read-lag-ms", type=int, default=0,
+                   help="getScan may miss an item this long after its creation (eventual consistency)")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         schema_path=args.schema, region=args.region, dynamodb_endpoint=args.dynamodb_endpoint,
         table_suffix=args.table_suffix, user_pool_id=args.user_pool_id, app_client_ids=tuple(args.client_ids),
         cognito_endpoint=args.cognito_endpoint, iam_credentials=creds, issuer_base=args.issuer_base,
-        keepalive_seconds=args.keepalive_seconds,
+        keepalive_seconds=args.keepalive_seconds, read_lag_ms=args.read_lag_ms,
     )
     logging.getLogger(__name__).info("AppSync emulator on http://%s:%d/graphql", args.host, args.port)
     web.run_app(create_app(config), host=args.host, port=args.port, access_log=None, print=None)

@@ -21,6 +21,8 @@ class EmulatorConfig:
     iam_credentials: access key id -> secret access key of the IAM principals granted the API (the
         scanner). Gen 2 admits such principals to every operation and field.
     clock: seconds since the epoch; injectable so tests can age a real token instead of forging one.
+    read_lag_ms: models DynamoDB's eventually consistent reads behind the generated get resolvers: for this
+        long after its creation an item may not be readable yet (getScan answers null). 0: always readable.
     """
 
     schema_path: Path | str
@@ -32,6 +34,7 @@ class EmulatorConfig:
     cognito_endpoint: str | None = None
     iam_credentials: dict[str, str] = field(default_factory=dict)
     issuer_base: str | None = None
+    read_lag_ms: int = 0
     aws_access_key_id: str = "local"  # credentials the emulator itself uses towards DynamoDB
     aws_secret_access_key: str = "local"
     keepalive_seconds: float = 60.0

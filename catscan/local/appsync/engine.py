@@ -209,11 +209,19 @@ class Engine:
     async def _get(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
         access = authz.read_access(model, identity, "get", field_name)
         item = await asyncio.to_thread(self.store.get, model, args[model.primary_key])
-        if item is None:
+        if item is None or self._not_yet_readable(model, item):
             return None
         if not access.allows(item):
             raise authz.not_authorized(field_name, "Query")
         return item
+
+    def _not_yet_readable(self, model: ModelType, item: dict[str, Any]) -> bool:
+        """An eventually consistent read may miss an item written a moment ago (config.read_lag_ms)."""
+        created = model.timestamps.get("createdAt")
+        if not self.config.read_lag_ms or not created or not item.get(created):
+            return False
+        written = datetime.fromisoformat(str(item[created]).replace("Z", "+00:00")).timestamp()
+        return self.config.clock() - written < self.config.read_lag_ms / 1000
 
     async def _list(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
         access = authz.read_access(model, identity, "list", field_name)
