@@ -41,7 +41,7 @@ from settings import detection_config, load_settings
 logger = Logger()
 metrics = Metrics()
 settings = load_settings()
-_session = boto3.Session()  # one botocore session for every client: loaded once per cold start
+_session = boto3.Session(region_name=settings.region)  # one botocore session for every client
 _CONNECT_SECONDS = 2.0
 _attempt_seconds = _CONNECT_SECONDS + settings.service_timeout_seconds
 

@@ -163,7 +163,7 @@ class Sweeper:
 
 
 _settings = SweepSettings.from_env()
-_session = boto3.Session()
+_session = boto3.Session(region_name=_settings.region)
 _config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
 sweeper = Sweeper(_settings, ScanApi(_settings.appsync_url, _settings.region),
                   _session.client("sqs", config=_config), _session.client("s3", config=_config))
