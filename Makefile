@@ -51,6 +51,8 @@ test-python: setup-python setup-model
 ## make reliability: the full load run, figures for RELIABILITY.md
 reliability: setup
 	$(PY) -m catscan.reliability
+	$(PY) -m catscan.reliability --burst --uploads 200 --clients 10 --in-flight 20 --subscribers 0 \
+	  --list-users 0 --runner-concurrency 2 --rekognition-tps 5 --scan-timeout 300
 
 lock:
 	.venv/bin/pip freeze --exclude-editable > requirements.lock
