@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -170,6 +171,9 @@ def test_a_failed_verdict_write_does_not_pay_detect_labels_again(cloud, demo, ad
     done = read_scan(admin, scan_id)
     assert done["status"] == "DONE" and done["isCat"] is True
     assert proxy.detect_calls() == 1  # still the first delivery's one call: its detection was kept
+    key = f"{BUCKET}/{event['Records'][0]['s3']['object']['key'].replace('%3A', ':')}"
+    with urllib.request.urlopen(f"{cloud.rekognition_url}/_local/usage", timeout=5) as response:
+        assert json.loads(response.read())["DetectLabelsByObject"][key] == 1  # the detector's billing counter
 
 
 def test_threshold_changed_in_ssm_applies_without_a_code_change(cloud, demo, admin, handler):
