@@ -43,8 +43,10 @@ def activation_map(feature_map: np.ndarray, class_weights: np.ndarray, class_pro
     """[C, h, w] features, [K, C] classifier rows, K probabilities -> the probability-weighted map [h, w]."""
     probs = np.asarray(class_probs, dtype=np.float64)
     mix = probs / probs.sum() if probs.sum() > 0 else np.full_like(probs, 1.0 / len(probs))
-    cams = np.tensordot(class_weights.astype(np.float64), feature_map.astype(np.float64), axes=([1], [0]))
-    return np.tensordot(mix, cams, axes=1)
+    # mix the classifier rows first: one [C] vector against the map, not K maps
+    weights = mix.astype(np.float32) @ class_weights.astype(np.float32)
+    channels, height, width = feature_map.shape
+    return (weights @ feature_map.reshape(channels, height * width)).reshape(height, width).astype(np.float64)
 
 
 def regions(cam: np.ndarray, threshold: float = THRESHOLD, second_peak: float = SECOND_PEAK) -> list[Box]:
@@ -57,12 +59,13 @@ def regions(cam: np.ndarray, threshold: float = THRESHOLD, second_peak: float = 
     labelled, count = ndimage.label(norm >= threshold)
     if not count:
         return []
-    peaks = ndimage.maximum(norm, labelled, index=np.arange(1, count + 1))
     size_y, size_x = norm.shape
     found = []
     for index, box in enumerate(ndimage.find_objects(labelled)):
-        peak = float(peaks[index])
-        if box is None or peak < second_peak:
+        if box is None:
+            continue
+        peak = float(norm[box][labelled[box] == index + 1].max())
+        if peak < second_peak:
             continue
         ys, xs = box
         found.append(Box(xs.start / size_x, ys.start / size_y, (xs.stop - xs.start) / size_x,
