@@ -7,28 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from catscan.client.outputs import load_outputs
-from catscan.client.session import UserSession
-from catscan.local.cloud import LocalCloud, Ports
-from catscan.local.seed import DEMO_USERS
+from catscan.local.cloud import LocalCloud
+from tests.faults.clouds import demo_of, own_cloud
 from tests.faults.test_faults import create, get, upload, wait_for
 from tests.images import photo
 
 
 @pytest.fixture(scope="module")
 def lagging_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    state = tmp_path_factory.mktemp("lag-cloud")
-    local = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=False, persist=False, runner_concurrency=1, appsync_read_lag_ms=2500,
-                       retry_backoff_base=1.0, retry_backoff_max=2.0, sweeper_period=None)
-    local.start(timeout=90)
-    yield local
-    local.stop()
+    yield from own_cloud(tmp_path_factory, "lag-cloud", runner_concurrency=1, appsync_read_lag_ms=2500,
+                         retry_backoff_base=1.0, retry_backoff_max=2.0, sweeper_period=None)
 
 
 def test_an_event_that_overtakes_its_scan_is_retried_and_the_scan_ends_done(lagging_cloud):
-    email, password, _ = DEMO_USERS[0]
-    demo = UserSession.sign_in(load_outputs(lagging_cloud.outputs_path), email, password)
+    demo = demo_of(lagging_cloud)
     new = create(demo, photo("chelsea.png"))
     upload(demo, new.key, photo("chelsea.png"))  # at once: the scan is not readable for 2.5 s
     final = wait_for(lambda: (s := get(demo, new.scan["id"])) and s["status"] == "DONE" and s, 60, "DONE")

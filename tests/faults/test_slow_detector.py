@@ -8,10 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from catscan.client.outputs import load_outputs
-from catscan.client.session import UserSession
-from catscan.local.cloud import LocalCloud, Ports
-from catscan.local.seed import DEMO_USERS
+from catscan.local.cloud import LocalCloud
+from tests.faults.clouds import demo_of, own_cloud
 from tests.faults.test_faults import create, get, upload, wait_for
 from tests.images import photo
 
@@ -20,20 +18,14 @@ TIMEOUT, DELIVERIES, BACKOFF_MAX = 6.0, 2, 1.0
 
 @pytest.fixture(scope="module")
 def slow_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    state = tmp_path_factory.mktemp("slow-cloud")
-    local = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=False, persist=False, runner_concurrency=1, rekognition_latency_ms=4000,
-                       function_timeout=TIMEOUT, service_timeout=1.5, queue_visibility_timeout=8,
-                       max_receive_count=DELIVERIES, retry_backoff_base=0.5, retry_backoff_max=BACKOFF_MAX,
-                       sweeper_period=None)
-    local.start(timeout=90)
-    yield local
-    local.stop()
+    yield from own_cloud(tmp_path_factory, "slow-cloud", runner_concurrency=1, rekognition_latency_ms=4000,
+                         function_timeout=TIMEOUT, service_timeout=1.5, queue_visibility_timeout=8,
+                         max_receive_count=DELIVERIES, retry_backoff_base=0.5, retry_backoff_max=BACKOFF_MAX,
+                         sweeper_period=None)
 
 
 def test_a_detector_slower_than_the_budget_ends_failed_with_the_reason(slow_cloud):
-    email, password, _ = DEMO_USERS[0]
-    demo = UserSession.sign_in(load_outputs(slow_cloud.outputs_path), email, password)
+    demo = demo_of(slow_cloud)
     new = create(demo, photo("chelsea.png"))
     started = time.monotonic()
     upload(demo, new.key, photo("chelsea.png"))
