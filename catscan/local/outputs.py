@@ -49,6 +49,7 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
             # The same keys the Gen 2 backend outputs (amplify/backend.ts), for `catscan redrive`.
             "scanner": {
                 "functionName": "catscan-scan-image-local",
+                "sweeperFunctionName": "catscan-sweeper-local",
                 "scanQueueUrl": seeded.queue_url,
                 "deadLetterQueueUrl": seeded.failure_queue_url,
                 "idempotencyTable": seeded.idempotency_table,
