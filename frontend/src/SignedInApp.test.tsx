@@ -1,7 +1,8 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as api from './graphql/api';
+import type { Scan } from './graphql/types';
 import { scan } from './test/fixtures';
 
 const { fetchAuthSession } = vi.hoisted(() => ({ fetchAuthSession: vi.fn() }));
@@ -23,6 +24,14 @@ function signedInAs(groups: string[] | undefined) {
 const mine = scan({ id: 'm1', owner: 'sub-me::sub-me', fileName: 'mine.jpg', status: 'DONE', isCat: true, confidence: 88 });
 const theirs = scan({ id: 't1', owner: 'sub-other::sub-other', fileName: 'theirs.png', status: 'REJECTED', reason: 'Too small.' });
 
+/** The byStatus index as the API answers it: each status's scans, one page. */
+function byStatus(scans: Scan[]) {
+  vi.mocked(api.scansByStatus).mockImplementation(async (status) => ({
+    items: scans.filter((s) => s.status === status),
+    nextToken: null,
+  }));
+}
+
 afterEach(() => {
   window.location.hash = '';
 });
@@ -30,7 +39,7 @@ afterEach(() => {
 describe('admin view', () => {
   it('is hidden and guarded for a user outside the Admin group', async () => {
     signedInAs(undefined);
-    vi.mocked(api.listAllScans).mockResolvedValue([mine]);
+    vi.mocked(api.scansByOwner).mockResolvedValue({ items: [mine], nextToken: null });
     window.location.hash = '#/admin';
     render(<SignedInApp onSignOut={() => {}} />);
     expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
@@ -42,7 +51,7 @@ describe('admin view', () => {
 
   it('shows every scan with its owner to an admin, and the debug panel on demand', async () => {
     signedInAs(['Admin']);
-    vi.mocked(api.listAllScans).mockResolvedValue([mine, theirs]);
+    byStatus([mine, theirs]);
     vi.mocked(api.getScanDebug).mockResolvedValue({
       ...theirs,
       debug: JSON.stringify({ labels: [{ Name: 'Cat', Confidence: 12.5 }], model_version: 'efficientnet-lite0' }),
@@ -67,11 +76,34 @@ describe('admin view', () => {
     expect(within(panel).getByText(/"model_version": "efficientnet-lite0"/)).toBeInTheDocument();
   });
 
-  it("shows an admin only their own scans on My scans", async () => {
+  it('shows an admin only their own scans on My scans, read from the owner index', async () => {
     signedInAs(['Admin']);
-    vi.mocked(api.listAllScans).mockResolvedValue([mine, theirs]);
+    vi.mocked(api.scansByOwner).mockResolvedValue({ items: [mine], nextToken: null });
+    byStatus([mine, theirs]);
     render(<SignedInApp onSignOut={() => {}} />);
     const list = await screen.findByRole('list', { name: 'My scans' });
     expect(within(list).getAllByTestId('scan-row').map((r) => r.dataset.scanId)).toEqual(['m1']);
+    expect(api.scansByOwner).toHaveBeenCalledWith('sub-me::sub-me', 24, null);
+  });
+
+  it('filters by status and by uploader on the server and names uploaders by e-mail', async () => {
+    signedInAs(['Admin']);
+    const emailed = { ...theirs, ownerEmail: 'other@example.com' };
+    byStatus([mine, emailed]);
+    vi.mocked(api.scansByOwnerEmail).mockResolvedValue({ items: [emailed], nextToken: null });
+    window.location.hash = '#/admin';
+    render(<SignedInApp onSignOut={() => {}} />);
+    const view = await screen.findByTestId('admin-view');
+    const rows = await within(view).findAllByTestId('admin-scan-row');
+    expect(rows.map((r) => within(r).getByTestId('owner').textContent)).toEqual(['sub-me', 'other@example.com']);
+
+    vi.mocked(api.scansByStatus).mockClear();
+    await userEvent.selectOptions(within(view).getByLabelText('Status'), 'REJECTED');
+    await waitFor(() => expect(api.scansByStatus).toHaveBeenCalledWith('REJECTED', 24, null));
+    expect(vi.mocked(api.scansByStatus).mock.calls.every(([status]) => status === 'REJECTED')).toBe(true);
+    await waitFor(() => expect(within(view).getAllByTestId('admin-scan-row').map((r) => r.dataset.scanId)).toEqual(['t1']));
+
+    await userEvent.type(within(view).getByLabelText('Uploader (e-mail)'), 'other@example.com{Enter}');
+    await waitFor(() => expect(api.scansByOwnerEmail).toHaveBeenCalledWith('other@example.com', 24, null, 'REJECTED'));
   });
 });

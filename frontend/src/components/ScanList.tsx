@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Scan } from '../graphql/types';
+import { LoadMore } from './LoadMore';
 import { ScanCard } from './ScanCard';
 import { Spinner } from './Spinner';
 
@@ -15,6 +16,10 @@ export interface ScanListProps {
   emptyHint?: string;
   onRetry?: () => void;
   onDelete?: (scan: Scan) => Promise<void>;
+  /** Paging: more scans exist beyond the loaded ones. */
+  hasMore?: boolean;
+  loadingMore?: boolean;
+  onLoadMore?: () => void;
 }
 
 /** Re-renders every `intervalMs` so relative times stay true. */
@@ -39,6 +44,9 @@ export function ScanList({
   emptyHint = 'Add a photo above to find out whether it shows a cat.',
   onRetry,
   onDelete,
+  hasMore = false,
+  loadingMore = false,
+  onLoadMore,
 }: ScanListProps) {
   const now = useNow();
 
@@ -97,6 +105,7 @@ export function ScanList({
           />
         ))}
       </ul>
+      {onLoadMore && <LoadMore hasMore={hasMore} loading={loadingMore} onLoadMore={onLoadMore} />}
     </>
   );
 }

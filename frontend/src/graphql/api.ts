@@ -1,8 +1,9 @@
 /** Typed calls of the GraphQL API through Amplify's `generateClient().graphql({ query, variables })`. */
 import { CONNECTION_STATE_CHANGE, generateClient } from 'aws-amplify/api';
 import { Hub } from 'aws-amplify/utils';
+import type { ScanPage } from '../lib/pager';
 import * as docs from './documents';
-import type { CreateScanInput, Scan } from './types';
+import type { CreateScanInput, Scan, ScanStatus } from './types';
 
 /** The part of Amplify's client used here (its full generic type is too deep for an SDL-only API). */
 interface Client {
@@ -71,20 +72,33 @@ export async function getScanDebug(id: string): Promise<Scan | null> {
   return data.getScan;
 }
 
-/** Every scan the caller may read (own scans; all scans for Admin), following nextToken. */
-export async function listAllScans({ pageSize = 100, maxPages = 50 } = {}): Promise<Scan[]> {
-  const items: Scan[] = [];
-  let nextToken: string | null | undefined = null;
-  for (let page = 0; page < maxPages; page++) {
-    const data: { listScans: { items: Array<Scan | null>; nextToken?: string | null } } = await request(
-      docs.listScans,
-      { limit: pageSize, nextToken },
-    );
-    items.push(...data.listScans.items.filter((s): s is Scan => Boolean(s)));
-    nextToken = data.listScans.nextToken;
-    if (!nextToken) break;
-  }
-  return items;
+type Connection = { items: Array<Scan | null>; nextToken?: string | null };
+
+async function indexPage(query: string, field: string, variables: Record<string, unknown>): Promise<ScanPage> {
+  const data = await request<Record<string, Connection>>(query, { sortDirection: 'DESC', ...variables });
+  const page = data[field];
+  return { items: page.items.filter((s): s is Scan => Boolean(s)), nextToken: page.nextToken ?? null };
+}
+
+/** One page of an owner's scans, newest first. `owner` is the stored owner value, `<sub>::<username>`. */
+export function scansByOwner(owner: string, limit: number, nextToken: string | null): Promise<ScanPage> {
+  return indexPage(docs.scansByOwner, 'scansByOwner', { owner, limit, nextToken });
+}
+
+/** One page of the scans in a status, most recently updated first (owners: only their own). */
+export function scansByStatus(status: ScanStatus, limit: number, nextToken: string | null): Promise<ScanPage> {
+  return indexPage(docs.scansByStatus, 'scansByStatus', { status, limit, nextToken });
+}
+
+/** One page of an uploader's scans (by the e-mail the scanner wrote), newest first; optionally one status. */
+export function scansByOwnerEmail(
+  ownerEmail: string,
+  limit: number,
+  nextToken: string | null,
+  status?: ScanStatus,
+): Promise<ScanPage> {
+  const filter = status ? { status: { eq: status } } : undefined;
+  return indexPage(docs.scansByOwnerEmail, 'scansByOwnerEmail', { ownerEmail, limit, nextToken, filter });
 }
 
 export type ScanEvent = { type: 'upsert'; scan: Scan } | { type: 'remove'; scan: Scan };

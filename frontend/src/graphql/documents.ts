@@ -23,6 +23,8 @@ export const SCAN_FIELDS = /* GraphQL */ `
       confidence
     }
     reason
+    ownerEmail
+    thumbnailKey
     createdAt
     updatedAt
 `;
@@ -52,9 +54,31 @@ export const getScanDebug = /* GraphQL */ `
   }
 `;
 
-export const listScans = /* GraphQL */ `
-  query ListScans($limit: Int, $nextToken: String) {
-    listScans(limit: $limit, nextToken: $nextToken) {
+const INDEX_VARIABLES = '$sortDirection: ModelSortDirection, $filter: ModelScanFilterInput, $limit: Int, $nextToken: String';
+const INDEX_ARGUMENTS = 'sortDirection: $sortDirection, filter: $filter, limit: $limit, nextToken: $nextToken';
+
+/** The @index queries of schema.graphql: DynamoDB Queries on the byOwner / byStatus / byOwnerEmail GSIs. */
+export const scansByOwner = /* GraphQL */ `
+  query ScansByOwner($owner: String!, ${INDEX_VARIABLES}) {
+    scansByOwner(owner: $owner, ${INDEX_ARGUMENTS}) {
+      items {${SCAN_FIELDS}    }
+      nextToken
+    }
+  }
+`;
+
+export const scansByStatus = /* GraphQL */ `
+  query ScansByStatus($status: ScanStatus!, ${INDEX_VARIABLES}) {
+    scansByStatus(status: $status, ${INDEX_ARGUMENTS}) {
+      items {${SCAN_FIELDS}    }
+      nextToken
+    }
+  }
+`;
+
+export const scansByOwnerEmail = /* GraphQL */ `
+  query ScansByOwnerEmail($ownerEmail: String!, ${INDEX_VARIABLES}) {
+    scansByOwnerEmail(ownerEmail: $ownerEmail, ${INDEX_ARGUMENTS}) {
       items {${SCAN_FIELDS}    }
       nextToken
     }

@@ -26,6 +26,10 @@ export interface Scan {
   confidence?: number | null;
   catBoxes?: Array<CatBox | null> | null;
   reason?: string | null;
+  /** The uploader's e-mail, written by the scanner from Cognito (null until the scanner saw the scan). */
+  ownerEmail?: string | null;
+  /** thumbnails/{identityId}/{scanId}.jpg, written by the scanner after a DONE verdict (null: none). */
+  thumbnailKey?: string | null;
   createdAt?: string | null;
   updatedAt?: string | null;
   /** AWSJSON, Admin only, read with getScan (null in mutation responses and subscription payloads). */

@@ -65,13 +65,21 @@ export function removeScan(store: ScanStore, id: string): ScanStore {
 /**
  * Merges a list result. With `listStartedAt` (the store's seq when the list request was sent), an entry
  * the list does not contain and that has not changed since then is gone from the server: it is dropped.
+ * A list that is one window of the data (pages of an index) drops only entries `covered` by that window.
  */
-export function applyList(store: ScanStore, items: Scan[], listStartedAt?: number): ScanStore {
+export function applyList(
+  store: ScanStore,
+  items: Scan[],
+  listStartedAt?: number,
+  covered: (scan: Scan) => boolean = () => true,
+): ScanStore {
   let next = store;
   for (const scan of items) next = upsertScan(next, scan);
   if (listStartedAt === undefined) return next;
   const listed = new Set(items.map((s) => s.id));
-  const stale = Object.values(next.entries).filter((e) => !listed.has(e.scan.id) && e.seq <= listStartedAt);
+  const stale = Object.values(next.entries).filter(
+    (e) => !listed.has(e.scan.id) && e.seq <= listStartedAt && covered(e.scan),
+  );
   if (stale.length === 0) return next;
   const entries = { ...next.entries };
   for (const e of stale) delete entries[e.scan.id];

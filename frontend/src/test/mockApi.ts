@@ -1,10 +1,17 @@
 /** Shared vi.mock factories for the API and the uploader (component tests never touch Amplify). */
 import { vi } from 'vitest';
 import type { CreateScanInput, Scan } from '../graphql/types';
+import type { ScanPage } from '../lib/pager';
+
+const EMPTY: ScanPage = { items: [], nextToken: null };
 
 export function apiMock() {
   return {
-    listAllScans: vi.fn(async (): Promise<Scan[]> => []),
+    scansByOwner: vi.fn(async (_owner: string, _limit: number, _token: string | null): Promise<ScanPage> => EMPTY),
+    scansByStatus: vi.fn(async (_status: string, _limit: number, _token: string | null): Promise<ScanPage> => EMPTY),
+    scansByOwnerEmail: vi.fn(
+      async (_email: string, _limit: number, _token: string | null, _status?: string): Promise<ScanPage> => EMPTY,
+    ),
     subscribeToScans: vi.fn((_onEvent: unknown, _onError: unknown) => () => {}),
     onConnectionStateChange: vi.fn((_cb: unknown) => () => {}),
     createScan: vi.fn(

@@ -1,5 +1,10 @@
-/** Admin only (lazy-loaded, route guarded in SignedInApp): every user's scans with a debug panel each. */
+/** Admin only (lazy-loaded, route guarded in SignedInApp): every user's scans with a debug panel each.
+ *
+ * Everything is read from the indexes page by page: all scans by last update (the byStatus partitions
+ * merged), or one status (byStatus) or one uploader (byOwnerEmail) filtered on the server. No totals: they
+ * would need a full read (stats were dropped rather than computed from what happened to be loaded). */
 import { Fragment, useId, useMemo, useState } from 'react';
+import { LoadMore } from '../components/LoadMore';
 import { useNow } from '../components/ScanList';
 import { ScanImage } from '../components/ScanImage';
 import { Spinner } from '../components/Spinner';
@@ -7,40 +12,28 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Verdict } from '../components/Verdict';
 import { SCAN_STATUSES, type ScanStatus } from '../graphql/types';
 import { STATUS_LABELS, formatBytes, formatDateTime, formatOwner, formatRelativeTime } from '../lib/format';
-import { useScans } from '../state/scans';
+import { useFeed } from '../state/scans';
 import { DebugPanel } from './DebugPanel';
 
 export default function AdminView() {
-  const { scans, status, error, previews, reload } = useScans();
-  const now = useNow();
   const ids = useId();
-  const [owner, setOwner] = useState('');
   const [statusFilter, setStatusFilter] = useState<ScanStatus | ''>('');
-  const [query, setQuery] = useState('');
-  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
-
-  const owners = useMemo(() => [...new Set(scans.map((s) => s.owner ?? ''))].filter(Boolean).sort(), [scans]);
-  const shown = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return scans.filter(
-      (s) =>
-        (!owner || s.owner === owner) &&
-        (!statusFilter || s.status === statusFilter) &&
-        (!q || s.fileName.toLowerCase().includes(q) || s.id.includes(q)),
-    );
-  }, [scans, owner, statusFilter, query]);
-  const stats = useMemo(
-    () => ({
-      total: scans.length,
-      users: owners.length,
-      cats: scans.filter((s) => s.status === 'DONE' && s.isCat).length,
-      noCats: scans.filter((s) => s.status === 'DONE' && s.isCat === false).length,
-      rejected: scans.filter((s) => s.status === 'REJECTED').length,
-      failed: scans.filter((s) => s.status === 'FAILED').length,
-      waiting: scans.filter((s) => s.status === 'PENDING' || s.status === 'PROCESSING').length,
-    }),
-    [scans, owners],
+  const [uploader, setUploader] = useState('');
+  const [uploaderInput, setUploaderInput] = useState('');
+  const source = useMemo(
+    () => ({ kind: 'all' as const, status: statusFilter || null, ownerEmail: uploader || null }),
+    [statusFilter, uploader],
   );
+  const { scans, status, error, previews, reload, hasMore, loadingMore, loadMore } = useFeed(source);
+  const now = useNow();
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
+  // Suggestions only: the filter itself is a server query for whatever e-mail is typed.
+  const knownEmails = useMemo(
+    () => [...new Set(scans.map((s) => s.ownerEmail ?? ''))].filter(Boolean).sort(),
+    [scans],
+  );
+  const byCreation = Boolean(uploader);
+  const filtered = Boolean(statusFilter || uploader);
 
   const toggle = (id: string) =>
     setOpen((current) => {
@@ -56,30 +49,40 @@ export default function AdminView() {
         <h1 id={`${ids}-title`} className="page-title">
           All scans
         </h1>
-        <p className="section-count">Admin view: every user's scans. Debug data is read on demand.</p>
+        <p className="section-count" data-testid="admin-count">
+          Admin view: every user's scans, {byCreation ? 'newest first' : 'most recently updated first'}
+          {scans.length > 0 && `; ${scans.length} shown${hasMore ? ', more below' : ''}`}. Debug data is read on
+          demand.
+        </p>
       </div>
 
-      <dl className="stats" aria-label="Totals">
-        <Stat label="Scans" value={stats.total} />
-        <Stat label="Users" value={stats.users} />
-        <Stat label="Cats" value={stats.cats} />
-        <Stat label="No cat" value={stats.noCats} />
-        <Stat label="Rejected" value={stats.rejected} />
-        <Stat label="Failed" value={stats.failed} />
-        <Stat label="In progress" value={stats.waiting} />
-      </dl>
-
-      <form className="filters" role="search" aria-label="Filter scans" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="filters"
+        role="search"
+        aria-label="Filter scans"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setUploader(uploaderInput.trim());
+        }}
+      >
         <label>
-          <span>Owner</span>
-          <select value={owner} onChange={(e) => setOwner(e.target.value)}>
-            <option value="">All owners</option>
-            {owners.map((o) => (
-              <option key={o} value={o}>
-                {formatOwner(o)}
-              </option>
+          <span>Uploader (e-mail)</span>
+          <input
+            type="search"
+            name="uploader"
+            list={`${ids}-emails`}
+            value={uploaderInput}
+            onChange={(e) => {
+              setUploaderInput(e.target.value);
+              if (!e.target.value) setUploader('');
+            }}
+            placeholder="Any uploader"
+          />
+          <datalist id={`${ids}-emails`}>
+            {knownEmails.map((email) => (
+              <option key={email} value={email} />
             ))}
-          </select>
+          </datalist>
         </label>
         <label>
           <span>Status</span>
@@ -92,10 +95,9 @@ export default function AdminView() {
             ))}
           </select>
         </label>
-        <label className="filter-search">
-          <span>File name or id</span>
-          <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search" />
-        </label>
+        <button type="submit" className="btn btn-secondary">
+          Filter
+        </button>
       </form>
 
       {status === 'loading' && scans.length === 0 ? (
@@ -111,31 +113,31 @@ export default function AdminView() {
             Try again
           </button>
         </div>
-      ) : shown.length === 0 ? (
+      ) : scans.length === 0 ? (
         <div className="list-state list-empty">
-          <p className="list-empty-title">{scans.length === 0 ? 'Nobody has scanned anything yet' : 'No scan matches the filters'}</p>
+          <p className="list-empty-title">{filtered ? 'No scan matches the filters' : 'Nobody has scanned anything yet'}</p>
         </div>
       ) : (
         <div className="table-scroll" role="region" aria-labelledby={`${ids}-caption`} tabIndex={0}>
           <table className="admin-table">
             <caption id={`${ids}-caption`} className="visually-hidden">
-              All scans, newest first ({shown.length} shown)
+              All scans, {byCreation ? 'newest first' : 'most recently updated first'} ({scans.length} shown)
             </caption>
             <thead>
               <tr>
                 <th scope="col">Image</th>
                 <th scope="col">File</th>
-                <th scope="col">Owner</th>
+                <th scope="col">Uploader</th>
                 <th scope="col">Status</th>
                 <th scope="col">Result</th>
-                <th scope="col">Created</th>
+                <th scope="col">{byCreation ? 'Created' : 'Updated'}</th>
                 <th scope="col">
                   <span className="visually-hidden">Debug</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {shown.map((scan) => {
+              {scans.map((scan) => {
                 const expanded = open.has(scan.id);
                 const panelId = `${ids}-debug-${scan.id}`;
                 return (
@@ -150,9 +152,9 @@ export default function AdminView() {
                         </span>
                         {scan.sizeBytes != null && <span className="muted"> {formatBytes(scan.sizeBytes)}</span>}
                       </th>
-                      <td data-label="Owner">
+                      <td data-label="Uploader">
                         <span title={scan.owner ?? undefined} data-testid="owner">
-                          {formatOwner(scan.owner)}
+                          {scan.ownerEmail ?? formatOwner(scan.owner)}
                         </span>
                       </td>
                       <td data-label="Status">
@@ -164,12 +166,8 @@ export default function AdminView() {
                           <span className="cell-reason">{scan.reason}</span>
                         )}
                       </td>
-                      <td data-label="Created">
-                        {scan.createdAt && (
-                          <time dateTime={scan.createdAt} title={formatDateTime(scan.createdAt)}>
-                            {formatRelativeTime(scan.createdAt, now)}
-                          </time>
-                        )}
+                      <td data-label={byCreation ? 'Created' : 'Updated'}>
+                        <When iso={byCreation ? scan.createdAt : scan.updatedAt} now={now} />
                       </td>
                       <td className="cell-actions">
                         <button
@@ -196,17 +194,23 @@ export default function AdminView() {
               })}
             </tbody>
           </table>
+          {error && (
+            <p className="inline-warning" role="alert">
+              Some scans could not be loaded: {error}
+            </p>
+          )}
+          <LoadMore hasMore={hasMore} loading={loadingMore} onLoadMore={loadMore} />
         </div>
       )}
     </section>
   );
 }
 
-function Stat({ label, value }: { label: string; value: number }) {
+function When({ iso, now }: { iso: string | null | undefined; now: number }) {
+  if (!iso) return null;
   return (
-    <div className="stat">
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </div>
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {formatRelativeTime(iso, now)}
+    </time>
   );
 }
