@@ -4,7 +4,8 @@ import { auth } from './auth/resource.js';
 import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
 import { ScanImageFunction } from './functions/scan-image/resource.js';
-import { storage, UPLOADS_PREFIX } from './storage/resource.js';
+import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
+import { storage, THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './storage/resource.js';
 
 const backend = defineBackend({
   auth,
@@ -24,6 +25,11 @@ const scanner = new ScanImageFunction(Stack.of(bucket), 'ScanImage', {
   graphqlApi: backend.data.resources.graphqlApi,
   graphqlUrl: backend.data.graphqlUrl,
   parameterScope: backend.stack.stackName,
+});
+grantThumbnailsAndUploader(scanner, {
+  bucket,
+  thumbnailsPrefix: THUMBNAILS_PREFIX,
+  userPool: backend.auth.resources.userPool,
 });
 
 backend.addOutput({

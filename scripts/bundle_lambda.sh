@@ -23,9 +23,10 @@ py_files=("$SRC"/*.py)
 # pip's output goes to a log that is shown only on failure (it may warn about missing local indexes).
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The python3.12 runtime is Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (e.g. Pillow's) run there.
 if ! $PIP install --disable-pip-version-check --no-compile \
   --target "$OUT" \
-  --platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
+  --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --implementation cp --python-version 3.12 \
   --only-binary=:all: \
   -r "$SRC/requirements.txt" -q >"$log" 2>&1; then
   cat "$log" >&2

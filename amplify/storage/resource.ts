@@ -3,6 +3,9 @@ import { defineStorage } from '@aws-amplify/backend';
 /** Upload prefix watched by the scanner; keys are uploads/{identityId}/{scanId}/{fileName}. */
 export const UPLOADS_PREFIX = 'uploads/';
 
+/** Thumbnails the scanner writes after a DONE verdict: thumbnails/{identityId}/{scanId}.jpg. */
+export const THUMBNAILS_PREFIX = 'thumbnails/';
+
 /** The group whose members read every user's images (the "All scans" page). */
 export const ADMIN_GROUP = 'Admin';
 
@@ -37,7 +40,7 @@ function groupOwnsEntityPath(
 /**
  * The image bucket. Each signed-in identity may read, write and delete below its own identity id;
  * Admins also read every identity's images (and keep write/delete on their own path only). The
- * scanner Lambda gets read access to uploads/* separately (backend.ts).
+ * scanner Lambda gets read access to uploads/* and write access to thumbnails/* separately (backend.ts).
  */
 export const storage = defineStorage({
   name: 'catscanUploads',
@@ -47,6 +50,13 @@ export const storage = defineStorage({
       allow.entity('identity').to(['read', 'write', 'delete']),
       allow.groups([ADMIN_GROUP]).to(['read']),
       groupOwnsEntityPath(allow, ADMIN_GROUP, ['write', 'delete']),
+    ],
+    // Written only by the scanner (backend.ts grants its role PutObject here); the owner reads them and
+    // deletes them with the scan, Admins read every user's (the admin table's rows).
+    'thumbnails/{entity_id}/*': [
+      allow.entity('identity').to(['read', 'delete']),
+      allow.groups([ADMIN_GROUP]).to(['read']),
+      groupOwnsEntityPath(allow, ADMIN_GROUP, ['delete']),
     ],
   }),
 });

@@ -123,6 +123,7 @@ class LocalCloud:
             "AWS_ENDPOINT_URL": self.moto_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.rekognition_url,
             "IDEMPOTENCY_TABLE": self.seeded.idempotency_table,
+            "USER_POOL_ID": self.seeded.user_pool_id,  # the uploader's e-mail (AdminGetUser on moto)
             "PARAM_TARGET_LABEL": self.seeded.param_target_label,
             "PARAM_MIN_CONFIDENCE": self.seeded.param_min_confidence,
             "PARAM_CACHE_SECONDS": str(self.param_cache_seconds),

@@ -24,7 +24,7 @@ from deadline import Deadline, retry
 SCAN_FIELDS = """
   id owner imageKey fileName contentType sizeBytes status isCat confidence reason
   catBoxes { left top width height confidence }
-  createdAt updatedAt
+  ownerEmail thumbnailKey createdAt updatedAt
 """
 
 GET_SCAN = f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"

@@ -35,8 +35,10 @@ from appsync_client import REQUEST_SECONDS, ScanApi
 from deadline import Deadline
 from detector import Detection, LabelDetector
 from object_store import ObjectStore
+from owner_directory import OwnerDirectory
 from scan_service import ObjectRef, RetryableScanError, ScanService
 from settings import detection_config, load_settings
+from thumbnail import ThumbnailWriter
 
 logger = Logger()
 metrics = Metrics()
@@ -80,12 +82,16 @@ def _detect(ref: ObjectRef, key: str, min_confidence: float, deadline: Deadline)
     return Detection(**detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline))
 
 
+_s3 = _client("s3", "standard")
+store = ObjectStore(_s3, _attempt_seconds)
 service = ScanService(
     api=api,
-    store=ObjectStore(_client("s3", "standard"), _attempt_seconds),
+    store=store,
     detect=_detect,
     detection_config=lambda: detection_config(settings),
     request_id=lambda: logger.get_correlation_id(),
+    owners=OwnerDirectory(_client("cognito-idp", "standard"), settings.user_pool_id) if settings.user_pool_id else None,
+    thumbnails=ThumbnailWriter(store.get_object, _s3.put_object),
 )
 
 

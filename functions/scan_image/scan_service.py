@@ -8,6 +8,7 @@ on the event's last delivery (`final`) a transient failure is written as FAILED 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -21,10 +22,13 @@ from appsync_client import AppSyncUnavailable, ScanApi
 from deadline import BudgetExhausted, Deadline
 from detector import Detection, DetectorUnavailable, ImageRejectedByDetector
 from object_store import HeaderTooLarge, ObjectStore, StorageUnavailable
+from owner_directory import OwnerDirectory
+from thumbnail import ThumbnailWriter
 
 SCANNER_VERSION = "catscan-scanner/1.1"
 # DynamoDB reads behind getScan are eventually consistent: an event may overtake its createScan.
 CONSISTENCY_WINDOW_SECONDS = 300
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,14 @@ class ScanService:
                  detect: Callable[[ObjectRef, str, float, Deadline], Detection],
                  detection_config: Callable[[], scan_logic.DetectionConfig],
                  request_id: Callable[[], str | None] = lambda: None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 owners: OwnerDirectory | None = None, thumbnails: ThumbnailWriter | None = None) -> None:
         # `detect(ref, decoded key, min confidence, deadline)`: the handler makes it pay once per object.
         self._api, self._store, self._detect = api, store, detect
         self._detection_config = detection_config
         self._request_id = request_id
         self._clock = clock
+        self._owners, self._thumbnails = owners, thumbnails  # optional: the uploader's e-mail, thumbnails
 
     def process(self, ref: ObjectRef, deadline: Deadline, attempt: int = 1, final: bool = True) -> Outcome:
         """`attempt`: this delivery's number; `final`: no further delivery will come."""
@@ -140,6 +146,8 @@ class ScanService:
             return Outcome(status="IGNORED", scan_id=upload.scan_id,
                            reason="the scan's imageKey is not this object's key")
 
+        # The uploader's e-mail (from Cognito, never from the client) goes out with the final status.
+        owner_email = None if scan.get("ownerEmail") or not self._owners else self._owners.email(scan.get("owner"))
         debug: dict[str, Any] = {
             "scanner": SCANNER_VERSION,
             "object": {"bucket": ref.bucket, "key": key, "versionId": ref.version_id},
@@ -150,6 +158,8 @@ class ScanService:
         def finish(status: str, reason: str | None = None, verdict: scan_logic.Verdict | None = None) -> Outcome:
             timings["total"] = round((time.perf_counter() - started) * 1000, 1)
             fields: dict[str, Any] = {"status": status, "reason": reason, "debug": json.dumps(debug)}
+            if owner_email:
+                fields["ownerEmail"] = owner_email
             if verdict is not None:
                 fields.update(isCat=verdict.is_cat, confidence=verdict.confidence,
                               catBoxes=[asdict(b) for b in verdict.cat_boxes])
@@ -205,4 +215,18 @@ class ScanService:
                              "attempts": detection.attempts, "elapsedMs": detection.elapsed_ms}
         debug["requestIds"]["rekognition"] = detection.request_id
         verdict = scan_logic.decide(detection.labels, config)
-        return finish("DONE", None, verdict)
+        outcome = finish("DONE", None, verdict)
+        self._write_thumbnail(ref, key, upload, debug["object"], deadline)  # after the verdict was pushed
+        return outcome
+
+    def _write_thumbnail(self, ref: ObjectRef, key: str, upload: scan_logic.UploadKey, obj: dict[str, Any],
+                         deadline: Deadline) -> None:
+        """thumbnail.py's JPEG, and its key on the scan; a failure only means no thumbnail."""
+        if self._thumbnails is None:
+            return
+        try:
+            target = self._thumbnails.write(ref.bucket, key, ref.version_id, upload.identity_id, upload.scan_id,
+                                            obj["width"], obj["height"], deadline)
+            self._api.update_scan(upload.scan_id, deadline, thumbnailKey=target)
+        except Exception as exc:  # noqa: BLE001 - the verdict is written; the card shows a placeholder
+            logger.warning("no thumbnail for %s: %s: %s", upload.scan_id, type(exc).__name__, exc)

@@ -26,6 +26,7 @@ class Settings:
     max_receive_count: int  # deliveries of one event before it goes to the dead-letter queue
     retry_backoff_base_seconds: float
     retry_backoff_max_seconds: float
+    user_pool_id: str | None = None  # to read the uploader's e-mail (owner_directory.py); None: not written
 
 
 def load_settings() -> Settings:
@@ -42,6 +43,7 @@ def load_settings() -> Settings:
         max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "8")),
         retry_backoff_base_seconds=float(env.get("RETRY_BACKOFF_BASE_SECONDS", "2")),
         retry_backoff_max_seconds=float(env.get("RETRY_BACKOFF_MAX_SECONDS", "300")),
+        user_pool_id=env.get("USER_POOL_ID") or None,
     )
 
 

@@ -25,6 +25,7 @@ SCANNER_ENV = {
     "RETRY_BACKOFF_BASE_SECONDS",
     "RETRY_BACKOFF_MAX_SECONDS",
     "APPSYNC_URL",
+    "USER_POOL_ID",  # the uploader's e-mail (AdminGetUser)
     "IDEMPOTENCY_TABLE",
     "PARAM_TARGET_LABEL",
     "PARAM_MIN_CONFIDENCE",
@@ -245,13 +246,23 @@ def test_no_wildcard_resources_except_documented_actions(scanner_statements: lis
     assert _statements_with(scanner_statements, "rekognition:DetectLabels")
 
 
-def test_scanner_reads_only_uploads(scanner_statements: list[dict[str, Any]]) -> None:
+def test_scanner_reads_only_uploads_and_writes_only_thumbnails(scanner_statements: list[dict[str, Any]]) -> None:
     s3_statements = [s for s in scanner_statements if any(a.startswith("s3:") for a in _actions(s))]
     assert s3_statements
     for st in s3_statements:
+        if set(_actions(st)) == {"s3:PutObject"}:
+            assert all(_flatten(res).endswith("/thumbnails/*") for res in _resources(st)), st
+            continue
         assert set(_actions(st)) <= {"s3:GetObject", "s3:GetObjectVersion"}, st
         for res in _resources(st):
             assert _flatten(res).endswith("/uploads/*"), res
+
+
+def test_scanner_reads_only_user_emails_of_its_pool(scanner: Resource, scanner_statements: list[dict[str, Any]]) -> None:
+    idp = [s for s in scanner_statements if any(a.startswith("cognito-idp:") for a in _actions(s))]
+    assert len(idp) == 1 and _actions(idp[0]) == ["cognito-idp:AdminGetUser"]
+    # one resource: the auth stack's user pool ARN (a nested-stack output reference)
+    assert len(_resources(idp[0])) == 1 and _flatten(_resources(idp[0])[0]).endswith("UserPool73775197Arn}")
 
 
 def test_scanner_may_call_only_getScan_and_updateScan(scanner_statements: list[dict[str, Any]]) -> None:
@@ -299,7 +310,7 @@ def test_scanner_uses_only_the_idempotency_table(
 
 
 def test_every_scanner_statement_is_accounted_for(scanner_statements: list[dict[str, Any]]) -> None:
-    allowed_prefixes = ("rekognition:", "s3:", "appsync:", "ssm:", "dynamodb:", "sqs:", "logs:")
+    allowed_prefixes = ("rekognition:", "s3:", "appsync:", "ssm:", "dynamodb:", "sqs:", "logs:", "cognito-idp:")
     for st in scanner_statements:
         for action in _actions(st):
             assert action.startswith(allowed_prefixes), f"unexpected action {action}"
@@ -430,8 +441,11 @@ def test_owners_cannot_set_any_value_with_updateScan(templates: Templates) -> No
 # --- storage access of identity-pool users -------------------------------------------------------
 
 OWN_UPLOADS = "${catscanUploadsBucket.Arn}/uploads/${cognito-identity.amazonaws.com:sub}/*"
+OWN_THUMBNAILS = "${catscanUploadsBucket.Arn}/thumbnails/${cognito-identity.amazonaws.com:sub}/*"
 OWN_PREFIXES = ["uploads/${cognito-identity.amazonaws.com:sub}/*",
-                "uploads/${cognito-identity.amazonaws.com:sub}/"]
+                "uploads/${cognito-identity.amazonaws.com:sub}/",
+                "thumbnails/${cognito-identity.amazonaws.com:sub}/*",
+                "thumbnails/${cognito-identity.amazonaws.com:sub}/"]
 
 
 def _role_behind(templates: Templates, parameter: str) -> Resource | None:
@@ -503,11 +517,11 @@ def test_admins_get_the_admin_group_role_from_the_identity_pool(templates: Templ
 def test_admin_group_role_reads_every_upload_and_writes_only_its_own(templates: Templates) -> None:
     grants = _grants(_storage_statements(templates, _admin_group_role(templates).logical_id))
     assert grants == {
-        "s3:GetObject": ["${catscanUploadsBucket.Arn}/uploads/*"],
-        "s3:ListBucket": ["uploads/*", "uploads/"],
+        "s3:GetObject": ["${catscanUploadsBucket.Arn}/uploads/*", "${catscanUploadsBucket.Arn}/thumbnails/*"],
+        "s3:ListBucket": ["uploads/*", "uploads/", "thumbnails/*", "thumbnails/"],
         # Cognito gives an Admin this role instead of the authenticated one: own uploads stay writable.
         "s3:PutObject": [OWN_UPLOADS],
-        "s3:DeleteObject": [OWN_UPLOADS],
+        "s3:DeleteObject": [OWN_UPLOADS, OWN_THUMBNAILS],
     }
 
 
@@ -516,5 +530,6 @@ def test_authenticated_role_reaches_only_its_own_uploads(templates: Templates) -
              and "unauthenticated" not in r.logical_id]
     assert len(roles) == 1
     grants = _grants(_storage_statements(templates, roles[0].logical_id))
-    assert grants == {"s3:GetObject": [OWN_UPLOADS], "s3:ListBucket": OWN_PREFIXES,
-                      "s3:PutObject": [OWN_UPLOADS], "s3:DeleteObject": [OWN_UPLOADS]}
+    # thumbnails: read and delete (with the scan), never written by a user (the scanner writes them)
+    assert grants == {"s3:GetObject": [OWN_UPLOADS, OWN_THUMBNAILS], "s3:ListBucket": OWN_PREFIXES,
+                      "s3:PutObject": [OWN_UPLOADS], "s3:DeleteObject": [OWN_UPLOADS, OWN_THUMBNAILS]}

@@ -257,21 +257,23 @@ def render(columns: list[str], rows: dict[str, list[str]]) -> str:
 # --- storage: S3 through the storage gate, with identity-pool credentials -------------------------
 
 STORAGE_COLUMNS = ["identity-pool credentials", "PUT own prefix", "GET owner's image", "PUT in owner's prefix",
-                   "DELETE owner's image", "LIST owner's prefix"]
+                   "DELETE owner's image", "LIST owner's prefix", "GET owner's thumbnail",
+                   "PUT owner's thumbnail", "DELETE owner's thumbnail"]
 S = "n/a"
-# What S3 does with the Amplify storage rule: `uploads/{entity_id}/*` read/write/delete for the
-# identity itself, read for the Admin group; the scanner's role may only read uploads/*.
+# What S3 does with the Amplify storage rules: `uploads/{entity_id}/*` read/write/delete for the
+# identity itself, read for the Admin group; `thumbnails/{entity_id}/*` read/delete for the identity,
+# read for the Admin group; the scanner's role may only read uploads/* and write thumbnails/*.
 STORAGE_EXPECTED: dict[str, list[str]] = {
-    "anonymous": [S, D, D, D, D, D],
-    "owner": [A, A, A, A, A, A],
-    "other user": [A, A, D, D, D, D],
-    "Admin": [A, A, A, D, D, A],
-    "scanner (IAM)": [S, D, A, D, D, D],
-    "unsigned JWT": [D, S, S, S, S, S],
-    "JWT, other key": [D, S, S, S, S, S],
-    "tampered claims": [D, S, S, S, S, S],
-    "expired JWT": [D, S, S, S, S, S],
-    "wrong SigV4": [S, D, D, D, D, D],
+    "anonymous": [S, D, D, D, D, D, D, D, D],
+    "owner": [A, A, A, A, A, A, A, D, A],
+    "other user": [A, A, D, D, D, D, D, D, D],
+    "Admin": [A, A, A, D, D, A, A, D, D],
+    "scanner (IAM)": [S, D, A, D, D, D, D, A, D],
+    "unsigned JWT": [D, S, S, S, S, S, S, S, S],
+    "JWT, other key": [D, S, S, S, S, S, S, S, S],
+    "tampered claims": [D, S, S, S, S, S, S, S, S],
+    "expired JWT": [D, S, S, S, S, S, S, S, S],
+    "wrong SigV4": [S, D, D, D, D, D, D, D, D],
 }
 
 
@@ -312,19 +314,28 @@ def _attempt(action) -> str:
         raise
 
 
-def test_storage_auth_matrix(people):
+def _moto_s3(cloud):
+    import boto3
+
+    return boto3.client("s3", region_name="us-east-1", endpoint_url=cloud.moto_url,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_storage_auth_matrix(people, cloud):
     outputs, owner, other, admin = people
     bucket = outputs.bucket
     owner_id, _ = owner.identity()
     image = f"uploads/{owner_id}/matrix/{uuid.uuid4()}.png"
     owner.s3().put_object(Bucket=bucket, Key=image, Body=b"\x89PNG\r\n\x1a\n-matrix")
+    thumb = f"thumbnails/{owner_id}/matrix-{uuid.uuid4()}.jpg"  # as the scanner writes it (straight to S3)
+    _moto_s3(cloud).put_object(Bucket=bucket, Key=thumb, Body=b"\xff\xd8\xff-thumbnail")
     observed: dict[str, list[str]] = {}
     for caller in callers(owner, other, admin):
         if caller.session is not None:
             identity_id, creds = caller.session.identity()
             s3, pool = caller.session.s3(), A
         elif caller.token is not None:  # a forged token never gets identity-pool credentials
-            observed[caller.name] = [_attempt(lambda: _identity_credentials(outputs, caller.token)), S, S, S, S, S]
+            observed[caller.name] = [_attempt(lambda: _identity_credentials(outputs, caller.token)), *[S] * 8]
             continue
         elif caller.name == "wrong SigV4":
             identity_id, creds = owner.identity()
@@ -343,9 +354,13 @@ def test_storage_auth_matrix(people):
             _attempt(lambda: s3.put_object(Bucket=bucket, Key=f"uploads/{owner_id}/matrix/planted.png", Body=b"x")),
             _attempt(lambda: s3.delete_object(Bucket=bucket, Key=image)) if caller.name != "owner" else A,
             _attempt(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=f"uploads/{owner_id}/")),
+            _attempt(lambda: s3.get_object(Bucket=bucket, Key=thumb)["Body"].read()),
+            _attempt(lambda: s3.put_object(Bucket=bucket, Key=f"thumbnails/{owner_id}/planted.jpg", Body=b"x")),
+            _attempt(lambda: s3.delete_object(Bucket=bucket, Key=thumb)) if caller.name != "owner" else A,
         ]
         # Deleting is checked last for the owner, so the image is there for everyone else.
     observed["owner"][4] = _attempt(lambda: owner.s3().delete_object(Bucket=bucket, Key=image))
+    observed["owner"][8] = _attempt(lambda: owner.s3().delete_object(Bucket=bucket, Key=thumb))
     table = render(STORAGE_COLUMNS, observed)
     print("\n" + table)
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)

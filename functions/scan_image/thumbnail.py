@@ -1,0 +1,77 @@
+"""A small JPEG of a DONE scan (long side THUMB_SIDE px) for the UI's cards and Admin rows.
+
+Written after the verdict was pushed, so it never delays it, and any failure only means no thumbnail (the
+UI shows a placeholder). Key: thumbnails/{identityId}/{scanId}.jpg (amplify/storage/resource.ts lets that
+identity and the Admin group read it, and the owner delete it with the scan).
+
+Memory stays bounded whatever the upload: a JPEG is decoded in draft mode (libjpeg scales it by 1/2..1/8
+while decoding, so a 12000x8000 photo never becomes a 288 MB bitmap); a PNG has no such mode and must be
+decoded whole, so one above MAX_DECODE_PIXELS gets no thumbnail. EXIF orientation is applied, as browsers do
+when they show the original.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PIL import Image, ImageOps
+
+THUMB_SIDE = 320
+JPEG_QUALITY = 80
+# Bytes of a full decode stay below ~100 MB (RGBA): far inside the function's memory with the rest of it.
+MAX_DECODE_PIXELS = 24_000_000
+PREFIX = "thumbnails/"
+
+
+def thumbnail_key(identity_id: str, scan_id: str) -> str:
+    return f"{PREFIX}{identity_id}/{scan_id}.jpg"
+
+
+class NoThumbnail(Exception):
+    """This image gets no thumbnail (too large to decode within the memory bound, or undecodable)."""
+
+
+def render(data: bytes, width: int, height: int, side: int = THUMB_SIDE) -> bytes:
+    """JPEG bytes of the image scaled to fit side x side. `width`/`height`: the header's dimensions,
+    checked before anything is decoded."""
+    with Image.open(io.BytesIO(data)) as image:
+        if image.format == "JPEG":
+            # Decode at the smallest 1/2^n scale that still covers the box: memory ~ (side*2)^2.
+            image.draft("RGB", (side * 2, side * 2))
+        elif width * height > MAX_DECODE_PIXELS:
+            raise NoThumbnail(f"a {width}x{height} {image.format} must be decoded whole: "
+                              f"more than {MAX_DECODE_PIXELS:,} pixels")
+        image.load()
+        oriented = ImageOps.exif_transpose(image)
+        oriented.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        if oriented.mode not in ("RGB", "L"):
+            # Transparent pixels on white, as the cards' background shows them.
+            background = Image.new("RGB", oriented.size, "white")
+            rgba = oriented.convert("RGBA")
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            oriented = background
+        out = io.BytesIO()
+        oriented.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        return out.getvalue()
+
+
+@dataclass
+class ThumbnailWriter:
+    """Reads the original through the scanner's S3 client, writes the thumbnail next to the uploads."""
+
+    get_object: Callable[..., dict[str, Any]]  # ObjectStore.get_object(deadline, **kwargs)
+    put_object: Callable[..., Any]  # the S3 client's put_object
+
+    def write(self, bucket: str, key: str, version_id: str | None, identity_id: str, scan_id: str,
+              width: int, height: int, deadline: Any) -> str:
+        extra = {"VersionId": version_id} if version_id else {}
+        data = self.get_object(deadline, Bucket=bucket, Key=key, **extra)["Body"]
+        try:
+            jpeg = render(data, width, height)
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # undecodable after all
+            raise NoThumbnail(f"{type(exc).__name__}: {exc}") from exc
+        target = thumbnail_key(identity_id, scan_id)
+        self.put_object(Bucket=bucket, Key=target, Body=jpeg, ContentType="image/jpeg",
+                        CacheControl="private, max-age=31536000, immutable")
+        return target
