@@ -13,6 +13,7 @@ const scans = [
     id: 'c',
     fileName: 'tabby.jpg',
     status: 'DONE',
+    thumbnailKey: 'thumbnails/us-east-1:identity/c.jpg',
     isCat: true,
     confidence: 97.3,
     catBoxes: [
@@ -69,11 +70,28 @@ describe('ScanList', () => {
     expect(boxes[0]).toHaveStyle({ left: '10%', top: '20%', width: '30%', height: '40%' });
     // Clipped to the image.
     expect(boxes[1]).toHaveStyle({ left: '80%', top: '90%', width: '20%', height: '10%' });
+    // the card shows the scanner's thumbnail, never the original
     expect(within(row('c')).getByRole('img', { name: 'tabby.jpg (2 cats outlined)' })).toHaveAttribute(
       'src',
-      'https://images.test/uploads/us-east-1:identity/c/photo.jpg',
+      'https://images.test/thumbnails/us-east-1:identity/c.jpg',
     );
     expect(within(row('n')).queryAllByTestId('cat-box')).toHaveLength(0);
+  });
+
+  it('downloads no original for a card: without a thumbnail, and for rejected scans, a placeholder', async () => {
+    const { imageUrl } = await import('../config/uploader');
+    vi.mocked(imageUrl).mockClear();
+    render(<ScanList scans={scans} status="ready" label="My scans" />);
+    await imagesLoaded();
+    expect(vi.mocked(imageUrl).mock.calls.map(([key]) => key)).toEqual(['thumbnails/us-east-1:identity/c.jpg']);
+    expect(within(row('x')).getByRole('img', { name: 'tiny.png (image unavailable)' })).toBeInTheDocument();
+  });
+
+  it('opens the original only when a scan is opened', async () => {
+    const { imageUrl } = await import('../config/uploader');
+    render(<ScanList scans={[scans[2]]} status="ready" label="My scans" />);
+    await userEvent.click(screen.getByRole('button', { name: 'View tabby.jpg larger' }));
+    await waitFor(() => expect(imageUrl).toHaveBeenCalledWith('uploads/us-east-1:identity/c/photo.jpg'));
   });
 
   it('prefers the local preview of a fresh upload and shows its progress', () => {
