@@ -16,6 +16,7 @@ test: setup synth test-frontend build-frontend setup-browser test-python
 ## make bench: figures for BENCHMARKS.md
 bench: setup build-frontend
 	$(PY) -m catscan.bench
+	$(PY) -m catscan.bench_scale
 
 setup: setup-python setup-model setup-node setup-frontend
 
