@@ -46,3 +46,28 @@ def test_filters_need_all_and_limit_must_be_positive(catscan):
     refused = catscan("list", "--status", "DONE")
     assert refused.code == 2 and "use them with --all" in refused.stderr
     assert catscan("list", "--limit", "0").code == 2
+
+
+def test_admin_filters_by_uploader_and_sees_emails(catscan, three):
+    rows = lines(catscan("list", "--all", "--json", "--uploader", "demo@catscan.local", user=ADMIN))
+    assert {s["scanId"] for s in three} <= {s["id"] for s in rows}
+    assert {s["ownerEmail"] for s in rows} == {"demo@catscan.local"}
+    table = catscan("list", "--all", "--limit", "3", user=ADMIN)
+    assert table.code == 0 and "demo@catscan.local" in table.stdout
+
+
+def test_watch_names_the_uploader_to_an_admin(catscan):
+    watcher = catscan.start("watch", user=ADMIN)
+    try:
+        assert "watching" in watcher.line("stderr")
+        scanned = catscan("scan", photo("chelsea.png"), "--json")
+        scan_id = scanned.json_lines()[0]["scanId"]
+        while True:
+            line = watcher.line("stdout")
+            if scan_id in line and " Cat " in line:
+                break
+        assert "demo@catscan.local" in line
+        code, _ = watcher.interrupt()
+        assert code == 0
+    finally:
+        watcher.kill()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -168,3 +169,28 @@ def test_admin_filters_by_uploader_and_status_on_the_server_and_names_uploaders(
     for status in rows.evaluate_all("rows => rows.map(r => r.dataset.status)"):
         assert status == "REJECTED"
     shot(page, "filtered by status")
+
+
+def test_deleting_a_scan_deletes_its_thumbnail(new_page, ui_cloud: LocalCloud, seeded):
+    _, items = seeded
+    victim = items[5]
+    s3 = _client(ui_cloud, "s3")
+    assert s3.head_object(Bucket=ui_cloud.seeded.bucket, Key=victim["thumbnailKey"])
+    page = new_page()
+    sign_in(page, PAGES)
+    card = page.locator(f'[data-testid=scan-row][data-scan-id="{victim["id"]}"]')
+    card.get_by_role("button", name=re.compile("^Delete ")).click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete", exact=True).click()
+    expect(card).to_have_count(0)
+
+    def gone() -> bool:
+        try:
+            s3.head_object(Bucket=ui_cloud.seeded.bucket, Key=victim["thumbnailKey"])
+            return False
+        except s3.exceptions.ClientError:
+            return True
+    page.wait_for_function("() => true")  # a turn of the page's loop: the delete requests are sent
+    deadline = time.monotonic() + 10
+    while not gone():
+        assert time.monotonic() < deadline, "the thumbnail of the deleted scan is still stored"
+        time.sleep(0.1)

@@ -208,7 +208,10 @@ def test_graphql_auth_matrix(people):
 
 VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat, trust me",
            "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
+# Written by the scanner only: the uploader's e-mail (from Cognito) and the thumbnail's key.
+SCANNER_WRITTEN = {"ownerEmail": "someone-else@example.com", "thumbnailKey": "thumbnails/x/forged.jpg"}
 FORGE_ATTEMPTS = {**{f"{k} alone": {k: v} for k, v in VERDICT.items()}, "all at once": VERDICT,
+                  **{f"{k} alone": {k: v} for k, v in SCANNER_WRITTEN.items()},
                   "status: null": {"status": None}}
 FORGE_CALLERS = ["owner", "other user", "Admin"]
 
