@@ -57,33 +57,21 @@ export const getScanDebug = /* GraphQL */ `
 const INDEX_VARIABLES = '$sortDirection: ModelSortDirection, $filter: ModelScanFilterInput, $limit: Int, $nextToken: String';
 const INDEX_ARGUMENTS = 'sortDirection: $sortDirection, filter: $filter, limit: $limit, nextToken: $nextToken';
 
-/** The @index queries of schema.graphql: DynamoDB Queries on the byOwner / byStatus / byOwnerEmail GSIs. */
-export const scansByOwner = /* GraphQL */ `
-  query ScansByOwner($owner: String!, ${INDEX_VARIABLES}) {
-    scansByOwner(owner: $owner, ${INDEX_ARGUMENTS}) {
+/** An @index query of schema.graphql: a DynamoDB Query on a GSI (byOwner / byStatus / byOwnerEmail). */
+function indexQuery(operation: string, field: string, key: string, keyType: string): string {
+  return /* GraphQL */ `
+  query ${operation}($${key}: ${keyType}, ${INDEX_VARIABLES}) {
+    ${field}(${key}: $${key}, ${INDEX_ARGUMENTS}) {
       items {${SCAN_FIELDS}    }
       nextToken
     }
   }
 `;
+}
 
-export const scansByStatus = /* GraphQL */ `
-  query ScansByStatus($status: ScanStatus!, ${INDEX_VARIABLES}) {
-    scansByStatus(status: $status, ${INDEX_ARGUMENTS}) {
-      items {${SCAN_FIELDS}    }
-      nextToken
-    }
-  }
-`;
-
-export const scansByOwnerEmail = /* GraphQL */ `
-  query ScansByOwnerEmail($ownerEmail: String!, ${INDEX_VARIABLES}) {
-    scansByOwnerEmail(ownerEmail: $ownerEmail, ${INDEX_ARGUMENTS}) {
-      items {${SCAN_FIELDS}    }
-      nextToken
-    }
-  }
-`;
+export const scansByOwner = indexQuery('ScansByOwner', 'scansByOwner', 'owner', 'String!');
+export const scansByStatus = indexQuery('ScansByStatus', 'scansByStatus', 'status', 'ScanStatus!');
+export const scansByOwnerEmail = indexQuery('ScansByOwnerEmail', 'scansByOwnerEmail', 'ownerEmail', 'String!');
 
 export const onCreateScan = /* GraphQL */ `
   subscription OnCreateScan {
