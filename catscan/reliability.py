@@ -374,9 +374,11 @@ async def run_load(load_sessions: list[UserSession], subscriber_sessions: list[U
                 continue
             pushed = client.subscriber.terminal(record.scan_id)
             contents = {tuple(scan.get(f) for f in VERDICT_FIELDS) for scan in pushed}
+            # a DONE scan's thumbnail key comes in one more push after the verdict: not a repeat
+            distinct = {tuple(scan.get(f) for f in (*VERDICT_FIELDS, "thumbnailKey")) for scan in pushed}
             if len(contents) > 1:
                 fig.duplicated += 1
-            elif len(pushed) > 1:
+            elif len(pushed) > len(distinct):
                 fig.repeated += 1
             if record.final is None:
                 fig.lost += 1
