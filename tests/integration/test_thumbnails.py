@@ -27,7 +27,9 @@ def wait_for_thumbnail(session, scan_id: str, timeout: float = 20.0) -> dict:
 def test_a_done_scan_gets_a_small_jpeg_thumbnail_after_its_verdict(demo, admin, outputs):
     final, own, _ = run(scan_file(demo, photo("chelsea.png")))
     assert final["status"] == "DONE"
-    assert final["ownerEmail"] == DEMO_USERS[0][0]  # from Cognito, with the verdict
+    assert final["ownerEmail"] == DEMO_USERS[0][0]  # from Cognito, never from the client
+    processing = [e for e in own.events if e["id"] == final["id"] and e["status"] == "PROCESSING"]
+    assert processing and processing[0]["ownerEmail"] == DEMO_USERS[0][0]  # named from the first update on
     scan = wait_for_thumbnail(demo, final["id"])
     identity_id, _ = demo.identity()
     assert scan["thumbnailKey"] == f"thumbnails/{identity_id}/{final['id']}.jpg"
