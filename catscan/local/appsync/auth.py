@@ -46,11 +46,17 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class Identity:
-    """The authenticated caller. `kind` is `userPools` or `iam`."""
+    """The authenticated caller. `kind` is `userPools` or `iam`.
+
+    For IAM callers, `cognito_identity_pool_id` / `cognito_identity_id` are AppSync's
+    `$ctx.identity.cognitoIdentityPoolId` / `cognitoIdentityId`: set for identity-pool credentials, None for
+    an IAM principal granted the API (the generated resolvers admit only the latter)."""
 
     kind: str
     claims: Mapping[str, Any] = field(default_factory=dict)
     access_key: str | None = None
+    cognito_identity_pool_id: str | None = None
+    cognito_identity_id: str | None = None
 
     @property
     def auth_type(self) -> str:  # $util.authType()

@@ -49,8 +49,11 @@ def _java_list(items: list[str]) -> str:
 
 
 def is_admin_iam(identity: Identity) -> bool:
-    """Gen 2: an IAM principal granted the API (not an identity-pool user) is allowed everything."""
-    return identity.kind == "iam"
+    """Gen 2: an IAM principal granted the API (not an identity-pool user) is allowed everything.
+
+    Identity-pool credentials are refused by every generated check (`$util.isNull($ctx.identity.cognitoIdentityPoolId)
+    && $util.isNull($ctx.identity.cognitoIdentityId)`), since no rule grants `provider: identityPool`."""
+    return identity.kind == "iam" and identity.cognito_identity_pool_id is None and identity.cognito_identity_id is None
 
 
 def _applies(role: Role, identity: Identity) -> bool:

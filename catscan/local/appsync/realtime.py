@@ -27,7 +27,7 @@ from graphql import FieldNode, OperationDefinitionNode
 from graphql.execution import Executor, get_argument_values
 
 from . import authorization as authz
-from .auth import AuthError, Authenticator
+from .auth import AuthError, Authenticator, Identity
 from .config import EmulatorConfig
 from .engine import Engine, RequestContext, fragments_of, iter_fields, operation_of
 from .subscriptions import Subscription, SubscriptionRegistry
@@ -36,6 +36,52 @@ log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "graphql-ws"
 CONNECT_PATHS = ["/graphql/connect", "/graphql"]
+
+
+class StartRefused(Exception):
+    """A subscription start the server answers with an `error` message."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+def prepare_subscription(engine: Engine, identity: Identity, query: str, variables: dict[str, Any] | None,
+                         operation_name: Any = None) -> tuple[str, dict[str, Any], dict[str, Any] | None, Executor]:
+    """Validate and authorize a subscription: (field name, arguments, auth runtime filter, event executor).
+
+    Pure (no I/O), so the parity tests (tests/parity) hold it to the generated resolvers' decisions."""
+    doc = engine.document(query)
+    if isinstance(doc, list):
+        raise StartRefused("ValidationError", "; ".join(e.message for e in doc))
+    op = operation_of(doc, operation_name)
+    if not isinstance(op, OperationDefinitionNode):
+        raise StartRefused("BadRequestException", "Unknown or ambiguous operation.")
+    if op.operation.value != "subscription":
+        raise StartRefused("UnsupportedOperation", f"{op.operation.value} not supported through the realtime channel")
+    roots = list(iter_fields(op.selection_set, fragments_of(doc)))
+    if len(roots) != 1:
+        raise StartRefused("BadRequestException", "A subscription must select exactly one root field.")
+    root: FieldNode = roots[0]
+    field_name = root.name.value
+    rf = engine.api.root_fields.get(f"Subscription.{field_name}")
+    if rf is None:
+        raise StartRefused("BadRequestException", f"Unknown subscription {field_name}.")
+    ctx = RequestContext(identity, engine, doc, event=True)
+    executor = Executor.build(engine.schema, doc, context_value=ctx, raw_variable_values=variables,
+                              operation_name=operation_name)
+    if isinstance(executor, list):
+        raise StartRefused("ValidationError", "; ".join(e.message for e in executor))
+    field_def = engine.schema.subscription_type.fields[field_name]  # type: ignore[union-attr]
+    try:
+        args = get_argument_values(field_def, root, executor.variable_values)
+        runtime_filter = authz.subscription_filter(rf.model, identity, args, field_name)
+    except authz.Unauthorized as exc:
+        raise StartRefused(exc.error_type, exc.message) from exc
+    except Exception as exc:  # noqa: BLE001 - argument coercion errors
+        raise StartRefused("ValidationError", str(exc)) from exc
+    return field_name, args, runtime_filter, executor
 
 
 def _b64_json(value: str) -> dict[str, Any]:
@@ -214,44 +260,11 @@ class RealtimeHandler:
             self._error(conn, sub_id, "BadRequestException", "The 'data' of a start message must be a JSON "
                                                              "object with 'query' and 'variables'.")
             return
-        doc = self.engine.document(query)
-        if isinstance(doc, list):
-            self._error(conn, sub_id, "ValidationError", "; ".join(e.message for e in doc))
-            return
-        op = operation_of(doc, request.get("operationName"))
-        if not isinstance(op, OperationDefinitionNode):
-            self._error(conn, sub_id, "BadRequestException", "Unknown or ambiguous operation.")
-            return
-        if op.operation.value != "subscription":
-            self._error(conn, sub_id, "UnsupportedOperation",
-                        f"{op.operation.value} not supported through the realtime channel")
-            return
-        fragments = fragments_of(doc)
-        roots = list(iter_fields(op.selection_set, fragments))
-        if len(roots) != 1:
-            self._error(conn, sub_id, "BadRequestException", "A subscription must select exactly one root field.")
-            return
-        root: FieldNode = roots[0]
-        field_name = root.name.value
-        rf = self.engine.api.root_fields.get(f"Subscription.{field_name}")
-        if rf is None:
-            self._error(conn, sub_id, "BadRequestException", f"Unknown subscription {field_name}.")
-            return
-        ctx = RequestContext(identity, self.engine, doc, event=True)
-        executor = Executor.build(self.engine.schema, doc, context_value=ctx, raw_variable_values=variables,
-                                  operation_name=request.get("operationName"))
-        if isinstance(executor, list):
-            self._error(conn, sub_id, "ValidationError", "; ".join(e.message for e in executor))
-            return
-        field_def = self.engine.schema.subscription_type.fields[field_name]  # type: ignore[union-attr]
         try:
-            args = get_argument_values(field_def, root, executor.variable_values)
-            runtime_filter = authz.subscription_filter(rf.model, identity, args, field_name)
-        except authz.Unauthorized as exc:
+            field_name, args, runtime_filter, executor = prepare_subscription(
+                self.engine, identity, query, variables, request.get("operationName"))
+        except StartRefused as exc:
             self._error(conn, sub_id, exc.error_type, exc.message)
-            return
-        except Exception as exc:  # noqa: BLE001 - argument coercion errors
-            self._error(conn, sub_id, "ValidationError", str(exc))
             return
         self.registry.add(Subscription(sub_id, conn, field_name, args, runtime_filter, executor))
         conn.send({"type": "start_ack", "id": sub_id})
