@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs the root (Amplify Gen 2 backend) node_modules with `npm ci`, only when they are missing or
-# older than package-lock.json; otherwise returns at once.
+# older than package-lock.json; otherwise returns at once. Same for tests/parity (the VTL engine the
+# resolver parity tests run the generated resolvers with; a package of its own, see its package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stamp=node_modules/.catscan-installed
-if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ "$stamp" -nt package.json ]; then
-  exit 0
-fi
-echo "setup_node: npm ci (root; ~1.2 GB, a minute or two)"
-npm ci --no-audit --no-fund --loglevel=error
-touch "$stamp"
+install() { # directory, label
+  local stamp=$1/node_modules/.catscan-installed
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$1/package-lock.json" ] && [ "$stamp" -nt "$1/package.json" ]; then
+    return 0
+  fi
+  echo "setup_node: npm ci ($2)"
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
+install . "root; ~1.2 GB, a minute or two"
+install tests/parity "VTL engine for the parity tests; ~320 MB"
