@@ -247,8 +247,8 @@ class Engine:
         item = {k: v for k, v in data.items()}
         item[model.primary_key] = item.get(model.primary_key) or str(uuid.uuid4())
         for ts in model.timestamps.values():
-            if ts:
-                item[ts] = item.get(ts) or now
+            if ts and ts not in item:  # an explicit null is stored as null, as the generated resolver does
+                item[ts] = now
         item["__typename"] = model.name
         item = {k: v for k, v in item.items() if v is not None}
         return await asyncio.to_thread(self.store.create, model, item, args.get("condition"))
@@ -262,8 +262,8 @@ class Engine:
         authz.authorize_update(model, identity, existing, input_, field_name)
         values = {k: v for k, v in input_.items() if k != model.primary_key}
         updated_at = model.timestamps.get("updatedAt")
-        if updated_at:
-            values[updated_at] = values.get(updated_at) or self._now()
+        if updated_at and updated_at not in values:  # an explicit null removes it, as the generated resolver does
+            values[updated_at] = self._now()
         values["__typename"] = model.name
         return await asyncio.to_thread(self.store.update, model, key, values, args.get("condition"))
 

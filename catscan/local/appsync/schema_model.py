@@ -490,8 +490,13 @@ def generate_appsync_sdl(api: ApiModel) -> str:
                    f"or: [{model.filter_input}] not: {model.filter_input} }}")
         out.append(f"input {model.condition_input} {{ {' '.join(cond)} and: [{model.condition_input}] "
                    f"or: [{model.condition_input}] not: {model.condition_input} }}")
+        # The auth transformer adds each owner field back as `ModelStringInput`, so a client may filter
+        # its subscription by owner (`onUpdateScan(filter: {owner: {eq: "<username>"}})`).
+        sub_owner = [f"{o}: ModelStringInput" for o in dict.fromkeys(r.entity for r in model.owner_roles)
+                     if o in model.fields]
         out.append(f"input {model.subscription_filter_input} {{ {' '.join(sub_filt)} "
-                   f"and: [{model.subscription_filter_input}] or: [{model.subscription_filter_input}] }}")
+                   f"and: [{model.subscription_filter_input}] or: [{model.subscription_filter_input}] "
+                   f"{' '.join(sub_owner)} }}")
         if get := model.queries.get("get"):
             queries.append(f"{get}({model.primary_key}: ID!): {model.name}")
             api.root_fields[f"Query.{get}"] = RootField("get", model)

@@ -1,0 +1,47 @@
+"""The emulator decides every cell of the auth matrix as the generated resolvers do (issue 14).
+
+Every operation with a resolver in cdk.out (get, list and index queries, create with each input field,
+update with each field set and nulled, delete, each subscription with and without owner / filter
+arguments) x every kind of caller (owner, other user, Admin, scanner IAM, identity-pool IAM), on the same
+stipulated items: allowed or denied (with AppSync's message), the fields returned, nulled or refused,
+the owner filter of lists and subscriptions, and what is stored.
+"""
+from __future__ import annotations
+
+import json
+
+from .parity import CALLERS, Emulator, compare, describe_api, generate_cases, model_names, stipulated_table
+
+
+def report(differences: list[dict]) -> str:
+    lines = [f"{len(differences)} case(s) differ (generated resolvers vs emulator):"]
+    for d in differences[:25]:
+        lines.append(f"- {d['case']} args={json.dumps(d['args'])}")
+        lines += [f"    {path}: {json.dumps(a)} vs {json.dumps(b)}" for path, a, b in diff(d["generated"], d["emulator"])]
+    return "\n".join(lines)
+
+
+def diff(a, b, path="") -> list[tuple[str, object, object]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in dict.fromkeys([*a, *b]) for d in diff(a.get(k, "<absent>"), b.get(k, "<absent>"), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for n, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, f"{path}[{n}]")]
+    return [] if a == b else [(path or ".", a, b)]
+
+
+def test_every_operation_and_caller_decides_like_the_generated_resolvers(runner, resolvers, transformed_sdl, schema_sdl):
+    models = model_names(transformed_sdl)
+    assert models, "no @model type in the transformed schema"
+    total = 0
+    for model in models:
+        api = describe_api(transformed_sdl, set(resolvers), model)
+        kinds = set(api.operations.values())
+        assert {"get", "list", "create", "update", "delete", "subscription"} <= kinds, api.operations
+        cases = generate_cases(api)
+        # every operation x every kind of caller is a case
+        assert {(c.operation, c.caller.name) for c in cases} == {(o, c.name) for o in api.operations for c in CALLERS}
+        differences, skipped = compare(runner, Emulator(schema_sdl, api), api, cases, stipulated_table(api.model))
+        assert not skipped, "the harness could not execute:\n" + "\n".join(skipped)
+        assert not differences, report(differences)
+        total += len(cases)
+    print(f"\nparity: {total} cases, {len(models)} model(s), no difference")
