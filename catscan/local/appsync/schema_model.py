@@ -453,24 +453,45 @@ def _filter_type(api: ApiModel, f: FieldInfo, subscription: bool) -> str | None:
     return "ModelStringInput"
 
 
+# Gen 2 grants IAM principals access to every model (`enableIamAuthorizationMode`), so every generated type and
+# root field names IAM besides the providers of its rules.
+PROVIDER_DIRECTIVES = {"iam": "@aws_iam", "userPools": "@aws_cognito_user_pools", "apiKey": "@aws_api_key",
+                       "oidc": "@aws_oidc", "function": "@aws_lambda"}
+
+# The Gen 2 data construct always declares this input (its AI conversation support), used or not.
+GEN2_INPUTS = "input AmplifyAIConversationTurnErrorInput { errorType: String! message: String! }"
+
+
+def _auth_directives(models: list[ModelType]) -> str:
+    providers = {"iam"} | {r.provider for m in models for r in m.auth_rules}
+    return " ".join(d for p, d in PROVIDER_DIRECTIVES.items() if p in providers)
+
+
 def generate_appsync_sdl(api: ApiModel) -> str:
     out: list[str] = [DIRECTIVE_DEFS]
     out += [f"scalar {s}" for s in AWS_SCALARS]
     out.append(COMMON_INPUTS)
+    out.append(GEN2_INPUTS)
+    model_fields = [f for m in api.models.values() for f in m.fields.values()]
     for name, values in api.enums.items():
         out.append(f"enum {name} {{ {' '.join(values)} }}")
-        out.append(f"input Model{name}Input {{ eq: {name} ne: {name} }}")
-        out.append(f"input Model{name}ListInput {{ eq: [{name}] ne: [{name}] contains: {name} notContains: {name} }}")
+        # filter inputs exist for the enums model fields use, as the transformer emits them
+        if any(f.base_type == name and not f.is_list for f in model_fields):
+            out.append(f"input Model{name}Input {{ eq: {name} ne: {name} }}")
+        if any(f.base_type == name and f.is_list for f in model_fields):
+            out.append(f"input Model{name}ListInput {{ eq: [{name}] ne: [{name}] contains: {name} notContains: {name} }}")
+    every_model = _auth_directives(list(api.models.values()))
     for name, fields in api.non_models.items():
-        out.append(f"type {name} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields.values()) + " }")
+        out.append(f"type {name} {every_model} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields.values()) + " }")
         out.append(f"input {name}Input {{ " + " ".join(
             f"{f.name}: {_input_type_of(api, f)}{'!' if f.required else ''}" for f in fields.values()) + " }")
     queries, mutations, subscriptions = [], [], []
     key_conditions: set[str] = set()
     for model in api.models.values():
         fields = model.fields.values()
-        out.append(f"type {model.name} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }")
-        out.append(f"type {model.connection} {{ items: [{model.name}]! nextToken: String }}")
+        auth = _auth_directives([model])
+        out.append(f"type {model.name} {auth} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }")
+        out.append(f"type {model.connection} {auth} {{ items: [{model.name}]! nextToken: String }}")
         timestamps = {t for t in model.timestamps.values() if t}
         # A required @default field stays required in the create input: the transformer makes it
         # nullable only for SQL models (see the emulator README).
@@ -498,10 +519,10 @@ def generate_appsync_sdl(api: ApiModel) -> str:
                    f"and: [{model.subscription_filter_input}] or: [{model.subscription_filter_input}] "
                    f"{' '.join(sub_owner)} }}")
         if get := model.queries.get("get"):
-            queries.append(f"{get}({model.primary_key}: ID!): {model.name}")
+            queries.append(f"{get}({model.primary_key}: ID!): {model.name} {auth}")
             api.root_fields[f"Query.{get}"] = RootField("get", model)
         if lst := model.queries.get("list"):
-            queries.append(f"{lst}(filter: {model.filter_input}, limit: Int, nextToken: String): {model.connection}")
+            queries.append(f"{lst}(filter: {model.filter_input}, limit: Int, nextToken: String): {model.connection} {auth}")
             api.root_fields[f"Query.{lst}"] = RootField("list", model)
         for index in model.indexes:
             if index.query_field:
@@ -512,7 +533,7 @@ def generate_appsync_sdl(api: ApiModel) -> str:
         for kind, input_name in (("create", model.create_input), ("update", model.update_input),
                                  ("delete", model.delete_input)):
             if m := model.mutations.get(kind):
-                mutations.append(f"{m}(input: {input_name}!, condition: {model.condition_input}): {model.name}")
+                mutations.append(f"{m}(input: {input_name}!, condition: {model.condition_input}): {model.name} {auth}")
                 api.root_fields[f"Mutation.{m}"] = RootField(kind, model)
         owner_args = [r.entity for r in model.roles_for("listen") if r.strategy == "owner" and not r.entity_is_list]
         for kind, names in model.subscriptions.items():
@@ -522,7 +543,7 @@ def generate_appsync_sdl(api: ApiModel) -> str:
             for sub in names:
                 args = [f"filter: {model.subscription_filter_input}"]
                 args += [f"{o}: String" for o in dict.fromkeys(owner_args)] if model.subscriptions_on else []
-                subscriptions.append(f'{sub}({", ".join(args)}): {model.name} @aws_subscribe(mutations: ["{mutation}"])')
+                subscriptions.append(f'{sub}({", ".join(args)}): {model.name} @aws_subscribe(mutations: ["{mutation}"]) {auth}')
                 api.root_fields[f"Subscription.{sub}"] = RootField("subscription", model, kind, (mutation,))
     out += key_condition_inputs_sdl(key_conditions)
     out.append("type Query { " + " ".join(queries or ["_empty: String"]) + " }")
