@@ -8,9 +8,11 @@ the owner filter of lists and subscriptions, and what is stored.
 """
 from __future__ import annotations
 
+import copy
 import json
 
-from .parity import CALLERS, Emulator, compare, describe_api, generate_cases, model_names, stipulated_table
+from .parity import (CALLERS, Case, Emulator, compare, describe_api, generate_cases, model_names, run_generated,
+                     stipulated_table)
 
 
 def report(differences: list[dict]) -> str:
@@ -45,3 +47,36 @@ def test_every_operation_and_caller_decides_like_the_generated_resolvers(runner,
         assert not differences, report(differences)
         total += len(cases)
     print(f"\nparity: {total} cases, {len(models)} model(s), no difference")
+
+
+def test_generated_resolvers_reproduce_the_documented_auth_matrix(runner, resolvers, transformed_sdl):
+    """Anchor: the harness itself yields the matrix tests/security/test_auth_matrix.py documents for AppSync,
+    so the parity above cannot pass with both sides wrong in the same way."""
+    from tests.security.test_auth_matrix import EXPECTED, GRAPHQL_COLUMNS
+
+    api = describe_api(transformed_sdl, set(resolvers), "Scan")
+    table = stipulated_table(api.model)
+    target = "scan-owned"
+    names = {"owner": "owner", "other user": "other user", "Admin": "Admin", "scanner (IAM)": "scanner IAM"}
+    by_name = {c.name: c for c in CALLERS}
+    for row, caller_name in names.items():
+        caller = by_name[caller_name]
+
+        def run(operation, kind, args):
+            return run_generated(runner, api, Case(operation, kind, caller, args), copy.deepcopy(table))
+
+        def allowed(outcome):
+            return "allowed" if "error" not in outcome and outcome.get("value") else "denied"
+
+        observed = {
+            "getScan": allowed(run("Query.getScan", "get", {"id": target})),
+            "listScans": "sees it" if any(i and i["id"] == target for i in run("Query.listScans", "list", {})["items"]) else "hidden",
+            "createScan": allowed(run("Mutation.createScan", "create", {"input": {
+                "id": "scan-new", "imageKey": "uploads/x/scan-new/cat.jpg", "fileName": "cat.jpg"}})),
+            "updateScan": allowed(run("Mutation.updateScan", "update", {"input": {"id": target, "reason": "set"}})),
+            "deleteScan": allowed(run("Mutation.deleteScan", "delete", {"input": {"id": target}})),
+        }
+        for sub in GRAPHQL_COLUMNS[5:]:
+            outcome = run(f"Subscription.{sub}", "subscription", {})
+            observed[sub] = "denied" if "error" in outcome else ("receives" if outcome["delivers"][target] else "no event")
+        assert [observed[c] for c in GRAPHQL_COLUMNS] == EXPECTED[row], (row, observed)
