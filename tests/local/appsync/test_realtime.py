@@ -88,6 +88,18 @@ async def test_filter_argument(emulator, cognito, alice, scanner):
         assert (await sub.next())["onUpdateScan"]["status"] == "DONE"
 
 
+async def test_filter_by_owner(emulator, cognito, alice, bob, scanner):
+    """`filter: {owner: ...}` is accepted (ModelSubscription<T>FilterInput has the owner field, as on AppSync)."""
+    mine, theirs = await create(alice), await create(bob)
+    async with tap(emulator, ON_UPDATE, token=cognito.id_token("carol"), filter={"owner": {"eq": "alice"}}) as sub:
+        assert sub.error is None
+        await scanner.ok(UPDATE_VERDICT, input={"id": theirs["id"], "status": "DONE"})
+        await scanner.ok(UPDATE_VERDICT, input={"id": mine["id"], "status": "DONE"})
+        event = (await sub.next())["onUpdateScan"]
+        assert (event["id"], event["owner"]) == (mine["id"], "alice")
+        await sub.nothing(within=0.3)
+
+
 async def test_owner_argument_must_be_the_callers(emulator, cognito, alice, scanner):
     async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice"), owner="bob") as denied:
         await asyncio.sleep(0.2)
