@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.infra.conftest import CDK_OUT, Templates
+from tests.infra.conftest import Templates, templates  # noqa: F401 - the synth fixture, shared with tests/infra
 
 from .vtl import PipelineRunner, Resolver, VtlEngine, load_resolvers, transformed_schema_text
 
@@ -14,20 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def synth() -> Templates:
-    if not CDK_OUT.is_dir() or not list(CDK_OUT.glob("*.template.json")):
-        pytest.fail(f"no templates under {CDK_OUT}: run `make synth` (scripts/synth.sh) first")
-    return Templates(CDK_OUT)
+def resolvers(templates: Templates) -> dict[str, Resolver]:
+    return load_resolvers(templates)
 
 
 @pytest.fixture(scope="session")
-def resolvers(synth: Templates) -> dict[str, Resolver]:
-    return load_resolvers(synth)
-
-
-@pytest.fixture(scope="session")
-def transformed_sdl(synth: Templates) -> str:
-    return transformed_schema_text(synth)
+def transformed_sdl(templates: Templates) -> str:
+    return transformed_schema_text(templates)
 
 
 @pytest.fixture(scope="session")

@@ -242,6 +242,8 @@ def describe_api(sdl: str, resolver_keys: set[str], model_name: str) -> Api:
             if root_name == "Subscription":
                 api.operations[key] = "subscription"
             elif root_name == "Mutation":
+                if "input" not in f.args:
+                    raise NotExecutable(f"{key}: a mutation without `input` (not a model mutation)")
                 input_type = get_named_type(f.args["input"].type).name
                 api.operations[key] = next(k for k in ("create", "update", "delete")
                                            if input_type.lower().startswith(k))
