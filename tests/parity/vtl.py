@@ -88,7 +88,7 @@ class Resolver:
 
 
 def _template_text(templates: Templates, props: dict[str, Any], kind: str) -> str:
-    """Inline (strings of Fn::Join with references rendered as placeholders) or an S3 asset."""
+    """Inline (Fn::Join; references, deploy-time values irrelevant to decisions, as ${...}) or an S3 asset."""
     if f"{kind}MappingTemplateS3Location" in props:
         return templates.asset_text(props[f"{kind}MappingTemplateS3Location"])
     if "Code" in props or "CodeS3Location" in props:
@@ -97,14 +97,10 @@ def _template_text(templates: Templates, props: dict[str, Any], kind: str) -> st
 
 
 def _flatten(value: Any) -> str:
-    if isinstance(value, str):
-        return value
+    """Fn::Join as text; a reference (Ref, GetAtt: API id, table name, role ARNs) as a placeholder."""
     if isinstance(value, dict) and "Fn::Join" in value:
-        sep, parts = value["Fn::Join"]
-        return sep.join(_flatten(p) for p in parts)
-    if isinstance(value, dict):  # Ref / GetAtt / Select...: a deploy-time value, irrelevant to decisions
-        return "deploy-time-value"
-    raise NotExecutable(f"unexpected template value {value!r}")
+        return value["Fn::Join"][0].join(_flatten(p) for p in value["Fn::Join"][1])
+    return value if isinstance(value, str) else "deploy-time-value"  # no $: the text is VTL
 
 
 def _data_source_name(props: dict[str, Any], resources: dict[str, Any]) -> str:
