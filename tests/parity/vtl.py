@@ -343,7 +343,7 @@ class PipelineRunner:
 
 def _appsync_error(errors: list[dict[str, Any]], parent: str, field_name: str) -> dict[str, str]:
     if not errors:
-        return {"errorType": "MappingTemplate", "message": "template failed without an error"}
+        raise NotExecutable(f"{parent}.{field_name}: a template failed without an error")
     first = errors[-1]
     if first.get("errorType") == "Unauthorized" and first["message"].startswith("Unauthorized on $util.unauthorized()"):
         # the simulator's wording for $util.unauthorized(); AppSync says:
