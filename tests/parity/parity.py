@@ -33,9 +33,10 @@ from catscan.local.appsync.config import EmulatorConfig
 from catscan.local.appsync.engine import Engine
 from catscan.local.appsync.realtime import StartRefused, prepare_subscription
 from catscan.local.appsync.schema_model import AWS_SCALARS, build_api_model
+from catscan.local.appsync.store import serialize_item
 from catscan.local.appsync.subscriptions import Subscription, SubscriptionRegistry
 
-from .vtl import NotExecutable, PipelineRunner, model_filter_matches
+from .vtl import NotExecutable, PipelineRunner, key_condition_matches, model_filter_matches
 
 # ---------------------------------------------------------------------------------------------------------
 # callers: the kinds of the auth matrix (tests/security/identities.py), as each side sees them
@@ -429,23 +430,34 @@ def normalize_table(table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
 
 
 class StubStore:
-    """The emulator's DynamoStore interface over the stipulated items."""
+    """The emulator's DynamoStore interface over the stipulated items (and the DynamoDB `query` its @index
+    resolver sends to the store's client)."""
 
-    def __init__(self, table: dict[str, dict[str, Any]]) -> None:
-        self.table = table
+    def __init__(self, items: dict[str, dict[str, Any]]) -> None:
+        self.items = items
+        self.client = self
+
+    def table(self, model: Any) -> str:
+        return model.name
+
+    def query(self, *, KeyConditionExpression: str, ExpressionAttributeNames: dict[str, str],  # noqa: N803
+              ExpressionAttributeValues: dict[str, Any], Limit: int, **_: Any) -> dict[str, Any]:
+        items = [i for i in self.items.values() if key_condition_matches(
+            KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, i)]
+        return {"Items": [serialize_item(i) for i in items[:Limit]]}
 
     def get(self, model: Any, key: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.table.get(key))
+        return copy.deepcopy(self.items.get(key))
 
     def scan(self, model: Any, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        return [copy.deepcopy(i) for i in list(self.table.values())[:limit]], None
+        return [copy.deepcopy(i) for i in list(self.items.values())[:limit]], None
 
     def create(self, model: Any, item: dict[str, Any], condition: Any) -> dict[str, Any]:
-        self.table[item["id"]] = copy.deepcopy(item)
+        self.items[item["id"]] = copy.deepcopy(item)
         return copy.deepcopy(item)
 
     def update(self, model: Any, key: str, values: dict[str, Any], condition: Any) -> dict[str, Any]:
-        item = self.table[key]
+        item = self.items[key]
         for k, v in values.items():
             if v is None:
                 item.pop(k, None)
@@ -454,7 +466,7 @@ class StubStore:
         return copy.deepcopy(item)
 
     def delete(self, model: Any, key: str, condition: Any) -> dict[str, Any]:
-        return self.table.pop(key)
+        return self.items.pop(key)
 
 
 class Emulator:
@@ -478,7 +490,7 @@ class Emulator:
         return f"{op} Parity{f'({decls})' if decls else ''} {{ {call} {{ {sel} }} }}", case.args
 
     async def run(self, case: Case, table: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        self.store.table = table
+        self.store.items = table
         query, variables = self.document(case)
         if case.kind == "subscription":
             try:

@@ -217,20 +217,43 @@ def _condition(op: str, operand: Any, present: bool, value: Any) -> bool:
     raise NotExecutable(f"filter operator {op}")
 
 
-_KEY_CONDITION = re.compile(r"^\s*(#?[\w]+)\s*=\s*(:[\w]+)\s*$")
+_KEY_CONDITION = re.compile(
+    r"\s*(?:begins_with\(\s*(?P<bw_name>#?\w+)\s*,\s*(?P<bw_value>:\w+)\s*\)"
+    r"|(?P<bt_name>#?\w+)\s+BETWEEN\s+(?P<lo>:\w+)\s+AND\s+(?P<hi>:\w+)"
+    r"|(?P<name>#?\w+)\s*(?P<op><=|>=|=|<|>)\s*(?P<value>:\w+))\s*(?:AND\s+|$)")
+
+
+def key_condition_matches(expression: str, names: dict[str, str], values: dict[str, Any],
+                          item: dict[str, Any]) -> bool:
+    """A DynamoDB KeyConditionExpression (`#pk = :pk AND begins_with(#sk, :sk)`, BETWEEN, comparisons) on an
+    item; `values` in DynamoDB JSON. Items without a key attribute are not in the index, so never match."""
+    pos, text = 0, expression.strip()
+    while pos < len(text):
+        m = _KEY_CONDITION.match(text, pos)
+        if not m or m.end() == pos:
+            raise NotExecutable(f"key condition {text[pos:]!r}")
+        pos = m.end()
+        name = names.get(m.group("bw_name") or m.group("bt_name") or m.group("name"),
+                         m.group("bw_name") or m.group("bt_name") or m.group("name"))
+        if name not in item:
+            return False
+        value = item[name]
+        if m.group("bw_name"):
+            ok = isinstance(value, str) and value.startswith(from_dynamodb(values[m.group("bw_value")]))
+        elif m.group("bt_name"):
+            ok = from_dynamodb(values[m.group("lo")]) <= value <= from_dynamodb(values[m.group("hi")])
+        else:
+            operand = from_dynamodb(values[m.group("value")])
+            ok = {"=": value == operand, "<": value < operand, "<=": value <= operand, ">": value > operand,
+                  ">=": value >= operand}[m.group("op")]
+        if not ok:
+            return False
+    return True
 
 
 def _key_condition_matches(query: dict[str, Any], item: dict[str, Any]) -> bool:
-    names = query.get("expressionNames") or {}
-    values = query.get("expressionValues") or {}
-    for part in re.split(r"\s+AND\s+", query["expression"].strip()):
-        m = _KEY_CONDITION.match(part)
-        if not m:
-            raise NotExecutable(f"key condition {part!r} (the stub evaluates equality only)")
-        name = names.get(m.group(1), m.group(1))
-        if item.get(name) != from_dynamodb(values[m.group(2)]):
-            return False
-    return True
+    return key_condition_matches(query["expression"], query.get("expressionNames") or {},
+                                 query.get("expressionValues") or {}, item)
 
 
 def _apply_update(item: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

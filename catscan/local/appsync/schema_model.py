@@ -526,7 +526,7 @@ def generate_appsync_sdl(api: ApiModel) -> str:
             api.root_fields[f"Query.{lst}"] = RootField("list", model)
         for index in model.indexes:
             if index.query_field:
-                queries.append(query_field_sdl(api, model, index))
+                queries.append(f"{query_field_sdl(api, model, index)} {auth}")
                 api.root_fields[f"Query.{index.query_field}"] = RootField("index", model, index=index)
                 if index.sort_key:
                     key_conditions.add(scalar_kind(api, model.fields[index.sort_key]))
