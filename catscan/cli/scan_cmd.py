@@ -1,6 +1,6 @@
 """`catscan scan PATH...`: scan files and folders, with each verdict printed the moment it is pushed.
 
-Order matters (DESIGN.md, "Flow of one scan"): subscribe to onUpdateScan first and wait until AppSync
+Order matters (README.md, the sequence diagram): subscribe to onUpdateScan first and wait until AppSync
 acknowledges it, then createScan + upload each file (bounded concurrency). A verdict normally arrives as a
 push; a scan with no push some seconds after its upload is re-read with getScan, and once more at the
 timeout, so no verdict is lost to a dropped connection or a late subscription.

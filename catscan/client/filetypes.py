@@ -1,7 +1,7 @@
 """What a local file is, from its first bytes: the client-side twin of the scanner's magic-byte check.
 
 The scanner Lambda must stay self-contained (functions/scan_image/image_header.py), so the few
-signatures live here too; tests/cli/test_filetypes.py keeps both copies in agreement. The scanner
+signatures live here too; tests/cli/test_help.py keeps both copies in agreement. The scanner
 stays the judge: this only saves an upload that would be refused anyway.
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ FAILURE_QUEUE = "catscan-scan-failures-local"
 IDEMPOTENCY_TABLE = "catscan-idempotency-local"
 PARAM_TARGET_LABEL = "/catscan/local/target-label"
 PARAM_MIN_CONFIDENCE = "/catscan/local/min-confidence"
-# The local detector's P(cat) sits far lower than Rekognition's confidences (DESIGN.md).
+# The local detector's P(cat) runs lower than Rekognition's confidences (catscan/local/rekognition/README.md).
 DEFAULT_MIN_CONFIDENCE = "30"
 ADMIN_GROUP = "Admin"
 
