@@ -1,15 +1,26 @@
-"""moto server in a process of ours, so its state can be saved on stop and restored on start."""
+"""moto server in a process of ours, so its state can be saved on stop and restored on start.
+
+It also counts the requests it serves by caller (access key), service and operation, for `make bench`'s
+calls per scan: `GET /_local/calls` answers the counts, `DELETE /_local/calls` resets them.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import signal
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs
 
 import moto.backends
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from catscan.local.moto_state import load_state, save_state
 
@@ -19,6 +30,84 @@ def _cache_module_list() -> None:
     the folder does not change while it runs."""
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: iter(modules)
+
+
+CALLS_PATH = "/_local/calls"
+# SigV4: Credential=<access key>/<date>/<region>/<service>/aws4_request
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/")
+
+
+def s3_operation(method: str, path: str, query: str, headers: Any) -> str:
+    """The S3 REST operation of a path-style request (enough for counting, not routing)."""
+    params = parse_qs(query, keep_blank_values=True)
+    has_key = len(path.strip("/").split("/", 1)) == 2
+    if has_key:
+        name = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject",
+                "POST": "PostObject"}.get(method, method)
+        if method == "PUT" and "x-amz-copy-source" in headers:
+            name = "CopyObject"
+        if method == "GET" and "Range" in headers:
+            name += " (ranged)"
+        if "tagging" in params:
+            name += "Tagging"
+        return name
+    if method == "GET" and not path.strip("/"):
+        return "ListBuckets"
+    if method == "GET" and not params or "list-type" in params:
+        return "ListObjectsV2" if params.get("list-type") == ["2"] else "ListObjects"
+    if method == "POST" and "delete" in params:
+        return "DeleteObjects"
+    if method == "PUT" and not params:
+        return "CreateBucket"
+    return f"{method} bucket?{next(iter(params), '')}"
+
+
+class CallCounter:
+    """WSGI middleware counting requests by (access key, service, operation)."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def key(self, environ: dict[str, Any]) -> tuple[str, str, str]:
+        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        caller, service = match.groups() if match else ("anonymous", "?")
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+        elif service == "s3":
+            headers = {"Range": environ.get("HTTP_RANGE"), "x-amz-copy-source": environ.get("HTTP_X_AMZ_COPY_SOURCE")}
+            operation = s3_operation(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"),
+                                     environ.get("QUERY_STRING", ""), {k: v for k, v in headers.items() if v})
+        else:
+            operation = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '/')}"
+        return caller, service, operation
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        if environ.get("PATH_INFO") == CALLS_PATH:
+            if environ["REQUEST_METHOD"] == "DELETE":
+                with self._lock:
+                    self.counts.clear()
+            with self._lock:
+                rows = [{"caller": c, "service": s, "operation": o, "count": n} for (c, s, o), n in self.counts.items()]
+            body = json.dumps(rows).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        key = self.key(environ)
+        with self._lock:
+            self.counts[key] += 1
+        return self.app(environ, start_response)
+
+
+class CountingMotoServer(ThreadedMotoServer):
+    """moto's threaded server (same app and handler) behind the call counter."""
+
+    def _server_entry(self) -> None:
+        app = CallCounter(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 def main() -> None:
@@ -35,7 +124,7 @@ def main() -> None:
     _cache_module_list()
     # One log line a request costs ~9% of moto's CPU under load; errors are still logged.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server = CountingMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     print(f"moto listening on http://{args.host}:{args.port}", flush=True)
 

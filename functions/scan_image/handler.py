@@ -56,7 +56,7 @@ def _client(service: str, retry_mode: str) -> Any:
     return _session.client(service, config=config)
 
 
-api = ScanApi(settings.appsync_url, settings.region)
+api = ScanApi(settings.appsync_url, settings.region, credentials=_session.get_credentials())
 detector = LabelDetector(_client("rekognition", "adaptive"), _attempt_seconds)
 # One persistence layer per idempotent function: Powertools configures a layer for the function it
 # serves, so the nested detect_once must not share scan_object's.

@@ -5,7 +5,7 @@ import asyncio
 import functools
 import inspect
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -111,6 +111,8 @@ class Engine:
         install_aws_scalars(self.schema)
         self._documents: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
         self.on_publish: list[Any] = []  # callables (mutation_field_name, payload) -> None
+        # Local-only usage counts (auth kind, root field, input status) for `make bench`'s calls per scan.
+        self.calls: Counter[tuple[str, str, str]] = Counter()
         self._wire()
 
     # -- documents ----------------------------------------------------------------------------------------
@@ -149,6 +151,7 @@ class Engine:
             return {"data": None, "errors": [{"path": None, "locations": None, "errorType": "UnsupportedOperation",
                                               "message": "Subscriptions are supported only through the realtime "
                                                          "endpoint (/graphql/realtime)."}]}
+        self._count(op, variables, identity)
         ctx = RequestContext(identity, self, doc)
         result = execute(self.schema, doc, context_value=ctx, variable_values=variables,
                          operation_name=operation_name if isinstance(operation_name, str) else None)
@@ -166,6 +169,15 @@ class Engine:
                 if value is not None:
                     self.publish(field_name, dealias(value, node.selection_set, fragments))
         return body
+
+    def _count(self, op: Any, variables: dict[str, Any] | None, identity: Identity) -> None:
+        if op is None:
+            return
+        status = ((variables or {}).get("input") or {}).get("status") if isinstance(variables, dict) else None
+        for selection in op.selection_set.selections:
+            name = getattr(getattr(selection, "name", None), "value", None)
+            if name:
+                self.calls[(identity.kind, name, str(status) if isinstance(status, str) else "")] += 1
 
     def publish(self, mutation_field: str, payload: dict[str, Any]) -> None:
         for listener in self.on_publish:

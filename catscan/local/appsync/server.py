@@ -88,6 +88,12 @@ async def health_handler(request: web.Request) -> web.Response:
     return _json({"status": "ok", "subscriptions": len(request.app[REGISTRY])})
 
 
+async def calls_handler(request: web.Request) -> web.Response:
+    """Local-only: requests served by auth kind, root field and input status (`make bench`)."""
+    return _json([{"auth": auth, "field": name, "status": status, "count": n}
+                  for (auth, name, status), n in request.app[ENGINE].calls.items()])
+
+
 def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.Application:
     api = load_api_model(config.schema_path)
     store = DynamoStore(config, api.models.values())
@@ -106,6 +112,7 @@ def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.App
 
     app.router.add_get("/graphql/realtime", realtime_handler)
     app.router.add_get("/health", health_handler)
+    app.router.add_get("/_local/calls", calls_handler)
 
     if ensure_tables:
         async def _tables(_app: web.Application) -> None:
