@@ -6,6 +6,8 @@ calls per scan: `GET /_local/calls` answers the counts, `DELETE /_local/calls` r
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
 import json
 import logging
 import re
@@ -18,6 +20,9 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 import moto.backends
+from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -30,6 +35,43 @@ def _cache_module_list() -> None:
     the folder does not change while it runs."""
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: iter(modules)
+
+
+# DynamoDB operations whose results moto holds in the output's own shape (AttributeValue maps; binaries as
+# bytes): the scanner's idempotency records and the AppSync resolvers use only these.
+_ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem"})
+
+
+def _blob(value: Any) -> str:
+    if isinstance(value, bytes):  # B and BS values: base64 on the wire, as the model walk writes them
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} in a DynamoDB item result")
+
+
+@functools.cache
+def _output_members(operation: str) -> frozenset[str]:
+    # moto's results may hold keys the model does not (DeleteItem's ConsumedCapacityUnits): the walk drops them.
+    return frozenset(get_service_model("dynamodb").operation_model(operation).output_shape.members)
+
+
+def _dump_item_results() -> None:
+    """moto serializes each DynamoDB response by walking the botocore model attribute by attribute: about
+    a quarter of its CPU under the scanner's load. For the item operations the walk returns the result's
+    model members as they are (binaries in base64), so those are dumped directly; errors and every other
+    operation take moto's own path. tests/local/moto_host checks both give the same answers."""
+    original = DynamoHandler.serialized
+
+    def serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
+        result = action_result.result
+        if type(action_result) not in (ActionResult, DynamoResult) or not isinstance(result, dict) \
+                or self._get_action() not in _ITEM_OPERATIONS:
+            return original(self, action_result)
+        members = _output_members(self._get_action())
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, json.dumps({k: v for k, v in result.items() if k in members}, separators=(",", ":"),
+                                        default=_blob)
+
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
 
 
 CALLS_PATH = "/_local/calls"
@@ -122,6 +164,7 @@ def main() -> None:
         if load_state(args.state_file):
             print(f"restored state from {args.state_file} in {time.monotonic() - started:.2f}s", flush=True)
     _cache_module_list()
+    _dump_item_results()
     # One log line a request costs ~9% of moto's CPU under load; errors are still logged.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = CountingMotoServer(ip_address=args.host, port=args.port, verbose=False)

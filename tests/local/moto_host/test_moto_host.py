@@ -1,0 +1,90 @@
+"""The local cloud's moto host: its direct dump of DynamoDB item results answers what moto's own
+serializer answers (checked against moto in-process, which keeps moto's path), and it counts requests
+by caller, service and operation for `make bench`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from catscan.local.processes import free_port, port_open
+
+ITEM = {"id": {"S": "a"}, "b": {"B": b"\x00\xffhi"}, "bs": {"BS": [b"x", b"y"]}, "n": {"N": "1.5"},
+        "l": {"L": [{"M": {"q": {"NULL": True}}}, {"BOOL": False}]}, "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]}}
+
+
+def item_operations(ddb) -> list:
+    """What the scanner's idempotency records and the AppSync resolvers do, and the edges (binaries,
+    conditional failures with the old item, deletes) that a direct dump could get wrong."""
+    ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    key = {"id": {"S": "a"}}
+    out = [ddb.put_item(TableName="t", Item=ITEM, ReturnConsumedCapacity="TOTAL"),
+           ddb.put_item(TableName="t", Item=ITEM, ReturnValues="ALL_OLD"),
+           ddb.get_item(TableName="t", Key=key, ReturnConsumedCapacity="INDEXES"),
+           ddb.get_item(TableName="t", Key={"id": {"S": "missing"}}),
+           ddb.update_item(TableName="t", Key=key, UpdateExpression="SET n = n + :o",
+                           ExpressionAttributeValues={":o": {"N": "1"}}, ReturnValues="UPDATED_NEW"),
+           ddb.update_item(TableName="t", Key=key, UpdateExpression="SET z = :o",
+                           ExpressionAttributeValues={":o": {"B": b"\x01"}}, ReturnValues="ALL_NEW"),
+           ddb.update_item(TableName="t", Key=key, UpdateExpression="REMOVE z")]
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
+        ddb.put_item(TableName="t", Item=ITEM, ConditionExpression="attribute_not_exists(id)",
+                     ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    out.append(failed.value.response.get("Item"))
+    out += [ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD"),
+            ddb.delete_item(TableName="t", Key=key)]
+    for response in out:
+        if isinstance(response, dict):
+            response.pop("ResponseMetadata", None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def moto_host():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "catscan.local.moto_host", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if port_open(port) or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def client(service: str, endpoint: str | None = None, key: str = "AKLOCALTEST"):
+    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key,
+                        aws_secret_access_key="x")
+
+
+def test_item_results_are_those_of_moto_s_own_serializer(moto_host):
+    served = item_operations(client("dynamodb", moto_host))
+    with mock_aws():
+        reference = item_operations(client("dynamodb"))
+    assert served == reference
+    assert served[2]["Item"]["b"] == {"B": b"\x00\xffhi"} and served[-2]["Attributes"]["bs"] == {"BS": [b"x", b"y"]}
+
+
+def test_requests_are_counted_by_caller_service_and_operation(moto_host):
+    s3 = client("s3", moto_host, key="AKCOUNTER")
+    s3.create_bucket(Bucket="counted")
+    s3.put_object(Bucket="counted", Key="a/b.jpg", Body=b"x" * 100)
+    s3.get_object(Bucket="counted", Key="a/b.jpg", Range="bytes=0-9")
+    s3.get_object(Bucket="counted", Key="a/b.jpg")
+    client("sqs", moto_host, key="AKCOUNTER").list_queues()
+    with urllib.request.urlopen(f"{moto_host}/_local/calls") as response:
+        rows = {(r["service"], r["operation"]): r["count"] for r in json.load(response) if r["caller"] == "AKCOUNTER"}
+    assert rows == {("s3", "CreateBucket"): 1, ("s3", "PutObject"): 1, ("s3", "GetObject (ranged)"): 1,
+                    ("s3", "GetObject"): 1, ("sqs", "ListQueues"): 1}
