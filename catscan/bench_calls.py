@@ -29,7 +29,8 @@ PURPOSE: dict[Key, str] = {
     ("scanner", "dynamodb", "UpdateItem"): "idempotency: each record completed with its result",
     ("scanner", "dynamodb", "GetItem"): "idempotency: reading an existing record (duplicate or in progress)",
     ("scanner", "dynamodb", "DeleteItem"): "idempotency: a failed attempt's record removed so a retry can run",
-    ("scanner", "ssm", "GetParameter"): "target label and threshold, cached for PARAM_CACHE_SECONDS",
+    ("scanner", "ssm", "GetParameters"): "target label and threshold (one call for both), cached for "
+                                         "PARAM_CACHE_SECONDS in each container",
     ("scanner", "sqs", "ChangeMessageVisibility"): "retry backoff of a message to be retried",
     ("scanner", "appsync", "scansByStatus"): "the sweeper (every sweeper period, not per scan)",
     ("local services", "sqs", "ReceiveMessage"): "event source polling (empty long polls included)",

@@ -52,8 +52,10 @@ class InvalidSetting(ValueError):
 
 
 def detection_config(settings: Settings) -> DetectionConfig:
-    label = parameters.get_parameter(settings.param_target_label, max_age=settings.param_cache_seconds)
-    raw = parameters.get_parameter(settings.param_min_confidence, max_age=settings.param_cache_seconds)
+    # Both in one GetParameters call per cache period (two GetParameter calls before).
+    values = parameters.get_parameters_by_name({settings.param_target_label: {}, settings.param_min_confidence: {}},
+                                               max_age=settings.param_cache_seconds)
+    label, raw = values[settings.param_target_label], values[settings.param_min_confidence]
     try:
         threshold = float(raw)
     except (TypeError, ValueError) as exc:
