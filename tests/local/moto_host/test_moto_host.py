@@ -88,3 +88,22 @@ def test_requests_are_counted_by_caller_service_and_operation(moto_host):
         rows = {(r["service"], r["operation"]): r["count"] for r in json.load(response) if r["caller"] == "AKCOUNTER"}
     assert rows == {("s3", "CreateBucket"): 1, ("s3", "PutObject"): 1, ("s3", "GetObject (ranged)"): 1,
                     ("s3", "GetObject"): 1, ("sqs", "ListQueues"): 1}
+
+
+def test_the_retention_check_agrees_with_moto_s():
+    from moto.sqs.models import SQSBackend, sqs_backends
+
+    from catscan.local.moto_host import within_retention
+
+    with mock_aws():
+        sqs = client("sqs")
+        url = sqs.create_queue(QueueName="kept", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="fresh")
+        backend = sqs_backends["123456789012"]["us-east-1"]
+        message = backend.get_queue("kept")._messages[0]
+        verdicts = []
+        for age_seconds in (0, 59, 61, 3600):
+            message.sent_timestamp = int((time.time() - age_seconds) * 1000)
+            verdicts.append((within_retention(backend, "kept", message),
+                             SQSBackend.is_message_valid_based_on_retention_period(backend, "kept", message)))
+    assert verdicts == [(True, True), (True, True), (False, False), (False, False)]
