@@ -370,7 +370,10 @@ CALLS_KEPT_AND_DROPPED = [
     "damaged header or out-of-range dimensions end REJECTED with the reason before DetectLabels is paid), the "
     "two idempotency records with their PutItem and UpdateItem each (scan_object: a duplicated event costs no "
     "second scan; detect_once: DetectLabels is paid once per object version even when the verdict write "
-    "fails), the final updateScan (the verdict and its push). ChangeMessageVisibility appears only for a "
+    "fails), the final updateScan (the verdict and its push). The thumbnail (a whole-image GET, a PutObject and "
+    "an updateScan with its key) comes after the verdict, so it never delays it; folding its key into the "
+    "verdict's update, or its GET into the header read, would put the whole download before the verdict. "
+    "ChangeMessageVisibility appears only for a "
     "message to be retried; DeleteMessageBatch is one per batch, so under load it costs a fraction of a call "
     "per scan, and ReceiveMessage counts the pollers' empty long polls (1 s) as well.",
 ]

@@ -32,6 +32,10 @@ PURPOSE: dict[Key, str] = {
     ("scanner", "ssm", "GetParameters"): "target label and threshold (one call for both), cached for "
                                          "PARAM_CACHE_SECONDS in each container",
     ("scanner", "sqs", "ChangeMessageVisibility"): "retry backoff of a message to be retried",
+    ("scanner", "cognito-idp", "AdminGetUser"): "the uploader's e-mail, cached per container and user",
+    ("scanner", "s3", "GetObject"): "the whole image, for its thumbnail (after the verdict was pushed)",
+    ("scanner", "s3", "PutObject"): "the thumbnail",
+    ("scanner", "appsync", "updateScan"): "the thumbnail's key on the scan (one more push, after the verdict)",
     ("scanner", "appsync", "scansByStatus"): "the sweeper (every sweeper period, not per scan)",
     ("local services", "sqs", "ReceiveMessage"): "event source polling (empty long polls included)",
     ("local services", "sqs", "DeleteMessageBatch"): "event source: the batch's handled messages",
