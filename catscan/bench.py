@@ -268,7 +268,8 @@ def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, fi
         "# Benchmarks",
         "",
         f"Recorded by `make bench` on {now}; {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.machine()}. Image: {image_desc}. Figures, not assertions: shared machines vary.",
+        f"{platform.machine()}, load average {os.getloadavg()[1]:.1f} over the last 5 minutes at the end. Image: "
+        f"{image_desc}. Figures, not assertions: shared machines vary.",
         "",
         "| measure | result | target | |",
         "|---|---|---|---|",
