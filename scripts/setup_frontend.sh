@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 
+if [ -L node_modules ]; then  # another checkout's install (a git worktree): never wipe it from here
+  echo "setup_frontend: frontend/node_modules is a link to another checkout's install; leaving it alone" >&2
+  exit 0
+fi
 stamp=node_modules/.catscan-installed
 if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ "$stamp" -nt package.json ]; then
   exit 0

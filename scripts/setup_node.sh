@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 install() { # directory, label
   local stamp=$1/node_modules/.catscan-installed
+  if [ -L "$1/node_modules" ]; then  # another checkout's install (a git worktree): never wipe it from here
+    echo "setup_node: $1/node_modules is a link to another checkout's install; leaving it alone" >&2
+    return 0
+  fi
   if [ -f "$stamp" ] && [ "$stamp" -nt "$1/package-lock.json" ] && [ "$stamp" -nt "$1/package.json" ]; then
     return 0
   fi
