@@ -5,6 +5,8 @@ import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
 import { ScanImageFunction } from './functions/scan-image/resource.js';
 import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
+import { alarmEmailFromEnvironment, Monitoring } from './monitoring/resource.js';
+import { acknowledgeAmplifyGenerated, acknowledgeScanner, applyNagChecks } from './nag.js';
 import { storage, THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './storage/resource.js';
 
 const backend = defineBackend({
@@ -16,6 +18,9 @@ const backend = defineBackend({
 // Verdict fields are the scanner's alone; `@default` values are stored after the auth step so that
 // owners can create scans without being allowed to set `status` (see data/defaults-after-auth.ts).
 storeDefaultsAfterAuth(backend.data.resources.cfnResources.cfnFunctionConfigurations, schema);
+
+// Nobody uses the app signed out: no guest identities (Amplify's documented switch; the outputs follow it).
+backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;
 
 // The scanner lives in the storage stack: bucket notification and function refer to each other.
 const bucket = backend.storage.resources.bucket;
@@ -32,6 +37,15 @@ grantThumbnailsAndUploader(scanner, {
   userPool: backend.auth.resources.userPool,
 });
 
+// Alarms (to an SNS topic, e-mail from CATSCAN_ALARM_EMAIL at deploy time) and the dashboard.
+const monitoring = new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
+  scanner: scanner.function,
+  scannerService: 'catscan-scanner',
+  failureQueue: scanner.failureQueue,
+  sweeper: { function: scanner.sweeper, service: 'catscan-sweeper' },
+  alarmEmail: alarmEmailFromEnvironment(),
+});
+
 backend.addOutput({
   custom: {
     scanner: {
@@ -42,6 +56,16 @@ backend.addOutput({
       idempotencyTable: scanner.idempotencyTable.tableName,
       targetLabelParameter: scanner.targetLabelParameter.parameterName,
       minConfidenceParameter: scanner.minConfidenceParameter.parameterName,
+      alarmTopicArn: monitoring.topic.topicArn,
+      dashboardName: monitoring.dashboard.dashboardName,
     },
   },
+});
+
+applyNagChecks(backend.stack);
+acknowledgeScanner(scanner);
+acknowledgeAmplifyGenerated({
+  auth: Stack.of(backend.auth.resources.userPool),
+  data: Stack.of(backend.data.resources.graphqlApi),
+  storage: Stack.of(bucket),
 });

@@ -140,11 +140,9 @@ def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templa
     assert not [c for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
                 if c.properties["FunctionName"] == {"Ref": scanner.logical_id}]  # no async invocations
 
-    alarms = [
-        a
-        for a in templates.of_type("AWS::CloudWatch::Alarm")
-        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}} in a.properties.get("Dimensions", [])
-    ]
+    # The alarm lives in the monitoring stack: its dimension is the queue name passed across stacks.
+    alarms = [a for a in templates.of_type("AWS::CloudWatch::Alarm") if _alarm_dimension(templates, a, "QueueName")
+              == (scanner.template, {"Fn::GetAtt": [dlq_id, "QueueName"]})]
     assert len(alarms) == 1
     alarm = alarms[0].properties
     assert alarm["Namespace"] == "AWS/SQS"
@@ -195,6 +193,14 @@ def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -
         for action in _actions(st):
             assert action.startswith(("appsync:", "s3:GetObject", "sqs:", "logs:", "kms:")), action
         assert "*" not in _resources(st), st
+
+
+def _alarm_dimension(templates: Templates, alarm: Resource, name: str) -> tuple[str, Any] | None:
+    """(template, value) of an alarm's dimension, followed across nested stacks."""
+    for dim in alarm.properties.get("Dimensions", []):
+        if dim["Name"] == name:
+            return templates.resolve(alarm.template, dim["Value"])
+    return None
 
 
 def test_scanner_logs_have_retention(templates: Templates, scanner: Resource) -> None:

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as appsync from 'aws-cdk-lib/aws-appsync';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,15 +15,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-
-/**
- * The Python scanner bundle: functions/scan_image/*.py plus its pinned dependencies as Lambda
- * (manylinux x86_64, CPython 3.12) wheels, built by scripts/bundle_lambda.sh without Docker.
- */
-export const SCAN_IMAGE_BUNDLE_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../build/scan_image',
-);
+import { scanImageCode } from '../python-bundle.js';
 
 /**
  * The scanner's time and retry limits, one source shared with the local runner
@@ -69,7 +60,7 @@ export type ScanImageFunctionProps = {
  * source invokes the scanner with a maximum concurrency (bursts wait in the queue, not at
  * Rekognition's quota); failed events come back with backoff and go to a dead-letter queue after
  * `maxReceiveCount` deliveries; a scheduled sweeper re-drives them and ends scans that made no
- * progress. Plus the idempotency table, SSM parameters, an alarm and log groups with retention.
+ * progress. Plus the idempotency table, SSM parameters and log groups with retention.
  *
  * Create it in the storage stack's scope (`Stack.of(bucket)`): the bucket notification refers to
  * the function and the function to the bucket, so a separate stack would form a dependency cycle.
@@ -81,25 +72,14 @@ export class ScanImageFunction extends Construct {
   readonly sweeper: lambda.Function;
   readonly idempotencyTable: dynamodb.Table;
   readonly failureQueue: sqs.Queue;
-  readonly failureAlarm: cloudwatch.Alarm;
   readonly logGroup: logs.LogGroup;
   readonly targetLabelParameter: ssm.StringParameter;
   readonly minConfidenceParameter: ssm.StringParameter;
+  /** The code of both functions, bundled during synth (amplify/functions/python-bundle.ts). */
+  private readonly code = scanImageCode();
 
   constructor(scope: Construct, id: string, props: ScanImageFunctionProps) {
     super(scope, id);
-
-    if (!existsSync(SCAN_IMAGE_BUNDLE_DIR)) {
-      throw new Error(
-        `${SCAN_IMAGE_BUNDLE_DIR} does not exist: run scripts/bundle_lambda.sh before synth/deploy`,
-      );
-    }
-    if (!existsSync(join(SCAN_IMAGE_BUNDLE_DIR, 'handler.py'))) {
-      Annotations.of(this).addWarningV2(
-        'catscan:missingHandler',
-        `${SCAN_IMAGE_BUNDLE_DIR}/handler.py is missing: the function would fail at runtime`,
-      );
-    }
 
     // Powertools idempotency records (one per S3 object version + event), expired by TTL.
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -120,22 +100,12 @@ export class ScanImageFunction extends Construct {
       description: 'Minimum Rekognition confidence (0..100) for a cat verdict (catscan scanner)',
     });
 
-    // Events that failed every delivery land here (the dead-letter queue); any message raises the alarm.
+    // Events that failed every delivery land here (the dead-letter queue); any message raises an alarm
+    // (amplify/monitoring/resource.ts).
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-    });
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription: 'catscan scanner: an S3 event failed every delivery (see the dead-letter queue)',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     // S3 -> this queue -> the scanner. Visibility: six times the function timeout, as AWS advises
@@ -167,7 +137,7 @@ export class ScanImageFunction extends Construct {
       runtime: lambda.Runtime.PYTHON_3_12,
       architecture: lambda.Architecture.X86_64,
       handler: 'handler.lambda_handler',
-      code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR),
+      code: this.code,
       role: this.role,
       memorySize: RUNTIME.functionMemoryMB,
       timeout,
@@ -256,7 +226,7 @@ export class ScanImageFunction extends Construct {
       runtime: lambda.Runtime.PYTHON_3_12,
       architecture: lambda.Architecture.X86_64,
       handler: 'sweeper.lambda_handler',
-      code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR), // the scanner's asset (same hash: stored once)
+      code: this.code, // the scanner's asset: bundled once, stored once
       role,
       memorySize: 256,
       timeout: Duration.seconds(2 * scannerTimeout.toSeconds()),
