@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import threading
 from pathlib import Path
 
-from catscan.local.cloud import LocalCloud, Ports
+from catscan.cli.common import print_error
+from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
 from catscan.local.processes import StartupError
 from catscan.local.rekognition import quota
 from catscan.local.seed import DEMO_USERS
@@ -33,7 +35,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def missing_prerequisite() -> str | None:
+    """Why `catscan dev` cannot run here, in one line; None when it can."""
+    # The local cloud runs the scanner's sources, the schema and the web UI of a repository checkout;
+    # a `pip install .` copies only the Python package.
+    if not (REPO_ROOT / "schema.graphql").is_file() or not (REPO_ROOT / "functions" / "scan_image").is_dir():
+        return ("catscan dev runs the local cloud from a repository checkout, not from an installed package: "
+                "clone the repository and run `make dev` there")
+    missing = [m for m in ("moto", "onnxruntime", "aws_lambda_powertools") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"catscan dev needs the local extra ({', '.join(missing)} missing): pip install -e '.[local]', or make dev"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = missing_prerequisite()
+    if problem:
+        print_error(problem)
+        return 2
     try:
         rekognition_tps, rekognition_latency_ms = quota.from_env()
         read_lag_ms = int(os.environ.get("CATSCAN_APPSYNC_READ_LAG_MS", "0") or 0)
