@@ -107,3 +107,17 @@ def test_installed_catscan_scan_without_outputs_is_one_line(installed: Path) -> 
     scan = _run(installed, "scan", "--outputs", str(installed.parent / "missing.json"), str(photo("chelsea.png")))
     assert scan.returncode == 2
     assert scan.stderr.startswith("error: ") and scan.stderr.count("\n") == 1, scan.stderr
+
+
+def test_lambda_lock_pins_the_lambda_requirements_and_the_tested_versions() -> None:
+    """functions/scan_image/requirements.lock (make lock-lambda) holds each top-level pin of the
+    Lambda, and shares every version with requirements.lock: the bundle runs what the tests ran."""
+    fn = REPO / "functions" / "scan_image"
+    text = (fn / "requirements.lock").read_text()
+    locked = {canonicalize_name(n): v for n, v in re.findall(r"^([A-Za-z0-9][\w.-]*)==(\S+) \\$", text, re.M)}
+    for name, version in _pins(fn / "requirements.txt").items():
+        assert locked.get(name) == version, name
+    tested = _pins(REPO / "requirements.lock")
+    for name, version in locked.items():
+        if name in tested:
+            assert tested[name] == version, f"{name}: Lambda {version}, tests {tested[name]}"
