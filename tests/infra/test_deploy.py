@@ -148,3 +148,21 @@ def test_every_cdk_nag_acknowledgment_in_the_templates_has_a_reason(templates: T
     for rule in acknowledged:
         assert rule["id"].startswith("AwsSolutions-"), rule
         assert len(rule["reason"].split()) >= 5, rule
+
+
+# --- Amplify Hosting -----------------------------------------------------------------------------
+
+
+def test_amplify_yml_deploys_the_branch_backend_then_builds_the_frontend() -> None:
+    import yaml
+
+    spec = yaml.safe_load((REPO / "amplify.yml").read_text())
+    backend = spec["backend"]["phases"]["build"]["commands"]
+    assert any(c.startswith("npm ci") for c in backend)
+    assert backend[-1] == "npx ampx pipeline-deploy --branch $AWS_BRANCH --app-id $AWS_APP_ID"
+    assert not any("bundle_lambda" in c for c in backend), "the synth bundles the scanner itself"
+    frontend = spec["frontend"]
+    assert "npm run build" in frontend["phases"]["build"]["commands"]
+    assert frontend["artifacts"]["baseDirectory"] == "frontend/dist"
+    assert "outDir" not in (REPO / "frontend" / "vite.config.ts").read_text()  # Vite's default: dist
+    assert "frontend/node_modules/**/*" in frontend["cache"]["paths"]
