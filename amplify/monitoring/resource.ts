@@ -129,7 +129,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Scans by status',
-        left: ['ScanDone', 'ScanRejected', 'ScanFailed', 'ScanRetryable'].map((name) =>
+        left: ['ScanDone', 'ScanRejected', 'ScanFailed', 'ScanRetried'].map((name) =>
           scannerMetric(name, cloudwatch.Stats.SUM).with({ label: name.replace(/^Scan/, '') }),
         ),
         stacked: true,
