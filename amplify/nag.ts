@@ -163,26 +163,18 @@ export function acknowledgeScanner(scanner: {
   failureQueue: IConstruct;
   idempotencyTable: IConstruct;
 }): void {
-  Validations.of(scanner.function).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
+  const acks: [IConstruct, string, string][] = [
+    [scanner.function, 'AwsSolutions-L1',
       'python3.12 on purpose: the hashed lock (functions/scan_image/requirements.lock) and the precompiled ' +
-      'bytecode are built for CPython 3.12; move runtime, lock and bytecode together.',
-  });
-  Validations.of(scanner.role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'rekognition:DetectLabels has no resource-level permissions: "*" is the only valid resource.',
-  });
-  Validations.of(scanner.role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/uploads/*]',
-    reason: "The scanner reads (GetObject only) any user's upload: every upload is scanned.",
-  });
-  Validations.of(scanner.failureQueue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself the last stop: the on-failure destination of the scanner, alarmed and redriven.',
-  });
-  Validations.of(scanner.idempotencyTable).acknowledge({
-    id: 'AwsSolutions-DDB3',
-    reason: 'Idempotency records live 24 h (TTL) and are rebuilt by the next scan; nothing to restore.',
-  });
+      'bytecode are built for CPython 3.12; move runtime, lock and bytecode together.'],
+    [scanner.role, 'AwsSolutions-IAM5[Resource::*]',
+      'rekognition:DetectLabels has no resource-level permissions: "*" is the only valid resource.'],
+    [scanner.role, 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/uploads/*]',
+      "The scanner reads (GetObject only) any user's upload: every upload is scanned."],
+    [scanner.failureQueue, 'AwsSolutions-SQS3',
+      'This queue is itself the last stop: the on-failure destination of the scanner, alarmed and redriven.'],
+    [scanner.idempotencyTable, 'AwsSolutions-DDB3',
+      'Idempotency records live 24 h (TTL) and are rebuilt by the next scan; nothing to restore.'],
+  ];
+  for (const [construct, id, reason] of acks) Validations.of(construct).acknowledge({ id, reason });
 }
