@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource.js';
 import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
-import { ScanImageFunction } from './functions/scan-image/resource.js';
+import { METRICS, ScanImageFunction } from './functions/scan-image/resource.js';
 import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
 import { alarmEmailFromEnvironment, Monitoring } from './monitoring/resource.js';
 import { acknowledgeAmplifyGenerated, acknowledgeScanner, applyNagChecks } from './nag.js';
@@ -39,10 +39,11 @@ grantThumbnailsAndUploader(scanner, {
 
 // Alarms (to an SNS topic, e-mail from CATSCAN_ALARM_EMAIL at deploy time) and the dashboard.
 const monitoring = new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
+  metricsNamespace: METRICS.namespace,
   scanner: scanner.function,
-  scannerService: 'catscan-scanner',
+  scannerService: METRICS.scannerService,
   failureQueue: scanner.failureQueue,
-  sweeper: { function: scanner.sweeper, service: 'catscan-sweeper' },
+  sweeper: { function: scanner.sweeper, service: METRICS.sweeperService },
   alarmEmail: alarmEmailFromEnvironment(),
 });
 

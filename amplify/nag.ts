@@ -1,5 +1,6 @@
 import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagRuleCompliance, type IApplyRule } from 'cdk-nag';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 
 /** Printed once per finding acknowledged by pattern; scripts/synth.sh counts these lines. */
@@ -160,19 +161,21 @@ export function acknowledgeAmplifyGenerated(stacks: { auth: IConstruct; data: IC
 export function acknowledgeScanner(scanner: {
   function: IConstruct;
   role: IConstruct;
-  failureQueue: IConstruct;
+  sweeper: lambda.IFunction;
   idempotencyTable: IConstruct;
 }): void {
+  const python312 =
+    'python3.12 on purpose: the hashed lock (functions/scan_image/requirements.lock) and the precompiled ' +
+    'bytecode are built for CPython 3.12; move runtime, lock and bytecode together.';
   const acks: [IConstruct, string, string][] = [
-    [scanner.function, 'AwsSolutions-L1',
-      'python3.12 on purpose: the hashed lock (functions/scan_image/requirements.lock) and the precompiled ' +
-      'bytecode are built for CPython 3.12; move runtime, lock and bytecode together.'],
+    [scanner.function, 'AwsSolutions-L1', python312],
+    [scanner.sweeper, 'AwsSolutions-L1', python312],
+    [scanner.sweeper.role!, 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/uploads/*]',
+      'The sweeper checks (HeadObject, which needs s3:GetObject) whether any stuck scan\'s upload arrived.'],
     [scanner.role, 'AwsSolutions-IAM5[Resource::*]',
       'rekognition:DetectLabels has no resource-level permissions: "*" is the only valid resource.'],
     [scanner.role, 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/uploads/*]',
       "The scanner reads (GetObject only) any user's upload: every upload is scanned."],
-    [scanner.failureQueue, 'AwsSolutions-SQS3',
-      'This queue is itself the last stop: the on-failure destination of the scanner, alarmed and redriven.'],
     [scanner.idempotencyTable, 'AwsSolutions-DDB3',
       'Idempotency records live 24 h (TTL) and are rebuilt by the next scan; nothing to restore.'],
   ];

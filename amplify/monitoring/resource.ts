@@ -7,9 +7,6 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** Where the functions' Powertools metrics go (POWERTOOLS_METRICS_NAMESPACE of both functions). */
-export const METRICS_NAMESPACE = 'catscan';
-
 /**
  * The deploy-time e-mail address that receives the alarms, from the environment of the synth
  * (`CATSCAN_ALARM_EMAIL=ops@example.com npx ampx sandbox`, or an Amplify Hosting environment
@@ -25,6 +22,8 @@ export function alarmEmailFromEnvironment(env: NodeJS.ProcessEnv = process.env):
 }
 
 export type MonitoringProps = {
+  /** Where the functions' Powertools metrics go (their POWERTOOLS_METRICS_NAMESPACE). */
+  metricsNamespace: string;
   /** The scanner; its Powertools metrics carry the dimension service=`scannerService`. */
   scanner: lambda.IFunction;
   scannerService: string;
@@ -65,7 +64,7 @@ export class Monitoring extends Construct {
     const fiveMinutes = Duration.minutes(5);
     const scannerMetric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: props.metricsNamespace,
         metricName,
         dimensionsMap: { service: props.scannerService },
         statistic,
@@ -114,7 +113,7 @@ export class Monitoring extends Construct {
         'SweeperFailedScansAlarm',
         'the sweeper had to fail scans that never got a verdict',
         new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
+          namespace: props.metricsNamespace,
           metricName: 'SweeperFailedScans',
           dimensionsMap: { service: props.sweeper.service },
           statistic: cloudwatch.Stats.SUM,

@@ -99,6 +99,13 @@ def test_alarms_watch_failures_errors_and_throttles(templates: Templates, scanne
     assert templates.resolve(errors.template, fn["Value"]) == (scanner.template, {"Ref": scanner.logical_id})
     throttles = watched[("AWS/Rekognition", "ThrottledCount")]
     assert throttles.properties["Dimensions"] == [{"Name": "Operation", "Value": "DetectLabels"}]
+    # The sweeper's metric, by the namespace and service name the sweeper is deployed with.
+    sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
+               if f.properties.get("Handler") == "sweeper.lambda_handler"][0]
+    env = sweeper.properties["Environment"]["Variables"]
+    swept = watched[(env["POWERTOOLS_METRICS_NAMESPACE"], "SweeperFailedScans")]
+    assert swept.properties["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert swept.properties["Statistic"] == "Sum" and swept.properties["Threshold"] == 1
 
 
 def test_no_email_subscription_unless_configured(templates: Templates) -> None:
@@ -126,6 +133,13 @@ def test_dashboard_shows_status_latency_and_rekognition_calls(templates: Templat
             out.append((names[0], names[1], opts.get("stat", "")))
         return out
 
+    # Every scanner metric with the dimension the scanner's Powertools writes.
+    scanner_env = [f for f in templates.of_type("AWS::Lambda::Function")
+                   if f.properties.get("Handler") == "handler.lambda_handler"][0].properties["Environment"]["Variables"]
+    for line in (line for lines in graphs.values() for line in lines):
+        names = [x for x in line if not isinstance(x, dict)]
+        if names[0] == scanner_env["POWERTOOLS_METRICS_NAMESPACE"]:
+            assert names[2:4] == ["service", scanner_env["POWERTOOLS_SERVICE_NAME"]], line
     status = series("Scans by status")
     assert {(ns, m) for ns, m, _ in status} >= {("catscan", f"Scan{s}") for s in ("Done", "Rejected", "Failed")}
     latency = series("Upload to verdict (ms)")

@@ -37,6 +37,10 @@ export const RUNTIME = JSON.parse(
   maxRedrives: number;
 };
 
+/** The functions' Powertools metrics: their namespace and each one's `service` dimension (the alarms and
+ * the dashboard of amplify/monitoring read them by these names). */
+export const METRICS = { namespace: 'catscan', scannerService: 'catscan-scanner', sweeperService: 'catscan-sweeper' };
+
 /** Operator-tunable defaults, stored in SSM Parameter Store (read and cached by the Lambda). */
 export const DEFAULT_TARGET_LABEL = 'Cat';
 export const DEFAULT_MIN_CONFIDENCE = '80';
@@ -148,8 +152,8 @@ export class ScanImageFunction extends Construct {
         PARAM_TARGET_LABEL: this.targetLabelParameter.parameterName,
         PARAM_MIN_CONFIDENCE: this.minConfidenceParameter.parameterName,
         PARAM_CACHE_SECONDS: '60',
-        POWERTOOLS_SERVICE_NAME: 'catscan-scanner',
-        POWERTOOLS_METRICS_NAMESPACE: 'catscan',
+        POWERTOOLS_SERVICE_NAME: METRICS.scannerService,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         SCAN_QUEUE_URL: this.scanQueue.queueUrl,
         MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
         RETRY_BACKOFF_BASE_SECONDS: String(RUNTIME.retryBackoffBaseSeconds),
@@ -240,8 +244,8 @@ export class ScanImageFunction extends Construct {
         STUCK_AFTER_SECONDS: String(RUNTIME.stuckAfterSeconds),
         MAX_REDRIVES: String(RUNTIME.maxRedrives),
         MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
-        POWERTOOLS_SERVICE_NAME: 'catscan-sweeper',
-        POWERTOOLS_METRICS_NAMESPACE: 'catscan',
+        POWERTOOLS_SERVICE_NAME: METRICS.sweeperService,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       },
     });
     props.graphqlApi.grantQuery(role, 'scansByStatus');
