@@ -8,12 +8,8 @@ import signal
 import threading
 from pathlib import Path
 
-from catscan.cli.common import print_error
-from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
-from catscan.local.processes import StartupError
-from catscan.local.rekognition import quota
-from catscan.local.seed import DEMO_USERS
-from catscan.local.storage_gate.mailbox import read_messages
+from catscan.cli.common import REPO_ROOT, print_error
+from catscan.local.ports import Ports
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -53,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print_error(problem)
         return 2
+    # The local cloud's modules read the checkout's files when imported: only after the check above.
+    from catscan.local.cloud import LocalCloud
+    from catscan.local.processes import StartupError
+    from catscan.local.rekognition import quota
+    from catscan.local.seed import DEMO_USERS
     try:
         rekognition_tps, rekognition_latency_ms = quota.from_env()
         read_lag_ms = int(os.environ.get("CATSCAN_APPSYNC_READ_LAG_MS", "0") or 0)
@@ -115,8 +116,11 @@ class MailPrinter:
     """Prints the codes the local Cognito "e-mails" as they arrive (the gate writes them to its mailbox file)."""
 
     def __init__(self, path: Path) -> None:
+        from catscan.local.storage_gate.mailbox import read_messages
+
+        self.read_messages = read_messages
         self.path = path
-        self.seen = max((m.id for m in read_messages(path)), default=0)  # earlier runs' mail is on the page
+        self.seen = max((m.id for m in self.read_messages(path)), default=0)  # earlier runs' mail is on the page
         self.mtime = self._mtime()
 
     def _mtime(self) -> float:
@@ -130,7 +134,7 @@ class MailPrinter:
         if mtime == self.mtime:
             return
         self.mtime = mtime
-        messages = read_messages(self.path)
+        messages = self.read_messages(self.path)
         if messages and messages[-1].id < self.seen:  # a fresh mailbox (ids start again)
             self.seen = 0
         for message in messages:
