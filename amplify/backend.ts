@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource.js';
 import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
-import { METRICS, ScanImageFunction } from './functions/scan-image/resource.js';
+import { METRICS, ScanImageFunction, scanImage, sweepScans } from './functions/scan-image/resource.js';
 import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
 import { alarmEmailFromEnvironment, Monitoring } from './monitoring/resource.js';
 import { acknowledgeAmplifyGenerated, acknowledgeScanner, applyNagChecks } from './nag.js';
@@ -13,6 +13,8 @@ const backend = defineBackend({
   auth,
   data,
   storage,
+  scanImage,
+  sweepScans,
 });
 
 // Verdict fields are the scanner's alone; `@default` values are stored after the auth step so that
@@ -22,9 +24,12 @@ storeDefaultsAfterAuth(backend.data.resources.cfnResources.cfnFunctionConfigurat
 // Nobody uses the app signed out: no guest identities (Amplify's documented switch; the outputs follow it).
 backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;
 
-// The scanner lives in the storage stack: bucket notification and function refer to each other.
+// The scanner's queues, table, settings and grants, in the storage stack with the functions
+// (resourceGroupName 'storage'): bucket notification, queue and function refer to each other.
 const bucket = backend.storage.resources.bucket;
 const scanner = new ScanImageFunction(Stack.of(bucket), 'ScanImage', {
+  scanner: backend.scanImage,
+  sweeper: backend.sweepScans,
   bucket,
   uploadsPrefix: UPLOADS_PREFIX,
   graphqlApi: backend.data.resources.graphqlApi,

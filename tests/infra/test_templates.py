@@ -75,6 +75,18 @@ def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
     assert str(p["Code"]["S3Key"]).endswith(".zip"), "code should be the bundled asset"
 
 
+def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates, scanner: Resource) -> None:
+    """defineFunction: Amplify tags each function and lists both in its outputs (definedFunctions), which
+    `ampx sandbox --stream-function-logs` and the Amplify console use."""
+    sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
+               if f.properties.get("Handler") == "sweeper.lambda_handler"][0]
+    for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
+        assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
+    root = [t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json")][0]
+    defined = json.dumps(root["Outputs"])
+    assert "definedFunctions" in defined
+
+
 def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resource) -> None:
     buckets = [b for b in templates.of_type("AWS::S3::Bucket") if b.template == scanner.template]
     assert buckets, "the function must share the storage stack (a separate stack cycles, E3004)"
@@ -82,7 +94,9 @@ def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resou
 
 def test_scanner_environment_matches_the_contract(templates: Templates, scanner: Resource) -> None:
     env = scanner.properties["Environment"]["Variables"]
-    assert set(env) == SCANNER_ENV
+    # Amplify adds its reserved variable for the secrets of a defined function (we have none).
+    assert set(env) == SCANNER_ENV | {"AMPLIFY_SSM_ENV_CONFIG"}
+    assert env["AMPLIFY_SSM_ENV_CONFIG"] == "{}"
     assert env["POWERTOOLS_SERVICE_NAME"] == "catscan-scanner"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "catscan"
     assert int(env["PARAM_CACHE_SECONDS"]) > 0
