@@ -83,8 +83,8 @@ def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates,
     for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
         assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
     root = [t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json")][0]
-    defined = json.dumps(root["Outputs"])
-    assert "definedFunctions" in defined
+    defined = json.dumps(root["Outputs"]["definedFunctions"])
+    assert "storagescanImage" in defined and "storagesweepScans" in defined
 
 
 def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resource) -> None:
