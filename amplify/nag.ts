@@ -150,10 +150,10 @@ export function acknowledgeAmplifyGenerated(stacks: { auth: IConstruct; data: IC
   });
   acknowledgeGenerated(stacks.storage, /--storageAccess\d+\//, {
     id: 'AwsSolutions-IAM5',
-    finding: /^Resource::<catscanUploadsBucket\w+\.Arn>\/uploads\/(<cognito-identity\.amazonaws\.com:sub>\/)?\*$/,
+    finding: /^Resource::<catscanUploadsBucket\w+\.Arn>\/(uploads|thumbnails)\/(<cognito-identity\.amazonaws\.com:sub>\/)?\*$/,
     reason:
-      'Amplify Storage access rules: each signed-in identity reaches uploads/<its identity id>/*, Admins read ' +
-      'uploads/*. The wildcard is the object key below the prefix (amplify/storage/resource.ts).',
+      'Amplify Storage access rules: each signed-in identity reaches uploads/ and thumbnails/<its identity id>/*, ' +
+      'Admins read both prefixes. The wildcard is the object key below the prefix (amplify/storage/resource.ts).',
   });
 }
 
@@ -176,6 +176,8 @@ export function acknowledgeScanner(scanner: {
       'rekognition:DetectLabels has no resource-level permissions: "*" is the only valid resource.'],
     [scanner.role, 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/uploads/*]',
       "The scanner reads (GetObject only) any user's upload: every upload is scanned."],
+    [scanner.role, 'AwsSolutions-IAM5[Resource::<catscanUploadsBucket3352446A.Arn>/thumbnails/*]',
+      "The scanner writes (PutObject only) the thumbnail of any user's scan, thumbnails/<identity id>/<scan>.jpg."],
     [scanner.idempotencyTable, 'AwsSolutions-DDB3',
       'Idempotency records live 24 h (TTL) and are rebuilt by the next scan; nothing to restore.'],
   ];

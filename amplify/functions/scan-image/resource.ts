@@ -120,7 +120,7 @@ function asFunction(defined: DefinedFunction): lambda.Function {
   return fn;
 }
 
-/** Amplify's addEnvironment: the provided function's variables survive Amplify's own override. */
+/** Through the defined function's own API (Amplify renders the variables together with its own). */
 function addEnvironment(defined: DefinedFunction, variables: Record<string, string>): void {
   for (const [key, value] of Object.entries(variables)) defined.addEnvironment(key, value);
 }
