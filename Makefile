@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: dev test bench reliability setup setup-python setup-model setup-node setup-frontend setup-browser \
-        build-frontend synth test-frontend test-python lock clean
+        build-frontend synth test-frontend test-python lock lock-lambda bench-bundle clean
 
 ## make dev: the whole app on the local cloud (http://127.0.0.1:5173)
 dev: setup build-frontend
@@ -49,6 +49,10 @@ test-frontend: setup-frontend
 test-python: setup-python setup-model
 	$(PY) -m pytest tests
 
+## make bench-bundle: does precompiled bytecode shorten the scanner's cold start? (BENCHMARKS.md)
+bench-bundle: setup-python
+	$(PY) -m catscan.bench_bundle
+
 ## make reliability: the full load run, figures for RELIABILITY.md
 reliability: setup
 	$(PY) -m catscan.reliability
@@ -57,6 +61,13 @@ reliability: setup
 
 lock:
 	.venv/bin/pip freeze --exclude-editable > requirements.lock
+
+## make lock-lambda: the scanner's whole dependency closure, hashed, for the python3.12 Lambda
+## (manylinux_2_28 covers manylinux2014 wheels too), at the versions the tests run (-c requirements.lock)
+lock-lambda: setup-python
+	.venv/bin/uv pip compile -q functions/scan_image/requirements.txt -c requirements.lock \
+	  --python-platform x86_64-manylinux_2_28 --python-version 3.12 --only-binary :all: \
+	  --generate-hashes --custom-compile-command "make lock-lambda" -o functions/scan_image/requirements.lock
 
 clean:
 	rm -rf .venv node_modules frontend/node_modules frontend/dist cdk.out build .cache amplify_outputs.json .local-cloud

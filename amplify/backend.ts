@@ -3,23 +3,33 @@ import { Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource.js';
 import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
-import { ScanImageFunction } from './functions/scan-image/resource.js';
+import { METRICS, ScanImageFunction, scanImage, sweepScans } from './functions/scan-image/resource.js';
 import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
+import { alarmEmailFromEnvironment, Monitoring } from './monitoring/resource.js';
+import { acknowledgeAmplifyGenerated, acknowledgeScanner, applyNagChecks } from './nag.js';
 import { storage, THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './storage/resource.js';
 
 const backend = defineBackend({
   auth,
   data,
   storage,
+  scanImage,
+  sweepScans,
 });
 
 // Verdict fields are the scanner's alone; `@default` values are stored after the auth step so that
 // owners can create scans without being allowed to set `status` (see data/defaults-after-auth.ts).
 storeDefaultsAfterAuth(backend.data.resources.cfnResources.cfnFunctionConfigurations, schema);
 
-// The scanner lives in the storage stack: bucket notification and function refer to each other.
+// Nobody uses the app signed out: no guest identities (Amplify's documented switch; the outputs follow it).
+backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;
+
+// The scanner's queues, table, settings and grants, in the storage stack with the functions
+// (resourceGroupName 'storage'): bucket notification, queue and function refer to each other.
 const bucket = backend.storage.resources.bucket;
 const scanner = new ScanImageFunction(Stack.of(bucket), 'ScanImage', {
+  scanner: backend.scanImage,
+  sweeper: backend.sweepScans,
   bucket,
   uploadsPrefix: UPLOADS_PREFIX,
   graphqlApi: backend.data.resources.graphqlApi,
@@ -32,6 +42,16 @@ grantThumbnailsAndUploader(scanner, {
   userPool: backend.auth.resources.userPool,
 });
 
+// Alarms (to an SNS topic, e-mail from CATSCAN_ALARM_EMAIL at deploy time) and the dashboard.
+const monitoring = new Monitoring(backend.createStack('monitoring'), 'Monitoring', {
+  metricsNamespace: METRICS.namespace,
+  scanner: scanner.function,
+  scannerService: METRICS.scannerService,
+  failureQueue: scanner.failureQueue,
+  sweeper: { function: scanner.sweeper, service: METRICS.sweeperService },
+  alarmEmail: alarmEmailFromEnvironment(),
+});
+
 backend.addOutput({
   custom: {
     scanner: {
@@ -42,6 +62,16 @@ backend.addOutput({
       idempotencyTable: scanner.idempotencyTable.tableName,
       targetLabelParameter: scanner.targetLabelParameter.parameterName,
       minConfidenceParameter: scanner.minConfidenceParameter.parameterName,
+      alarmTopicArn: monitoring.topic.topicArn,
+      dashboardName: monitoring.dashboard.dashboardName,
     },
   },
+});
+
+applyNagChecks(backend.stack);
+acknowledgeScanner(scanner);
+acknowledgeAmplifyGenerated({
+  auth: Stack.of(backend.auth.resources.userPool),
+  data: Stack.of(backend.data.resources.graphqlApi),
+  storage: Stack.of(bucket),
 });

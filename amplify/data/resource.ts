@@ -18,4 +18,6 @@ export const data = defineData({
     // pool roles and principals granted the API, such as the scanner Lambda).
     defaultAuthorizationMode: 'userPool',
   },
+  // Errors of resolvers go to CloudWatch Logs (AwsSolutions-ASC3); 'error' logs no request values.
+  logging: { fieldLogLevel: 'error', retention: '1 month' },
 });

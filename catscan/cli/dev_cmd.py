@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import threading
 from pathlib import Path
 
-from catscan.local.cloud import LocalCloud, Ports
-from catscan.local.processes import StartupError
-from catscan.local.rekognition import quota
-from catscan.local.seed import DEMO_USERS
-from catscan.local.storage_gate.mailbox import read_messages
+from catscan.cli.common import REPO_ROOT, print_error
+from catscan.local.ports import Ports
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -33,7 +31,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def missing_prerequisite() -> str | None:
+    """Why `catscan dev` cannot run here, in one line; None when it can."""
+    # The local cloud runs the scanner's sources, the schema and the web UI of a repository checkout;
+    # a `pip install .` copies only the Python package.
+    if not (REPO_ROOT / "schema.graphql").is_file() or not (REPO_ROOT / "functions" / "scan_image").is_dir():
+        return ("catscan dev runs the local cloud from a repository checkout, not from an installed package: "
+                "clone the repository and run `make dev` there")
+    missing = [m for m in ("moto", "onnxruntime", "aws_lambda_powertools") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"catscan dev needs the local extra ({', '.join(missing)} missing): pip install -e '.[local]', or make dev"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = missing_prerequisite()
+    if problem:
+        print_error(problem)
+        return 2
+    # The local cloud's modules read the checkout's files when imported: only after the check above.
+    from catscan.local.cloud import LocalCloud
+    from catscan.local.processes import StartupError
+    from catscan.local.rekognition import quota
+    from catscan.local.seed import DEMO_USERS
     try:
         rekognition_tps, rekognition_latency_ms = quota.from_env()
         read_lag_ms = int(os.environ.get("CATSCAN_APPSYNC_READ_LAG_MS", "0") or 0)
@@ -96,8 +116,11 @@ class MailPrinter:
     """Prints the codes the local Cognito "e-mails" as they arrive (the gate writes them to its mailbox file)."""
 
     def __init__(self, path: Path) -> None:
+        from catscan.local.storage_gate.mailbox import read_messages
+
+        self.read_messages = read_messages
         self.path = path
-        self.seen = max((m.id for m in read_messages(path)), default=0)  # earlier runs' mail is on the page
+        self.seen = max((m.id for m in self.read_messages(path)), default=0)  # earlier runs' mail is on the page
         self.mtime = self._mtime()
 
     def _mtime(self) -> float:
@@ -111,7 +134,7 @@ class MailPrinter:
         if mtime == self.mtime:
             return
         self.mtime = mtime
-        messages = read_messages(self.path)
+        messages = self.read_messages(self.path)
         if messages and messages[-1].id < self.seen:  # a fresh mailbox (ids start again)
             self.seen = 0
         for message in messages:

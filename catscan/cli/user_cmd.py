@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from catscan.local.cloud import REPO_ROOT
+from catscan.cli.common import REPO_ROOT
 from catscan.local.seed import add_user, client
 
 EPILOG = """examples:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from catscan.local import seed as seeding
 from catscan.local.outputs import amplify_outputs, write_outputs
+from catscan.local.ports import Ports
 from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
 from catscan.local.runner import RUNTIME
 from catscan.local.storage_gate.config import MAILBOX_FILE_NAME
@@ -23,19 +24,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Local-only credentials of the scanner "role": the emulator admits exactly this IAM key.
 SCANNER_ACCESS_KEY = "LOCALSCANNERKEY0000001"
 SCANNER_SECRET_KEY = "local-only-scanner-secret"
-
-
-@dataclass
-class Ports:
-    moto: int = 4566
-    appsync: int = 4510
-    rekognition: int = 4520
-    ui: int = 5173
-    gate: int = 4530  # storage gate: S3 + Cognito Identity for clients, with AWS's permissions
-
-    @classmethod
-    def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass

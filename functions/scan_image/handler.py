@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -116,6 +117,17 @@ def _retry_later(record: SQSRecord, attempt: int) -> None:
         logger.exception("could not delay the retried message")
 
 
+def _since_upload_ms(event_time: str | None) -> float | None:
+    """Milliseconds from the S3 event's time (the upload) until now; None if S3 sent no usable time."""
+    try:
+        uploaded = datetime.fromisoformat((event_time or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if uploaded.tzinfo is None:
+        return None
+    return max(0.0, (datetime.now(timezone.utc) - uploaded).total_seconds() * 1000)
+
+
 def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     body = json.loads(record.body)
     if "Records" not in body:  # s3:TestEvent and other non-object notifications
@@ -143,6 +155,10 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
             continue
         logger.info("scanned", extra=outcome)
         metrics.add_metric(name=f"Scan{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
+        latency_ms = _since_upload_ms(ref.event_time)
+        if latency_ms is not None and outcome["status"] in ("DONE", "REJECTED"):
+            # Upload to verdict, as the user waits for it (the dashboard's p50/p95).
+            metrics.add_metric(name="UploadToVerdictLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         if "detect" in outcome["timings_ms"]:
             metrics.add_metric(name="DetectLatency", unit=MetricUnit.Milliseconds,
                                value=outcome["timings_ms"]["detect"])

@@ -43,6 +43,33 @@ class Templates:
         res = self.by_name[template]["Resources"][logical_id]
         return Resource(template, logical_id, res["Type"], res.get("Properties", {}), res)
 
+    def resolve(self, template: str, value: Any) -> tuple[str, Any]:
+        """Follows a nested stack's parameter to what it carries: `{"Ref": param}` in `template`
+        becomes (the other template, the value of the output the parent passes), e.g.
+        `{"Fn::GetAtt": ["Queue", "QueueName"]}` in the storage stack. Anything else is returned as is."""
+        params = self.by_name[template].get("Parameters", {})
+        if not (isinstance(value, dict) and value.get("Ref") in params):
+            return template, value
+        for parent, tpl in self.by_name.items():
+            for res in tpl.get("Resources", {}).values():
+                if res["Type"] != "AWS::CloudFormation::Stack" or res.get("Metadata", {}).get("aws:asset:path") != template:
+                    continue
+                passed = res["Properties"]["Parameters"][value["Ref"]]
+                if not (isinstance(passed, dict) and "Fn::GetAtt" in passed):
+                    return parent, passed
+                source_id, output = passed["Fn::GetAtt"]
+                source = tpl["Resources"][source_id]["Metadata"]["aws:asset:path"]
+                return self.resolve(source, self.by_name[source]["Outputs"][output.removeprefix("Outputs.")]["Value"])
+        raise AssertionError(f"no parent stack passes {value} to {template}")
+
+    def asset_dir(self, code: dict[str, Any]) -> Path:
+        """The staged directory of a Lambda's code asset (`Code.S3Key` is `<hash>.zip`)."""
+        m = re.fullmatch(r"([0-9a-f]{64})\.zip", str(code.get("S3Key", "")))
+        assert m, f"no asset key in {code}"
+        path = self.root / f"asset.{m.group(1)}"
+        assert path.is_dir(), f"asset {path} missing from cdk.out"
+        return path
+
     def asset_text(self, s3_location: Any) -> str:
         """Text of an asset referenced as `s3://cdk-…-assets-…/<hash>.<ext>` (e.g. a VTL template)."""
         text = json.dumps(s3_location)

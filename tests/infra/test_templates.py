@@ -75,6 +75,18 @@ def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
     assert str(p["Code"]["S3Key"]).endswith(".zip"), "code should be the bundled asset"
 
 
+def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates, scanner: Resource) -> None:
+    """defineFunction: Amplify tags each function and lists both in its outputs (definedFunctions), which
+    `ampx sandbox --stream-function-logs` and the Amplify console use."""
+    sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
+               if f.properties.get("Handler") == "sweeper.lambda_handler"][0]
+    for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
+        assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
+    root = [t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json")][0]
+    defined = json.dumps(root["Outputs"]["definedFunctions"])
+    assert "storagescanImage" in defined and "storagesweepScans" in defined
+
+
 def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resource) -> None:
     buckets = [b for b in templates.of_type("AWS::S3::Bucket") if b.template == scanner.template]
     assert buckets, "the function must share the storage stack (a separate stack cycles, E3004)"
@@ -82,7 +94,9 @@ def test_scanner_lives_in_the_storage_stack(templates: Templates, scanner: Resou
 
 def test_scanner_environment_matches_the_contract(templates: Templates, scanner: Resource) -> None:
     env = scanner.properties["Environment"]["Variables"]
-    assert set(env) == SCANNER_ENV
+    # Amplify adds its reserved variable for the secrets of a defined function (we have none).
+    assert set(env) == SCANNER_ENV | {"AMPLIFY_SSM_ENV_CONFIG"}
+    assert env["AMPLIFY_SSM_ENV_CONFIG"] == "{}"
     assert env["POWERTOOLS_SERVICE_NAME"] == "catscan-scanner"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "catscan"
     assert int(env["PARAM_CACHE_SECONDS"]) > 0
@@ -140,11 +154,9 @@ def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templa
     assert not [c for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
                 if c.properties["FunctionName"] == {"Ref": scanner.logical_id}]  # no async invocations
 
-    alarms = [
-        a
-        for a in templates.of_type("AWS::CloudWatch::Alarm")
-        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}} in a.properties.get("Dimensions", [])
-    ]
+    # The alarm lives in the monitoring stack: its dimension is the queue name passed across stacks.
+    alarms = [a for a in templates.of_type("AWS::CloudWatch::Alarm") if _alarm_dimension(templates, a, "QueueName")
+              == (scanner.template, {"Fn::GetAtt": [dlq_id, "QueueName"]})]
     assert len(alarms) == 1
     alarm = alarms[0].properties
     assert alarm["Namespace"] == "AWS/SQS"
@@ -195,6 +207,14 @@ def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -
         for action in _actions(st):
             assert action.startswith(("appsync:", "s3:GetObject", "sqs:", "logs:", "kms:")), action
         assert "*" not in _resources(st), st
+
+
+def _alarm_dimension(templates: Templates, alarm: Resource, name: str) -> tuple[str, Any] | None:
+    """(template, value) of an alarm's dimension, followed across nested stacks."""
+    for dim in alarm.properties.get("Dimensions", []):
+        if dim["Name"] == name:
+            return templates.resolve(alarm.template, dim["Value"])
+    return None
 
 
 def test_scanner_logs_have_retention(templates: Templates, scanner: Resource) -> None:

@@ -209,3 +209,20 @@ def test_an_old_upload_without_its_scan_is_ignored(cloud, handler, proxy):
     client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=photo("chelsea.png").read_bytes())
     assert invoke(handler, s3_event(key, 1, event_time="2026-01-01T00:00:00.000Z")) == []
     assert proxy.detect_calls() == 0
+
+
+def test_metrics_carry_upload_to_verdict_latency(cloud, demo, handler, capsys):
+    """The dashboard's p50/p95 (amplify/monitoring) read UploadToVerdictLatency from the EMF output."""
+    from datetime import datetime, timedelta, timezone
+    _, event = new_upload(cloud, demo, photo("chelsea.png"))
+    uploaded = datetime.now(timezone.utc) - timedelta(seconds=2)
+    event["Records"][0]["eventTime"] = uploaded.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    capsys.readouterr()
+    assert invoke(handler, event) == []
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for doc in emf for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"ScanDone", "UploadToVerdictLatency", "DetectLatency"} <= names
+    value = next(doc["UploadToVerdictLatency"] for doc in emf if "UploadToVerdictLatency" in doc)
+    (latency,) = value if isinstance(value, list) else [value]  # Powertools may emit a list per name
+    assert 2000 <= latency < 60_000
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "catscan"

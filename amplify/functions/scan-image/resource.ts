@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { defineFunction } from '@aws-amplify/backend';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as appsync from 'aws-cdk-lib/aws-appsync';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,15 +16,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-
-/**
- * The Python scanner bundle: functions/scan_image/*.py plus its pinned dependencies as Lambda
- * (manylinux x86_64, CPython 3.12) wheels, built by scripts/bundle_lambda.sh without Docker.
- */
-export const SCAN_IMAGE_BUNDLE_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../build/scan_image',
-);
+import { scanImageCode } from '../python-bundle.js';
 
 /**
  * The scanner's time and retry limits, one source shared with the local runner
@@ -46,11 +38,97 @@ export const RUNTIME = JSON.parse(
   maxRedrives: number;
 };
 
+/** The functions' Powertools metrics: their namespace and each one's `service` dimension (the alarms and
+ * the dashboard of amplify/monitoring read them by these names). */
+export const METRICS = { namespace: 'catscan', scannerService: 'catscan-scanner', sweeperService: 'catscan-sweeper' };
+
 /** Operator-tunable defaults, stored in SSM Parameter Store (read and cached by the Lambda). */
 export const DEFAULT_TARGET_LABEL = 'Cat';
 export const DEFAULT_MIN_CONFIDENCE = '80';
 
+/**
+ * One of the two Python functions of the shared code asset (functions/scan_image, bundled during
+ * synth), with its own log group (one month) and an explicit role without
+ * AWSLambdaBasicExecutionRole (whose logs actions are on `*`): every grant is added by the wiring.
+ */
+function pythonFunction(
+  scope: Construct,
+  id: string,
+  props: { description: string; handler: string; memorySize: number; timeout: Duration },
+): lambda.Function {
+  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `catscan ${id} Lambda`,
+  });
+  logGroup.grantWrite(role);
+  return new lambda.Function(scope, id, {
+    ...props,
+    runtime: lambda.Runtime.PYTHON_3_12,
+    architecture: lambda.Architecture.X86_64,
+    // Both functions get the same asset (same hash: bundled once, stored once).
+    code: scanImageCode(),
+    role,
+    logGroup,
+  });
+}
+
+const scannerTimeout = Duration.seconds(RUNTIME.functionTimeoutSeconds);
+
+/**
+ * The scanner, defined the Gen 2 way for a function Amplify cannot build itself (Python): a custom
+ * function provider. `resourceGroupName: 'storage'` puts it into the storage stack, with the bucket
+ * whose notifications feed it (another stack would form a dependency cycle). Its queue, table,
+ * settings, environment and grants are wired in backend.ts (ScanImageFunction), which needs the
+ * other resources of the backend.
+ */
+export const scanImage = defineFunction(
+  (scope) =>
+    pythonFunction(scope, 'scanImage', {
+      description: 'catscan: does this upload contain a cat? (S3 -> SQS -> Rekognition -> AppSync)',
+      handler: 'handler.lambda_handler',
+      memorySize: RUNTIME.functionMemoryMB,
+      timeout: scannerTimeout,
+    }),
+  { resourceGroupName: 'storage' },
+);
+
+/** The scheduled sweeper: same code asset, same stack; wired with the scanner. */
+export const sweepScans = defineFunction(
+  (scope) =>
+    pythonFunction(scope, 'sweepScans', {
+      description: 'catscan: re-drives dead-lettered scans and ends scans that made no progress',
+      handler: 'sweeper.lambda_handler',
+      memorySize: 256,
+      timeout: Duration.seconds(2 * scannerTimeout.toSeconds()),
+    }),
+  { resourceGroupName: 'storage' },
+);
+
+/** What backend.ts hands over for each defined function (`backend.scanImage`, `backend.sweepScans`). */
+export type DefinedFunction = {
+  resources: { lambda: lambda.IFunction };
+  addEnvironment: (key: string, value: string) => void;
+};
+
+function asFunction(defined: DefinedFunction): lambda.Function {
+  const fn = defined.resources.lambda;
+  if (!(fn instanceof lambda.Function)) throw new Error(`${fn.node.path}: expected the provided lambda.Function`);
+  return fn;
+}
+
+/** Through the defined function's own API (Amplify renders the variables together with its own). */
+function addEnvironment(defined: DefinedFunction, variables: Record<string, string>): void {
+  for (const [key, value] of Object.entries(variables)) defined.addEnvironment(key, value);
+}
+
 export type ScanImageFunctionProps = {
+  /** The defined scanner and sweeper (amplify/functions/scan-image/resource.ts). */
+  scanner: DefinedFunction;
+  sweeper: DefinedFunction;
   /** The Amplify Storage bucket; ObjectCreated under `uploadsPrefix` triggers the function. */
   bucket: s3.IBucket;
   /** Key prefix of the uploads, `uploads/`. */
@@ -64,15 +142,15 @@ export type ScanImageFunctionProps = {
 };
 
 /**
- * The Python Lambda that asks Rekognition whether an upload shows a cat and writes the verdict
- * through AppSync (IAM), with everything it needs and nothing more: S3 notifies a queue whose event
+ * What the scanner (the Python Lambda that asks Rekognition whether an upload shows a cat and writes
+ * the verdict through AppSync, IAM) and the sweeper need, and nothing more: S3 notifies a queue whose event
  * source invokes the scanner with a maximum concurrency (bursts wait in the queue, not at
  * Rekognition's quota); failed events come back with backoff and go to a dead-letter queue after
  * `maxReceiveCount` deliveries; a scheduled sweeper re-drives them and ends scans that made no
- * progress. Plus the idempotency table, SSM parameters, an alarm and log groups with retention.
+ * progress. Plus the idempotency table, the SSM parameters, the functions' environment and grants.
  *
- * Create it in the storage stack's scope (`Stack.of(bucket)`): the bucket notification refers to
- * the function and the function to the bucket, so a separate stack would form a dependency cycle.
+ * Create it in the storage stack's scope (`Stack.of(bucket)`), where the functions are: the bucket
+ * notification, the queue and the function refer to each other, so a separate stack would cycle.
  */
 export class ScanImageFunction extends Construct {
   readonly function: lambda.Function;
@@ -81,25 +159,11 @@ export class ScanImageFunction extends Construct {
   readonly sweeper: lambda.Function;
   readonly idempotencyTable: dynamodb.Table;
   readonly failureQueue: sqs.Queue;
-  readonly failureAlarm: cloudwatch.Alarm;
-  readonly logGroup: logs.LogGroup;
   readonly targetLabelParameter: ssm.StringParameter;
   readonly minConfidenceParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: ScanImageFunctionProps) {
     super(scope, id);
-
-    if (!existsSync(SCAN_IMAGE_BUNDLE_DIR)) {
-      throw new Error(
-        `${SCAN_IMAGE_BUNDLE_DIR} does not exist: run scripts/bundle_lambda.sh before synth/deploy`,
-      );
-    }
-    if (!existsSync(join(SCAN_IMAGE_BUNDLE_DIR, 'handler.py'))) {
-      Annotations.of(this).addWarningV2(
-        'catscan:missingHandler',
-        `${SCAN_IMAGE_BUNDLE_DIR}/handler.py is missing: the function would fail at runtime`,
-      );
-    }
 
     // Powertools idempotency records (one per S3 object version + event), expired by TTL.
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -120,27 +184,16 @@ export class ScanImageFunction extends Construct {
       description: 'Minimum Rekognition confidence (0..100) for a cat verdict (catscan scanner)',
     });
 
-    // Events that failed every delivery land here (the dead-letter queue); any message raises the alarm.
+    // Events that failed every delivery land here (the dead-letter queue); any message raises an alarm
+    // (amplify/monitoring/resource.ts).
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription: 'catscan scanner: an S3 event failed every delivery (see the dead-letter queue)',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
 
     // S3 -> this queue -> the scanner. Visibility: six times the function timeout, as AWS advises
     // for an SQS event source; the scanner shortens it for a retried message (backoff).
-    const timeout = Duration.seconds(RUNTIME.functionTimeoutSeconds);
     this.scanQueue = new sqs.Queue(this, 'ScanQueue', {
       visibilityTimeout: Duration.seconds(6 * RUNTIME.functionTimeoutSeconds),
       retentionPeriod: Duration.days(4),
@@ -149,42 +202,21 @@ export class ScanImageFunction extends Construct {
       deadLetterQueue: { queue: this.failureQueue, maxReceiveCount: RUNTIME.maxReceiveCount },
     });
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // An explicit role without AWSLambdaBasicExecutionRole (whose logs actions are on `*`):
-    // every grant below is scoped to one resource, except rekognition:DetectLabels.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'catscan scanner Lambda',
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'catscan: does this upload contain a cat? (S3 -> Rekognition -> AppSync)',
-      runtime: lambda.Runtime.PYTHON_3_12,
-      architecture: lambda.Architecture.X86_64,
-      handler: 'handler.lambda_handler',
-      code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR),
-      role: this.role,
-      memorySize: RUNTIME.functionMemoryMB,
-      timeout,
-      logGroup: this.logGroup,
-      environment: {
-        APPSYNC_URL: props.graphqlUrl,
-        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
-        PARAM_TARGET_LABEL: this.targetLabelParameter.parameterName,
-        PARAM_MIN_CONFIDENCE: this.minConfidenceParameter.parameterName,
-        PARAM_CACHE_SECONDS: '60',
-        POWERTOOLS_SERVICE_NAME: 'catscan-scanner',
-        POWERTOOLS_METRICS_NAMESPACE: 'catscan',
-        SCAN_QUEUE_URL: this.scanQueue.queueUrl,
-        MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
-        RETRY_BACKOFF_BASE_SECONDS: String(RUNTIME.retryBackoffBaseSeconds),
-        RETRY_BACKOFF_MAX_SECONDS: String(RUNTIME.retryBackoffMaxSeconds),
-      },
+    // The function and its role come from the provider (defineFunction above); the rest is wired here.
+    this.function = asFunction(props.scanner);
+    this.role = this.function.role as iam.Role;
+    addEnvironment(props.scanner, {
+      APPSYNC_URL: props.graphqlUrl,
+      IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
+      PARAM_TARGET_LABEL: this.targetLabelParameter.parameterName,
+      PARAM_MIN_CONFIDENCE: this.minConfidenceParameter.parameterName,
+      PARAM_CACHE_SECONDS: '60',
+      POWERTOOLS_SERVICE_NAME: METRICS.scannerService,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+      SCAN_QUEUE_URL: this.scanQueue.queueUrl,
+      MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
+      RETRY_BACKOFF_BASE_SECONDS: String(RUNTIME.retryBackoffBaseSeconds),
+      RETRY_BACKOFF_MAX_SECONDS: String(RUNTIME.retryBackoffMaxSeconds),
     });
     // Maximum concurrency (not reserved concurrency, which fails to deploy on accounts whose
     // concurrency limit is 10): at most this many scans ask Rekognition at once.
@@ -237,42 +269,24 @@ export class ScanImageFunction extends Construct {
       { prefix: props.uploadsPrefix },
     );
 
-    this.sweeper = this.sweeperFunction(props, timeout);
+    this.sweeper = this.wireSweeper(props);
   }
 
-  /** The scheduled sweeper: same code asset, its own role with only what it needs. */
-  private sweeperFunction(props: ScanImageFunctionProps, scannerTimeout: Duration): lambda.Function {
-    const logGroup = new logs.LogGroup(this, 'SweeperLogGroup', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(this, 'SweeperRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'catscan sweeper Lambda',
-    });
-    logGroup.grantWrite(role);
-    const sweeper = new lambda.Function(this, 'Sweeper', {
-      description: 'catscan: re-drives dead-lettered scans and ends scans that made no progress',
-      runtime: lambda.Runtime.PYTHON_3_12,
-      architecture: lambda.Architecture.X86_64,
-      handler: 'sweeper.lambda_handler',
-      code: lambda.Code.fromAsset(SCAN_IMAGE_BUNDLE_DIR), // the scanner's asset (same hash: stored once)
-      role,
-      memorySize: 256,
-      timeout: Duration.seconds(2 * scannerTimeout.toSeconds()),
-      logGroup,
-      environment: {
-        APPSYNC_URL: props.graphqlUrl,
-        SCAN_QUEUE_URL: this.scanQueue.queueUrl,
-        DEAD_LETTER_QUEUE_URL: this.failureQueue.queueUrl,
-        UPLOADS_BUCKET: props.bucket.bucketName,
-        UPLOAD_GRACE_SECONDS: String(RUNTIME.uploadGraceSeconds),
-        STUCK_AFTER_SECONDS: String(RUNTIME.stuckAfterSeconds),
-        MAX_REDRIVES: String(RUNTIME.maxRedrives),
-        MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
-        POWERTOOLS_SERVICE_NAME: 'catscan-sweeper',
-        POWERTOOLS_METRICS_NAMESPACE: 'catscan',
-      },
+  /** The scheduled sweeper: its environment, only the grants it needs, and its schedule. */
+  private wireSweeper(props: ScanImageFunctionProps): lambda.Function {
+    const sweeper = asFunction(props.sweeper);
+    const role = sweeper.role as iam.Role;
+    addEnvironment(props.sweeper, {
+      APPSYNC_URL: props.graphqlUrl,
+      SCAN_QUEUE_URL: this.scanQueue.queueUrl,
+      DEAD_LETTER_QUEUE_URL: this.failureQueue.queueUrl,
+      UPLOADS_BUCKET: props.bucket.bucketName,
+      UPLOAD_GRACE_SECONDS: String(RUNTIME.uploadGraceSeconds),
+      STUCK_AFTER_SECONDS: String(RUNTIME.stuckAfterSeconds),
+      MAX_REDRIVES: String(RUNTIME.maxRedrives),
+      MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
+      POWERTOOLS_SERVICE_NAME: METRICS.sweeperService,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
     });
     props.graphqlApi.grantQuery(role, 'scansByStatus');
     props.graphqlApi.grantMutation(role, 'updateScan');
