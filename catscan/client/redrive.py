@@ -52,7 +52,7 @@ def redrive(outputs_path: Path, limit: int | None = None, dry_run: bool = False)
     inspected: list[str] = []  # receipt handles of messages only looked at (dry run)
     while limit is None or len(result.replayed) < limit:
         batch = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                    VisibilityTimeout=30).get("Messages", [])
+                                    VisibilityTimeout=30, MessageAttributeNames=["All"]).get("Messages", [])
         fresh = [m for m in batch if m["MessageId"] not in seen]
         if not fresh:
             break
@@ -66,7 +66,9 @@ def redrive(outputs_path: Path, limit: int | None = None, dry_run: bool = False)
             if dry_run:
                 inspected.append(message["ReceiptHandle"])
             else:
-                sqs.send_message(QueueUrl=target, MessageBody=message["Body"])
+                # Its attributes go along: the sweeper's re-drive count is not reset by a manual re-drive.
+                sqs.send_message(QueueUrl=target, MessageBody=message["Body"],
+                                 MessageAttributes=message.get("MessageAttributes", {}))
                 sqs.delete_message(QueueUrl=dead, ReceiptHandle=message["ReceiptHandle"])
             result.replayed.extend(keys)
             if limit is not None and len(result.replayed) >= limit:

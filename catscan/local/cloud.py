@@ -38,7 +38,7 @@ class LocalCloud:
     max_receive_count: int = RUNTIME["maxReceiveCount"]
     retry_backoff_base: float = RUNTIME["retryBackoffBaseSeconds"]
     retry_backoff_max: float = RUNTIME["retryBackoffMaxSeconds"]
-    service_timeout: float | None = None  # SERVICE_TIMEOUT_SECONDS of the scanner (its default when None)
+    service_timeout: float = RUNTIME["serviceTimeoutSeconds"]  # one S3 / Rekognition request
     # The sweeper runs every minute locally (5 in AWS) so that `make dev` shows it at work.
     sweeper_period: float | None = 60.0
     upload_grace_seconds: int = RUNTIME["uploadGraceSeconds"]
@@ -122,7 +122,7 @@ class LocalCloud:
             "MAX_RECEIVE_COUNT": str(self.max_receive_count),
             "RETRY_BACKOFF_BASE_SECONDS": str(self.retry_backoff_base),
             "RETRY_BACKOFF_MAX_SECONDS": str(self.retry_backoff_max),
-            **({"SERVICE_TIMEOUT_SECONDS": str(self.service_timeout)} if self.service_timeout else {}),
+            "SERVICE_TIMEOUT_SECONDS": str(self.service_timeout),
         }
 
     def sweeper_env(self) -> dict[str, str]:

@@ -102,7 +102,11 @@ class Container:
 
     def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
         if self.process is None or not self.process.is_alive():
-            self.start()
+            try:
+                self.start()
+            except Exception as exc:  # noqa: BLE001 - an init error fails the invocation, as in Lambda
+                self.kill()
+                return {"ok": False, "requestId": "-", "errorType": "Runtime.InitError", "errorMessage": str(exc)}
         started = time.monotonic()
         try:
             self.conn.send((event, timeout))

@@ -28,7 +28,8 @@ SCAN_FIELDS = """
 """
 
 GET_SCAN = f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"
-UPDATE_SCAN = f"mutation UpdateScan($input: UpdateScanInput!) {{ updateScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+UPDATE_SCAN = (f"mutation UpdateScan($input: UpdateScanInput!, $condition: ModelScanConditionInput) "
+               f"{{ updateScan(input: $input, condition: $condition) {{ {SCAN_FIELDS} }} }}")
 SCANS_BY_STATUS = """
 query ScansByStatus($status: ScanStatus!, $before: String!, $nextToken: String) {
   scansByStatus(status: $status, updatedAt: {lt: $before}, limit: 100, nextToken: $nextToken) {
@@ -60,9 +61,17 @@ class ScanApi:
     def get_scan(self, scan_id: str, deadline: Deadline) -> dict[str, Any] | None:
         return self._execute(GET_SCAN, {"id": scan_id}, deadline)["getScan"]
 
-    def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False, **fields: Any) -> dict[str, Any]:
-        """`final`: the status write that may use the budget's reserve."""
-        return self._execute(UPDATE_SCAN, {"input": {"id": scan_id, **fields}}, deadline, reserve=final)["updateScan"]
+    def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False,
+                    condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any] | None:
+        """`final`: the status write that may use the budget's reserve. With a `condition` that does not
+        hold (DynamoDB's ConditionalCheckFailed), nothing is written and None is returned."""
+        variables = {"input": {"id": scan_id, **fields}, "condition": condition}
+        try:
+            return self._execute(UPDATE_SCAN, variables, deadline, reserve=final)["updateScan"]
+        except AppSyncError as exc:
+            if condition is not None and "ConditionalCheckFailed" in str(exc):
+                return None
+            raise
 
     def scans_by_status(self, status: str, before: str, deadline: Deadline) -> list[dict[str, Any]]:
         """Scans in `status` last updated before `before` (ISO 8601), through the status index."""
@@ -92,7 +101,7 @@ class ScanApi:
         started = time.monotonic()
         try:
             response = self._http.request("POST", self._url, body=body.encode(), headers=dict(request.headers),
-                                          timeout=urllib3.Timeout(connect=min(2.0, timeout), read=timeout))
+                                          timeout=urllib3.Timeout(total=timeout, connect=min(2.0, timeout)))
         except urllib3.exceptions.HTTPError as exc:  # connection refused/reset, timeouts
             raise AppSyncUnavailable(f"{type(exc).__name__} after {time.monotonic() - started:.1f} s") from exc
         if response.status >= 500 or response.status == 429:

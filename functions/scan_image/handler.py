@@ -38,7 +38,7 @@ from detector import Detection, LabelDetector
 from object_store import ObjectStore
 from owner_directory import OwnerDirectory
 from scan_service import ObjectRef, RetryableScanError, ScanService
-from settings import detection_config, load_settings
+from settings import QUICK_CALLS, detection_config, load_settings
 from thumbnail import ThumbnailWriter
 
 logger = Logger()
@@ -61,8 +61,10 @@ api = ScanApi(settings.appsync_url, settings.region, credentials=_session.get_cr
 detector = LabelDetector(_client("rekognition", "adaptive"), _attempt_seconds)
 # One persistence layer per idempotent function: Powertools configures a layer for the function it
 # serves, so the nested detect_once must not share scan_object's.
-scan_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session)
-detect_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session)
+scan_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session,
+                                        boto_config=QUICK_CALLS)
+detect_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session,
+                                          boto_config=QUICK_CALLS)
 # Report failed messages only, also when all of them failed (no error for the whole invocation).
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _sqs: Any = None  # made on the first retried message only
@@ -147,9 +149,11 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
         logger.set_correlation_id(ref.s3_request_id)
         try:
             outcome = scan_object(ref=asdict(ref), deadline=deadline, attempt=attempt, final=final)
-        except (RetryableScanError, IdempotencyAlreadyInProgressError) as exc:
-            # In progress elsewhere (or a crashed attempt's lock not yet expired), or transient: later.
-            logger.warning("scan will be retried", extra={"key": obj.key, "attempt": attempt, "error": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - transient, in progress elsewhere, or e.g. the idempotency
+            # table unreachable: every failure comes back with backoff (never only after the visibility timeout).
+            level = logger.warning if isinstance(exc, (RetryableScanError, IdempotencyAlreadyInProgressError)) \
+                else logger.exception
+            level("scan will be retried", extra={"key": obj.key, "attempt": attempt, "error": str(exc)})
             metrics.add_metric(name="ScanRetried", unit=MetricUnit.Count, value=1)
             retry.append(obj.key)
             continue

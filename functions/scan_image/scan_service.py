@@ -145,6 +145,10 @@ class ScanService:
         if scan.get("imageKey") != key:
             return Outcome(status="IGNORED", scan_id=upload.scan_id,
                            reason="the scan's imageKey is not this object's key")
+        if scan.get("status") in ("DONE", "REJECTED"):
+            # A re-delivery after the verdict (a kill after the write, a dead letter re-driven after the
+            # idempotency record expired): the verdict stands, no PROCESSING over it, no second charge.
+            return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=f"the scan is already {scan['status']}")
 
         # The uploader's e-mail (from Cognito, never from the client) goes out with the final status.
         owner_email = None if scan.get("ownerEmail") or not self._owners else self._owners.email(scan.get("owner"))

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 
 from aws_lambda_powertools.utilities import parameters
+from botocore.config import Config
 
 from scan_logic import DetectionConfig
 
@@ -38,7 +39,7 @@ def load_settings() -> Settings:
         param_target_label=env["PARAM_TARGET_LABEL"],
         param_min_confidence=env["PARAM_MIN_CONFIDENCE"],
         param_cache_seconds=int(env.get("PARAM_CACHE_SECONDS", "60")),
-        service_timeout_seconds=float(env.get("SERVICE_TIMEOUT_SECONDS", "8")),
+        service_timeout_seconds=float(env.get("SERVICE_TIMEOUT_SECONDS", "6")),
         scan_queue_url=env.get("SCAN_QUEUE_URL") or None,
         max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "8")),
         retry_backoff_base_seconds=float(env.get("RETRY_BACKOFF_BASE_SECONDS", "2")),
@@ -51,10 +52,17 @@ class InvalidSetting(ValueError):
     """An SSM parameter holds a value the scanner cannot use."""
 
 
+# Small, bounded calls (the default client waits up to 60 s): a slow SSM must not outlast the budget.
+QUICK_CALLS = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
+_ssm: parameters.SSMProvider | None = None
+
+
 def detection_config(settings: Settings) -> DetectionConfig:
+    global _ssm
+    _ssm = _ssm or parameters.SSMProvider(boto_config=QUICK_CALLS)
     # Both in one GetParameters call per cache period (two GetParameter calls before).
-    values = parameters.get_parameters_by_name({settings.param_target_label: {}, settings.param_min_confidence: {}},
-                                               max_age=settings.param_cache_seconds)
+    values = _ssm.get_parameters_by_name({settings.param_target_label: {}, settings.param_min_confidence: {}},
+                                         max_age=settings.param_cache_seconds)
     label, raw = values[settings.param_target_label], values[settings.param_min_confidence]
     try:
         threshold = float(raw)

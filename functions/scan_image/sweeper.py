@@ -1,6 +1,6 @@
 """Scheduled Lambda: no scan is ever left hanging.
 
-Every run (EventBridge schedule; the local runner on a short period):
+Every run (EventBridge schedule; the local runner on a short period), once AppSync answers:
 1. Re-drives the scanner's dead-letter queue: events that failed every delivery (e.g. during an AppSync
    outage) go back to the scan queue, at most MAX_REDRIVES times each; after that their scans are
    written FAILED with the reason.
@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote_plus
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
@@ -101,10 +100,13 @@ class Sweeper:
     def sweep(self, now: datetime, deadline: Deadline) -> SweepReport:
         report = SweepReport()
         try:
-            # Stale scans first: it needs AppSync, so during an AppSync outage the run stops here
-            # (AppSyncUnavailable) and no re-drive of the dead letters is spent while it would fail.
-            self._end_stale(now, report, deadline)
+            # A cheap read first: during an AppSync outage the run stops here (AppSyncUnavailable), so
+            # no re-drive is spent while it would fail and no scan is failed for the outage's silence.
+            self._api.get_scan("sweeper-probe", deadline)
+            # Re-drive before ending stale scans: a scan whose event waited out an outage in the
+            # dead-letter queue gets its verdict instead of "made no progress".
             self._redrive(report, deadline)
+            self._end_stale(now, report, deadline)
         except BudgetExhausted:
             logger.warning("out of time: the next run continues")
         return report
@@ -112,8 +114,9 @@ class Sweeper:
     def _redrive(self, report: SweepReport, deadline: Deadline) -> None:
         s = self.settings
         while deadline.left() > REQUEST_SECONDS * 2:
+            # Long polling: a short poll samples only some SQS servers and may answer empty.
             messages = self._sqs.receive_message(
-                QueueUrl=s.dead_letter_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                QueueUrl=s.dead_letter_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                 VisibilityTimeout=60, MessageAttributeNames=[REDRIVES_ATTRIBUTE],
             ).get("Messages", [])
             if not messages:
@@ -127,8 +130,9 @@ class Sweeper:
                 else:
                     reason = GAVE_UP.format(deliveries=(redrives + 1) * s.max_receive_count, redrives=redrives)
                     for scan_id in scan_ids_of(message["Body"]):
-                        self._fail(scan_id, reason, deadline)  # raises if AppSync is down: message stays
-                        report.gave_up.append(scan_id)
+                        # raises if AppSync is down: the message stays for the next run
+                        if self._fail(scan_id, reason, deadline, expected=None):
+                            report.gave_up.append(scan_id)
                 self._sqs.delete_message(QueueUrl=s.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _end_stale(self, now: datetime, report: SweepReport, deadline: Deadline) -> None:
@@ -137,18 +141,20 @@ class Sweeper:
         stuck_before = _iso(now - timedelta(seconds=s.stuck_after_seconds))
         for scan in self._api.scans_by_status("PENDING", grace_before, deadline):
             if scan["updatedAt"] < stuck_before:
-                self._fail(scan["id"], STUCK.format(minutes=s.stuck_after_seconds // 60), deadline)
-                report.stuck.append(scan["id"])
-            elif not self._uploaded(scan["imageKey"]):
-                self._fail(scan["id"], NEVER_ARRIVED.format(minutes=max(1, s.upload_grace_seconds // 60)), deadline)
-                report.never_arrived.append(scan["id"])
+                if self._fail(scan["id"], STUCK.format(minutes=s.stuck_after_seconds // 60), deadline, scan):
+                    report.stuck.append(scan["id"])
+            elif not self._uploaded(scan["imageKey"], deadline):
+                reason = NEVER_ARRIVED.format(minutes=max(1, s.upload_grace_seconds // 60))
+                if self._fail(scan["id"], reason, deadline, scan):
+                    report.never_arrived.append(scan["id"])
         for scan in self._api.scans_by_status("PROCESSING", stuck_before, deadline):
-            self._fail(scan["id"], STUCK.format(minutes=s.stuck_after_seconds // 60), deadline)
-            report.stuck.append(scan["id"])
+            if self._fail(scan["id"], STUCK.format(minutes=s.stuck_after_seconds // 60), deadline, scan):
+                report.stuck.append(scan["id"])
 
-    def _uploaded(self, image_key: str) -> bool:
+    def _uploaded(self, image_key: str, deadline: Deadline) -> bool:
+        deadline.timeout(REQUEST_SECONDS)  # BudgetExhausted when no time is left for the HEAD
         try:
-            self._s3.head_object(Bucket=self.settings.bucket, Key=unquote_plus(image_key))
+            self._s3.head_object(Bucket=self.settings.bucket, Key=image_key)  # imageKey is stored decoded
             return True
         except ClientError as exc:
             # Without s3:ListBucket S3 answers 403 rather than 404 for a missing object.
@@ -156,10 +162,20 @@ class Sweeper:
                 return False
             raise
 
-    def _fail(self, scan_id: str, reason: str, deadline: Deadline) -> None:
-        self._api.update_scan(scan_id, deadline, status="FAILED", reason=reason)
+    def _fail(self, scan_id: str, reason: str, deadline: Deadline, expected: dict[str, Any] | None) -> bool:
+        """FAILED with the reason, only if the scan has not moved on since it was read (`expected`: the scan
+        as read, whose status and updatedAt must still hold) or, without it, has no verdict yet. The
+        condition makes a race with the scanner harmless: a verdict written meanwhile stands."""
+        if expected is not None:
+            condition = {"status": {"eq": expected["status"]}, "updatedAt": {"eq": expected["updatedAt"]}}
+        else:
+            condition = {"or": [{"status": {"eq": "PENDING"}}, {"status": {"eq": "PROCESSING"}}]}
+        if self._api.update_scan(scan_id, deadline, condition=condition, status="FAILED", reason=reason) is None:
+            logger.info("scan moved on before the sweeper's write; left as it is", extra={"scanId": scan_id})
+            return False
         metrics.add_metric(name="SweeperFailedScans", unit=MetricUnit.Count, value=1)
         logger.info("scan failed by the sweeper", extra={"scanId": scan_id, "reason": reason})
+        return True
 
 
 _settings = SweepSettings.from_env()

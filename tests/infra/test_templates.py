@@ -22,6 +22,7 @@ RUNTIME = json.loads((Path(__file__).resolve().parents[2] / "functions" / "scan_
 SCANNER_ENV = {
     "SCAN_QUEUE_URL",
     "MAX_RECEIVE_COUNT",
+    "SERVICE_TIMEOUT_SECONDS",
     "RETRY_BACKOFF_BASE_SECONDS",
     "RETRY_BACKOFF_MAX_SECONDS",
     "APPSYNC_URL",
@@ -187,11 +188,20 @@ def test_the_sweeper_runs_on_a_schedule_with_the_shared_limits(templates: Templa
     minutes = RUNTIME["sweeperPeriodSeconds"] // 60
     assert rules[0].properties["ScheduleExpression"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
     # Every retry path of the scanner ends well before the sweeper calls a scan stuck.
-    deliveries = RUNTIME["maxReceiveCount"] * RUNTIME["functionTimeoutSeconds"] + sum(
-        min(RUNTIME["retryBackoffMaxSeconds"], RUNTIME["retryBackoffBaseSeconds"] * 2 ** i)
-        for i in range(RUNTIME["maxReceiveCount"] - 1))
+    # Worst case: every delivery runs to the timeout and, killed, comes back only after the queue's
+    # visibility timeout (a failure the scanner reports comes back sooner, after its backoff).
+    deliveries = RUNTIME["maxReceiveCount"] * (RUNTIME["functionTimeoutSeconds"] + 6 * RUNTIME["functionTimeoutSeconds"])
     redrives = (RUNTIME["maxRedrives"] + 1) * (deliveries + RUNTIME["sweeperPeriodSeconds"])
     assert redrives < RUNTIME["stuckAfterSeconds"]
+
+
+def test_one_delivery_fits_the_function_timeout() -> None:
+    """Batch size 1 (messages of a batch would share, and starve, one invocation's budget); the budget
+    holds the getScan, one S3 and one Rekognition attempt, and the reserve for the last write."""
+    attempt = 2 + RUNTIME["serviceTimeoutSeconds"]  # connect + read
+    reserve = min(6, RUNTIME["functionTimeoutSeconds"] / 4)
+    assert RUNTIME["eventSourceBatchSize"] == 1
+    assert 5 + 2 * attempt + reserve <= RUNTIME["functionTimeoutSeconds"]
 
 
 def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -> None:
@@ -415,8 +425,8 @@ def test_owners_create_scans_without_any_verdict_field(templates: Templates) -> 
     auth = "\n".join(req for req, _ in vtl if "Authorization Steps" in req)
     assert auth, "no authorization step in createScan"
     allowed = json.loads(re.search(r"#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)", auth).group(1))
-    assert set(allowed) == {"id", "owner", "imageKey", "fileName", "contentType", "sizeBytes",
-                            "createdAt", "updatedAt"}
+    # Not even the timestamps: a forged updatedAt would hide a scan from the sweeper's index query.
+    assert set(allowed) == {"id", "owner", "imageKey", "fileName", "contentType", "sizeBytes"}
     assert not set(allowed) & set(VERDICT_FIELDS)
     assert "#set( $isAuthorizedOnAllFields0 = false )" in auth  # so the field list is enforced
     assert '$util.error("Unauthorized on ${deniedFields}", "Unauthorized")' in auth

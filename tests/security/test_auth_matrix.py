@@ -210,8 +210,11 @@ VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat
            "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
 # Written by the scanner only: the uploader's e-mail (from Cognito) and the thumbnail's key.
 SCANNER_WRITTEN = {"ownerEmail": "someone-else@example.com", "thumbnailKey": "thumbnails/x/forged.jpg"}
+# Set by the API: a far-future updatedAt would keep a never-uploaded scan out of the sweeper's reach.
+API_WRITTEN = {"createdAt": "2999-01-01T00:00:00.000Z", "updatedAt": "2999-01-01T00:00:00.000Z"}
 FORGE_ATTEMPTS = {**{f"{k} alone": {k: v} for k, v in VERDICT.items()}, "all at once": VERDICT,
                   **{f"{k} alone": {k: v} for k, v in SCANNER_WRITTEN.items()},
+                  **{f"{k} alone": {k: v} for k, v in API_WRITTEN.items()},
                   "status: null": {"status": None}}
 FORGE_CALLERS = ["owner", "other user", "Admin"]
 

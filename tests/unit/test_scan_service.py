@@ -159,6 +159,15 @@ def test_a_cat_is_done_with_its_boxes_and_debug():
     assert detect.calls == [KEY]
 
 
+@pytest.mark.parametrize("status", ["DONE", "REJECTED"])
+def test_a_delivery_after_the_verdict_changes_nothing(status):
+    """E.g. a dead letter re-driven after its idempotency record expired: no PROCESSING over the verdict,
+    no second DetectLabels."""
+    api, detect = FakeApi({**SCAN, "status": status}), detect_returning(CAT)
+    outcome = run(service(api, FakeStore(png(100, 100)), detect))
+    assert outcome.status == "IGNORED" and api.writes == [] and detect.calls == []
+
+
 def test_a_retried_delivery_does_not_announce_processing_twice():
     api = FakeApi({**SCAN, "status": "PROCESSING"})
     assert run(service(api, FakeStore(png(100, 100)), detect_returning([]))).status == "DONE"

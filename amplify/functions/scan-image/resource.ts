@@ -27,6 +27,7 @@ export const RUNTIME = JSON.parse(
 ) as {
   functionTimeoutSeconds: number;
   functionMemoryMB: number;
+  serviceTimeoutSeconds: number;
   eventSourceMaxConcurrency: number;
   eventSourceBatchSize: number;
   maxReceiveCount: number;
@@ -215,6 +216,7 @@ export class ScanImageFunction extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       SCAN_QUEUE_URL: this.scanQueue.queueUrl,
       MAX_RECEIVE_COUNT: String(RUNTIME.maxReceiveCount),
+      SERVICE_TIMEOUT_SECONDS: String(RUNTIME.serviceTimeoutSeconds),
       RETRY_BACKOFF_BASE_SECONDS: String(RUNTIME.retryBackoffBaseSeconds),
       RETRY_BACKOFF_MAX_SECONDS: String(RUNTIME.retryBackoffMaxSeconds),
     });
