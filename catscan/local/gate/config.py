@@ -37,7 +37,7 @@ class GateConfig:
     bucket: str
     state_dir: Path | str
     service_credentials: dict[str, str] = field(default_factory=dict)
-    # access key id -> secret of the scanner Lambda's role: read-only on uploads/* (policy.SCANNER_POLICY).
+    # access key id -> secret of the scanner Lambda's role: read-only on uploads/* (grants.SCANNER_POLICY).
     scanner_credentials: dict[str, str] = field(default_factory=dict)
     cognito_endpoint: str | None = None
     issuer_base: str | None = None

@@ -44,7 +44,7 @@ class Principal:
 
     access_key: str
     identity_id: str | None
-    role: str | None = None  # the role the credentials were minted for (policy.ROLE_POLICIES); None: service
+    role: str | None = None  # the role the credentials were minted for (grants.ROLE_POLICIES); None: service
 
     @property
     def is_service(self) -> bool:
@@ -125,7 +125,7 @@ class S3SigV4Verifier:
                  clock: Callable[[], float], max_skew: int = 900, max_expires: int = 604800,
                  service_roles: Mapping[str, str] | None = None) -> None:
         self.region, self.state, self.service_credentials = region, state, dict(service_credentials)
-        self.service_roles = dict(service_roles or {})  # access key -> role (policy.ROLE_POLICIES)
+        self.service_roles = dict(service_roles or {})  # access key -> role (grants.ROLE_POLICIES)
         self.clock, self.max_skew, self.max_expires = clock, max_skew, max_expires
 
     def verify(self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str]) -> Verified | None:

@@ -34,13 +34,13 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from .accounts import HANDLED as ACCOUNT_OPERATIONS
-from .accounts import AccountCodes
+from .cognito_idp_accounts import HANDLED as ACCOUNT_OPERATIONS
+from .cognito_idp_accounts import AccountCodes
 from .config import GateConfig
-from .cors import strip_cors
+from .s3_cors import strip_cors
 from .errors import CognitoError, not_authorized
 from .mailbox import Mailbox
-from .payload import Body
+from .s3_payload import Body
 from .proxy import MotoProxy
 from .state import GateState
 

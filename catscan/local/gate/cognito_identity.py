@@ -15,6 +15,7 @@ claims), everyone else the authenticated role. One role per set of credentials, 
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -27,7 +28,10 @@ from catscan.local.aws_auth import cognito_jwt
 
 from .config import GateConfig
 from .errors import CognitoError, not_authorized
-from .policy import role_for_groups
+from .grants import role_for_groups
+from .proxy import MotoProxy
+from .s3_cors import strip_cors
+from .s3_payload import Body
 from .state import GateState
 
 log = logging.getLogger(__name__)
@@ -49,15 +53,28 @@ def jwt_verifier(config: GateConfig) -> cognito_jwt.CognitoJwtVerifier:
 
 
 class CognitoIdentity:
-    def __init__(self, config: GateConfig, state: GateState) -> None:
+    def __init__(self, config: GateConfig, state: GateState, proxy: MotoProxy) -> None:
         self.config = config
         self.state = state
+        self.proxy = proxy
         self.verifier = jwt_verifier(config)
 
     @staticmethod
     def operation(request: web.Request) -> str | None:
         target = request.headers.get("X-Amz-Target", "")
         return target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+
+    async def request(self, request: web.Request, operation: str, cors: dict[str, str]) -> web.StreamResponse:
+        """GetId and GetCredentialsForIdentity answered here, any other operation relayed to moto."""
+        raw = await request.read()
+        if operation in HANDLED and request.method == "POST":
+            response = await self.handle(operation, raw)
+            response.headers.update(cors)
+            return response
+        body = Body(spool=io.BytesIO(raw), length=len(raw)) if raw else None
+        headers = self.proxy.request_headers(request.headers, body)
+        return await self.proxy.relay(request, request.method, request.raw_path, headers, body,
+                                      extra_headers=cors, filter_headers=strip_cors)
 
     async def handle(self, operation: str, raw: bytes) -> web.Response:
         try:
