@@ -1,4 +1,4 @@
-"""The storage gate: S3 and Cognito (identity pools, user pools) in front of moto, enforcing what AWS enforces.
+"""The gate: S3 and Cognito (identity pools, user pools) in front of moto, enforcing what AWS enforces.
 
 moto does not evaluate IAM, so without the gate any signed-in user of the local cloud could read or write
 another identity's `uploads/` path; and moto's `GetId` returns a new IdentityId on every call, where Cognito

@@ -130,4 +130,4 @@ class RunningGate(AppThread):
 def run_in_thread(config: GateConfig, host: str = "127.0.0.1", port: int = 0,
                   timeout: float = 30.0) -> RunningGate:
     """The gate on its own event loop in a daemon thread; returns once it accepts connections."""
-    return RunningGate(**vars(start_app_thread(lambda: create_app(config), host, port, "the storage gate", timeout)))
+    return RunningGate(**vars(start_app_thread(lambda: create_app(config), host, port, "the gate", timeout)))
