@@ -104,8 +104,8 @@ def sign(*, method: str, host: str, canonical_uri: str, canonical_query: str, he
 
     headers: the signed headers only, name -> value (repeated headers already joined with ','), host
     included. canonical_uri / canonical_query: for S3 the path as the client signed it and the query already
-    in canonical form (encoded, sorted); for other services the decoded path, which botocore normalises and
-    encodes. payload_hash: the hex SHA-256 of the body or the declared UNSIGNED-PAYLOAD / STREAMING-* mode.
+    in canonical form (encoded, sorted); for other services the request path, which botocore normalises
+    and URI-encodes once more (the second encoding S3 skips). payload_hash: the hex SHA-256 of the body or the declared UNSIGNED-PAYLOAD / STREAMING-* mode.
     """
     url = f"https://{host}{canonical_uri}" + (f"?{canonical_query}" if canonical_query else "")
     request = AWSRequest(method=method.upper(), url=url, headers=dict(headers))

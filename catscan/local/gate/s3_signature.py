@@ -1,9 +1,10 @@
 """S3's Signature Version 4, verified the way S3 verifies it: header form and presigned (query) form.
 
 The grammar and the signature math are shared with the AppSync emulator (catscan.local.aws_auth.sigv4,
-which re-signs with botocore's S3SigV4Auth); this module holds what is S3's own: S3 signs the path as sent, without the second round of URI encoding other
-services apply; the payload hash is the `x-amz-content-sha256` value (or `UNSIGNED-PAYLOAD` for presigned
-URLs), checked against the body separately (payload.py); credentials are the gate's minted session
+which re-signs with botocore's S3SigV4Auth); this module holds what is S3's own: S3 signs the path as sent,
+without the second round of URI encoding other services apply; the payload hash is the
+`x-amz-content-sha256` value (or `UNSIGNED-PAYLOAD` for presigned URLs), checked against the body
+separately (s3_payload.py); credentials are the gate's minted session
 credentials (with their session token and expiry) or the configured service keys; and S3 requires every
 `x-amz-*` header present to be signed.
 
