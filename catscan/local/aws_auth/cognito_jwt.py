@@ -40,7 +40,8 @@ def jwks_url(region: str, user_pool_id: str, cognito_endpoint: str | None = None
 
 class CognitoJwtVerifier:
     def __init__(self, *, jwks_url: str, issuer: str, app_client_ids: Collection[str],
-                 token_uses: Collection[str] = ("id", "access"), clock: Callable[[], float] = time.time) -> None:
+                 token_uses: Collection[str] = ("id", "access"),
+                 clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
         self.app_client_ids = frozenset(app_client_ids)
         self.token_uses = frozenset(token_uses)

@@ -29,7 +29,7 @@ _AUTHORIZATION = re.compile(
 
 @dataclass(frozen=True)
 class AuthorizationHeader:
-    """The three parts of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`."""
+    """The parts of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`."""
 
     credential: str  # AKID/YYYYMMDD/region/service/aws4_request, not yet validated
     signed_headers: str  # as sent, `;`-separated
@@ -105,7 +105,8 @@ def sign(*, method: str, host: str, canonical_uri: str, canonical_query: str, he
     headers: the signed headers only, name -> value (repeated headers already joined with ','), host
     included. canonical_uri / canonical_query: for S3 the path as the client signed it and the query already
     in canonical form (encoded, sorted); for other services the request path, which botocore normalises
-    and URI-encodes once more (the second encoding S3 skips). payload_hash: the hex SHA-256 of the body or the declared UNSIGNED-PAYLOAD / STREAMING-* mode.
+    and URI-encodes once more (the second encoding S3 skips). payload_hash: the hex SHA-256 of the body or
+    the declared UNSIGNED-PAYLOAD / STREAMING-* mode.
     """
     url = f"https://{host}{canonical_uri}" + (f"?{canonical_query}" if canonical_query else "")
     request = AWSRequest(method=method.upper(), url=url, headers=dict(headers))

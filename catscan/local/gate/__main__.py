@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     args, config = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("catscan.local.gate")
-    log.info("gate (S3, Cognito) on http://%s:%d (health: %s) in front of %s", args.host, args.port, HEALTH_PATH,
-             config.moto)
+    log.info("gate (S3, Cognito) on http://%s:%d (health: %s) in front of %s", args.host, args.port,
+             HEALTH_PATH, config.moto)
     web.run_app(create_app(config), host=args.host, port=args.port, access_log=None, print=None)
 
 

@@ -3,9 +3,9 @@
 moto hands out a new random IdentityId on every `GetId`; AWS returns the same one for the same user, and
 Amplify keeps each user's files under it. Here the `Logins` ID token is verified with the JWT verifier the
 AppSync emulator uses too (catscan.local.aws_auth.cognito_jwt: RS256 against the pool's JWKS, `exp`, `iss`,
-the app client), and `token_use` must be `id` (Cognito Identity takes ID tokens, not access tokens). The IdentityId is kept per
-(identity pool, provider, sub) in the gate's state file; credentials are minted for one hour and remembered
-for the S3 side of the gate.
+the app client), and `token_use` must be `id` (Cognito Identity takes ID tokens, not access tokens). The
+IdentityId is kept per (identity pool, provider, sub) in the gate's state file; credentials are minted for
+one hour and remembered for the S3 side of the gate.
 
 Which role the credentials carry follows the identity pool's token-based role mapping that Amplify Gen 2
 configures (`Type: Token`, `AmbiguousRoleResolution: AuthenticatedRole`): a member of a user pool group
@@ -47,7 +47,8 @@ def jwt_verifier(config: GateConfig) -> cognito_jwt.CognitoJwtVerifier:
     """The identity pool's user pool provider. Access tokens pass here so that their refusal can name the
     missing `aud`, as Cognito Identity does."""
     return cognito_jwt.CognitoJwtVerifier(
-        jwks_url=cognito_jwt.jwks_url(config.region, config.user_pool_id, config.cognito_endpoint or config.moto),
+        jwks_url=cognito_jwt.jwks_url(config.region, config.user_pool_id,
+                                      config.cognito_endpoint or config.moto),
         issuer=cognito_jwt.issuer(config.region, config.user_pool_id, config.issuer_base),
         app_client_ids=config.client_ids, clock=config.clock)
 

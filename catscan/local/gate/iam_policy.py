@@ -37,7 +37,8 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def statements_for(bucket: str, identity_id: str, template: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+def statements_for(bucket: str, identity_id: str,
+                   template: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
     """The template with the bucket ARN and the policy variable filled in."""
     def fill(value: Any) -> Any:
         if isinstance(value, str):

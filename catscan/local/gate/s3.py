@@ -55,7 +55,7 @@ class S3:
         return body if status == 200 else None
 
     async def before_body(self, request: web.Request) -> web.StreamResponse | None:
-        """For `Expect: 100-continue`: the refusal to send instead of 100 Continue, None when the body may come."""
+        """For `Expect: 100-continue`: the refusal to send instead of 100 Continue, or None."""
         try:
             request[DECISION] = self.decide(request)
         except S3Error as exc:

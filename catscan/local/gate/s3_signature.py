@@ -305,8 +305,8 @@ class S3SigV4Verifier:
         first: sigv4.Signed | None = None
         for uri in canonical_uris(raw_path):
             for query in queries:
-                expected = sigv4.sign(method=method, host=headers["host"], canonical_uri=uri, canonical_query=query,
-                                      headers=headers, payload_hash=payload, amz_date=amz_date,
+                expected = sigv4.sign(method=method, host=headers["host"], canonical_uri=uri,
+                                      canonical_query=query, headers=headers, payload_hash=payload, amz_date=amz_date,
                                       access_key=access_key, secret=secret, region=self.region,
                                       service=self.service)
                 if expected.matches(signature):
