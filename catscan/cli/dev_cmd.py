@@ -116,7 +116,7 @@ class MailPrinter:
     """Prints the codes the local Cognito "e-mails" as they arrive (the gate writes them to its mailbox file)."""
 
     def __init__(self, path: Path) -> None:
-        from catscan.local.storage_gate.mailbox import read_messages
+        from catscan.local.gate.mailbox import read_messages
 
         self.read_messages = read_messages
         self.path = path

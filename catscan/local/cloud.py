@@ -16,8 +16,8 @@ from catscan.local.outputs import amplify_outputs, write_outputs
 from catscan.local.ports import Ports
 from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
 from catscan.local.runner import RUNTIME
-from catscan.local.storage_gate.config import MAILBOX_FILE_NAME
-from catscan.local.storage_gate.mailbox_page import MAILBOX_PATH
+from catscan.local.gate.config import MAILBOX_FILE_NAME
+from catscan.local.gate.mailbox_page import MAILBOX_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ class LocalCloud:
 
     @property
     def mailbox_url(self) -> str:
-        """The local mailbox page: the codes the local Cognito "e-mails" (storage_gate/mailbox.py)."""
+        """The local mailbox page: the codes the local Cognito "e-mails" (gate/mailbox.py)."""
         return f"{self.gate_url}{MAILBOX_PATH}"
 
     @property
@@ -205,7 +205,7 @@ class LocalCloud:
 
     def _gate(self, logs: Path) -> Child:
         assert self.seeded
-        argv = [sys.executable, "-m", "catscan.local.storage_gate", "--host", self.host,
+        argv = [sys.executable, "-m", "catscan.local.gate", "--host", self.host,
                 "--port", str(self.ports.gate), "--moto-endpoint", self.moto_url, "--region", seeding.REGION,
                 "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
                 "--identity-pool-id", self.seeded.identity_pool_id, "--bucket", self.seeded.bucket,

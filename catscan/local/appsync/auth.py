@@ -1,30 +1,21 @@
 """Who is calling: Cognito user-pool JWTs and IAM SigV4, verified like AppSync verifies them.
 
-User pools: RS256 signature against the pool's JWKS (fetched once from the Cognito endpoint, refetched when
-an unknown `kid` shows up), `exp`, `iss == {issuer_base}/{userPoolId}`, `token_use` `id` or `access` (AppSync
-accepts both), and the app client (`aud` of id tokens, `client_id` of access tokens) among the configured ones.
+User pools: catscan.local.aws_auth.cognito_jwt (RS256 against the pool's JWKS, `exp`, `iss`, the app client),
+accepting `token_use` `id` and `access` as AppSync does.
 
-IAM: the request is re-signed with botocore's SigV4 signer for service `appsync` using the secret of the
-access key named in the Authorization header; signatures are compared in constant time; X-Amz-Date must be
-within 15 minutes of the emulator's clock. Only the configured access keys are known.
+IAM: the request is re-signed with botocore (catscan.local.aws_auth.sigv4) for service `appsync` using the
+secret of the access key named in the Authorization header; signatures are compared in constant time;
+X-Amz-Date must be within 15 minutes of the emulator's clock. Only the configured access keys are known.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import hmac
 import json
-import re
-import time
-import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
-import jwt
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from catscan.local.aws_auth import sigv4
+from catscan.local.aws_auth.cognito_jwt import EXPIRED, UNPARSABLE, CognitoJwtVerifier, TokenRejected
 
 from .config import EmulatorConfig
 
@@ -98,80 +89,25 @@ def _lower(headers: Mapping[str, Any]) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------------
 # Cognito JWTs
 
+_TOKEN_MESSAGES = {EXPIRED: "Token has expired.", UNPARSABLE: "Unable to parse JWT token."}
+
 
 class JwtVerifier:
     def __init__(self, config: EmulatorConfig) -> None:
-        self.config = config
-        self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
-        self._lock = asyncio.Lock()
-
-    def _fetch_jwks(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.config.jwks_url, timeout=5) as resp:  # noqa: S310 (configured URL)
-            return json.loads(resp.read())
-
-    async def _key(self, kid: str | None) -> Any:
-        if kid in self._keys:
-            return self._keys[kid]
-        async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at > 2.0:
-                try:
-                    jwks = await asyncio.to_thread(self._fetch_jwks)
-                except (OSError, ValueError) as exc:
-                    raise AuthError(MISSING_AUTH) from exc
-                self._fetched_at = time.monotonic()
-                keys = {}
-                for jwk in jwks.get("keys", []):
-                    if jwk.get("kty") == "RSA":
-                        keys[jwk.get("kid")] = jwt.PyJWK(jwk, algorithm="RS256").key
-                self._keys = keys
-        if kid not in self._keys:
-            raise AuthError(MISSING_AUTH)
-        return self._keys[kid]
+        self._verifier = CognitoJwtVerifier(jwks_url=config.jwks_url, issuer=config.issuer,
+                                            app_client_ids=config.app_client_ids, clock=config.clock)
 
     async def verify(self, token: str) -> Identity:
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise AuthError("Unable to parse JWT token.") from exc
-        if header.get("alg") != "RS256":
-            raise AuthError(MISSING_AUTH)
-        key = await self._key(header.get("kid"))
-        try:
-            claims = jwt.decode(token, key, algorithms=["RS256"], options={
-                "verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False,
-                "verify_iss": False, "require": ["exp", "iss", "token_use"]})
-        except jwt.PyJWTError as exc:
-            raise AuthError(MISSING_AUTH) from exc
-        now = self.config.clock()
-        exp = claims.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-            raise AuthError(MISSING_AUTH)
-        if now >= exp:
-            raise AuthError("Token has expired.")
-        if claims.get("iss") != self.config.issuer:
-            raise AuthError(MISSING_AUTH)
-        token_use = claims.get("token_use")
-        if token_use == "id":
-            client = claims.get("aud")
-        elif token_use == "access":
-            client = claims.get("client_id")
-        else:
-            raise AuthError(MISSING_AUTH)
-        if client not in set(self.config.app_client_ids):
-            raise AuthError(MISSING_AUTH)
-        if not claims.get("sub"):
-            raise AuthError(MISSING_AUTH)
+            claims = await self._verifier.verify(token)
+        except TokenRejected as exc:
+            raise AuthError(_TOKEN_MESSAGES.get(exc.reason, MISSING_AUTH)) from exc
         return Identity("userPools", claims=claims)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # IAM SigV4
 
-_AUTH_RE = re.compile(
-    r"^AWS4-HMAC-SHA256\s+Credential=(?P<cred>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*"
-    r"Signature=(?P<sig>[0-9a-fA-F]+)\s*$")
-_AMZ_DATE = "%Y%m%dT%H%M%SZ"
 SIGNATURE_MISMATCH = ("The request signature we calculated does not match the signature you provided. Check your "
                       "AWS Secret Access Key and signing method. Consult the service documentation for details.")
 
@@ -184,18 +120,17 @@ class SigV4Verifier:
 
     def verify(self, method: str, path: str, query: str, headers: Mapping[str, Any], body: bytes) -> Identity:
         h = _lower(headers)
-        m = _AUTH_RE.match(h.get("authorization", ""))
-        if not m:
+        authorization = sigv4.parse_authorization(h.get("authorization", ""))
+        if authorization is None:
             raise AuthError("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.",
                             "IncompleteSignatureException", 403)
-        cred = m.group("cred").split("/")
-        if len(cred) != 5 or cred[4] != "aws4_request":
+        cred = sigv4.parse_credential(authorization.credential)
+        if cred is None:
             raise AuthError("Credential should be scoped correctly.", "IncompleteSignatureException", 403)
-        access_key, scope_date, scope_region, scope_service = cred[0], cred[1], cred[2], cred[3]
-        secret = self.config.iam_credentials.get(access_key)
+        secret = self.config.iam_credentials.get(cred.access_key)
         if secret is None:
             raise AuthError("The security token included in the request is invalid.", "UnrecognizedClientException", 403)
-        signed = m.group("signed").lower().split(";")
+        signed = authorization.signed_headers.lower().split(";")
         if "host" not in signed or not ({"x-amz-date", "date"} & set(signed)):
             raise AuthError("Signed headers must include host and x-amz-date.", "IncompleteSignatureException", 403)
         missing = [s for s in signed if s not in h]
@@ -203,28 +138,26 @@ class SigV4Verifier:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
         amz_date = h.get("x-amz-date", "")
         try:
-            when = datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=timezone.utc).timestamp()
+            when = sigv4.parse_amz_date(amz_date)
         except ValueError as exc:
             raise AuthError("X-Amz-Date header is missing or malformed.", "IncompleteSignatureException", 403) from exc
         now = self.config.clock()
         if abs(now - when) > self.config.max_clock_skew_seconds:
             raise AuthError(f"Signature expired: {amz_date} is now earlier than the allowed clock skew "
                             f"({self.config.max_clock_skew_seconds // 60} min.)", "InvalidSignatureException", 403)
-        if scope_date != amz_date[:8] or scope_region != self.config.region or scope_service != self.service:
+        if cred.date != amz_date[:8] or cred.region != self.config.region or cred.service != self.service:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
+        body_sha = hashlib.sha256(body).hexdigest()
         content_sha = h.get("x-amz-content-sha256")
-        if content_sha is not None and content_sha != hashlib.sha256(body).hexdigest():
+        if content_sha is not None and content_sha != body_sha:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
-        url = f"https://{h['host']}{path}" + (f"?{query}" if query else "")
-        request = AWSRequest(method=method.upper(), url=url, data=body, headers={k: h[k] for k in signed})
-        request.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(access_key, secret, h.get("x-amz-security-token")), self.service,
-                           self.config.region)
-        canonical = signer.canonical_request(request)
-        expected = signer.signature(signer.string_to_sign(request, canonical), request)
-        if not hmac.compare_digest(expected.encode(), m.group("sig").lower().encode()):
+        expected = sigv4.sign(method=method, host=h["host"], canonical_uri=path, canonical_query=query,
+                              headers={k: h[k] for k in signed}, payload_hash=body_sha, amz_date=amz_date,
+                              access_key=cred.access_key, secret=secret, region=self.config.region,
+                              service=self.service, session_token=h.get("x-amz-security-token"))
+        if not expected.matches(authorization.signature):
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
-        return Identity("iam", access_key=access_key)
+        return Identity("iam", access_key=cred.access_key)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from catscan.local.aws_auth import cognito_jwt
+
 
 @dataclass
 class EmulatorConfig:
@@ -45,13 +47,11 @@ class EmulatorConfig:
 
     @property
     def issuer(self) -> str:
-        base = self.issuer_base or f"https://cognito-idp.{self.region}.amazonaws.com"
-        return f"{base.rstrip('/')}/{self.user_pool_id}"
+        return cognito_jwt.issuer(self.region, self.user_pool_id, self.issuer_base)
 
     @property
     def jwks_url(self) -> str:
-        base = self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com"
-        return f"{base.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
+        return cognito_jwt.jwks_url(self.region, self.user_pool_id, self.cognito_endpoint)
 
     def table_name(self, type_name: str) -> str:
         return f"{type_name}-{self.table_suffix}"

@@ -11,8 +11,8 @@ Every operation goes to moto unchanged (request and answer), except:
   operation called with an access token of that session fails with `NotAuthorizedException: Access Token has
   been revoked`. A token moto does not know (or one already revoked) is answered `{}` as well (RFC 7009).
 - Codes: `ConfirmSignUp`, `ResendConfirmationCode`, `ForgotPassword`, `ConfirmForgotPassword` and
-  `AdminConfirmSignUp` are answered by accounts.py with codes from the local mailbox (moto accepts any code
-  and sends none); `SignUp` mails the first code and says it went to the e-mail address.
+  `AdminConfirmSignUp` are answered by cognito_idp_accounts.py with codes from the local mailbox (moto accepts
+  any code and sends none); `SignUp` mails the first code and says it went to the e-mail address.
 - User existence, as with `PreventUserExistenceErrors: ENABLED`: moto's `UserNotFoundException` from the
   sign-in operations becomes `NotAuthorizedException: Incorrect username or password.`, like a wrong password;
   moto's `UsernameExistsException` (whose message is the user name) gets Cognito's message.
@@ -34,13 +34,13 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from .accounts import HANDLED as ACCOUNT_OPERATIONS
-from .accounts import AccountCodes
+from .cognito_idp_accounts import HANDLED as ACCOUNT_OPERATIONS
+from .cognito_idp_accounts import AccountCodes
 from .config import GateConfig
-from .cors import strip_cors
+from .s3_cors import strip_cors
 from .errors import CognitoError, not_authorized
 from .mailbox import Mailbox
-from .payload import Body
+from .s3_payload import Body
 from .proxy import MotoProxy
 from .state import GateState
 

@@ -1,23 +1,13 @@
-"""The gate's HTTP server: Cognito Identity (`X-Amz-Target: AWSCognitoIdentityService.*`), Cognito user pools
-(`AWSCognitoIdentityProviderService.*`, user_pool.py) and S3 on one port.
-
-    app = create_app(GateConfig(...))            # aiohttp Application
-    running = run_in_thread(config)              # or on its own loop in a thread (tests)
-    running.url; running.stop()
-
-Every S3 request is authenticated (SigV4, header or presigned), classified and authorized against the
-policy of the role its credentials carry (policy.py) before anything reaches moto; a client that sends
-`Expect: 100-continue` is refused before it uploads the body. CORS for S3 follows the bucket's rules
-(cors.py); Cognito Identity and user pools answer any origin, as the services do.
+"""S3 behind the gate: every request is authenticated (SigV4, header or presigned: s3_signature.py),
+classified (s3_actions.py) and authorized against the grants of the role its credentials carry (grants.py,
+evaluated by iam_policy.py) before anything reaches moto. CORS follows the bucket's rules (s3_cors.py).
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
 import logging
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -26,40 +16,23 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from catscan.local.app_thread import AppThread, start_app_thread
-
 from .config import GateConfig
-from .cors import CorsConfigs, strip_cors
 from .errors import S3Error, access_denied
-from .mailbox_page import MAILBOX_JSON_PATH, MAILBOX_PATH, as_json, page
-from .identity import HANDLED, CognitoIdentity
-from .payload import Body, prepare
-from .policy import (
-    Check,
-    Operation,
-    allowed,
-    classify,
-    delete_objects_checks,
-    object_arn,
-    SCANNER_ROLE,
-    policy_for_role,
-    statements_for,
-)
+from .grants import SCANNER_ROLE, policy_for_role
+from .iam_policy import Check, allowed, statements_for
 from .proxy import MotoProxy
-from .sigv4 import S3SigV4Verifier, Verified
+from .s3_actions import Operation, classify, delete_objects_checks, object_arn
+from .s3_cors import CorsConfigs, strip_cors
+from .s3_payload import Body, prepare
+from .s3_signature import S3SigV4Verifier, Verified
 from .state import GateState, UploadRecord
-from .user_pool import CognitoUserPool
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/__gate/health"
-GATE = web.AppKey("gate", "Gate")
 DECISION = web.RequestKey("decision", "Decision")
 MAX_DELETE_BODY = 2 * 1024 * 1024
 NO_SUCH_UPLOAD = S3Error("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
                          "or the upload may have been aborted or completed.", 404)
-MAILBOX_PAGES = {MAILBOX_PATH: page, MAILBOX_JSON_PATH: as_json}
-COGNITO_CORS = {"Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"}
 
 
 @dataclass
@@ -68,87 +41,29 @@ class Decision:
     operation: Operation
 
 
-class Gate:
-    def __init__(self, config: GateConfig) -> None:
-        self.config = config
-        self.state = GateState(config.state_path, config.clock)
-        self.cognito = CognitoIdentity(config, self.state)
-        self.verifier = S3SigV4Verifier(config.region, self.state,
+class S3:
+    def __init__(self, config: GateConfig, state: GateState, proxy: MotoProxy) -> None:
+        self.config, self.state, self.proxy = config, state, proxy
+        self.verifier = S3SigV4Verifier(config.region, state,
                                         {**config.service_credentials, **config.scanner_credentials}, config.clock,
                                         config.max_clock_skew_seconds, config.max_presign_expires_seconds,
                                         service_roles={key: SCANNER_ROLE for key in config.scanner_credentials})
-        self.proxy = MotoProxy(config.moto)
-        self.user_pool = CognitoUserPool(config, self.state, self.proxy)
         self.cors = CorsConfigs(self._fetch_cors, ttl=config.cors_cache_seconds)
 
     async def _fetch_cors(self, bucket: str) -> bytes | None:
         status, body = await self.proxy.get(f"/{bucket}?cors")
         return body if status == 200 else None
 
-    # ------------------------------------------------------------------------------------------ dispatch
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        if request.rel_url.raw_path == HEALTH_PATH and request.method in ("GET", "HEAD"):
-            return web.json_response({"status": "ok", "moto": self.config.moto, "bucket": self.config.bucket})
-        if request.rel_url.raw_path in MAILBOX_PAGES and request.method in ("GET", "HEAD"):
-            return MAILBOX_PAGES[request.rel_url.raw_path](self.user_pool.mailbox, self.config.clock())
-        user_pool_operation = self.user_pool.operation(request)
-        if user_pool_operation is not None:
-            return await self.user_pool.handle(request, user_pool_operation, self._cognito_cors(request))
-        operation = self.cognito.operation(request)
-        if operation is not None or self._is_cognito_preflight(request):
-            return await self.cognito_request(request, operation)
-        if request.method == "OPTIONS":
-            return await self.s3_preflight(request)
-        return await self.s3_request(request)
-
-    async def expect(self, request: web.Request) -> web.StreamResponse | None:
-        """`Expect: 100-continue`: refuse before the client sends the body, else let it continue."""
-        if request.headers.get("Expect", "").lower() != "100-continue":
-            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {request.headers.get('Expect')}")
-        is_cognito = self.cognito.operation(request) is not None or self.user_pool.operation(request) is not None
-        if not is_cognito and request.method != "OPTIONS":
-            try:
-                request[DECISION] = self.decide(request)
-            except S3Error as exc:
-                response = exc.response(request.method)
-                response.headers.update(await self._cors_headers(request))
-                response.force_close()
-                return response
-        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        request.writer.output_size = 0
-        return None
-
-    # ------------------------------------------------------------------------------------ cognito identity
-
-    @staticmethod
-    def _is_cognito_preflight(request: web.Request) -> bool:
-        wanted = request.headers.get("Access-Control-Request-Headers", "").lower()
-        return request.method == "OPTIONS" and request.rel_url.raw_path == "/" and "x-amz-target" in wanted
-
-    @staticmethod
-    def _cognito_cors(request: web.Request) -> dict[str, str]:
-        origin = request.headers.get("Origin")
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", **COGNITO_CORS} if origin else {}
-
-    async def cognito_request(self, request: web.Request, operation: str | None) -> web.StreamResponse:
-        cors = self._cognito_cors(request)
-        if operation is None:  # preflight: Cognito (identity pools and user pools) is called from any web origin
-            headers = {**cors, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Max-Age": "86400"}
-            if request.headers.get("Access-Control-Request-Headers"):
-                headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
-            return web.Response(status=200, headers=headers)
-        raw = await request.read()
-        if operation in HANDLED and request.method == "POST":
-            response = await self.cognito.handle(operation, raw)
-            response.headers.update(cors)
+    async def before_body(self, request: web.Request) -> web.StreamResponse | None:
+        """For `Expect: 100-continue`: the refusal to send instead of 100 Continue, or None."""
+        try:
+            request[DECISION] = self.decide(request)
+        except S3Error as exc:
+            response = exc.response(request.method)
+            response.headers.update(await self._cors_headers(request))
+            response.force_close()
             return response
-        body = Body(spool=_bytes_io(raw), length=len(raw)) if raw else None
-        headers = self.proxy.request_headers(request.headers, body)
-        return await self.proxy.relay(request, request.method, request.raw_path, headers, body,
-                                      extra_headers=cors, filter_headers=strip_cors)
-
-    # ------------------------------------------------------------------------------------------------- S3
+        return None
 
     @staticmethod
     def _bucket(request: web.Request) -> str | None:
@@ -165,7 +80,7 @@ class Gate:
             log.exception("reading the bucket CORS configuration failed")
             return {}
 
-    async def s3_preflight(self, request: web.Request) -> web.StreamResponse:
+    async def preflight(self, request: web.Request) -> web.StreamResponse:
         try:
             headers = await self.cors.preflight(self._bucket(request), request.headers.get("Origin"),
                                                 request.headers.get("Access-Control-Request-Method"),
@@ -212,7 +127,7 @@ class Gate:
         if not op.checks or not all(allowed(statements, c) for c in op.checks):
             raise access_denied()
 
-    async def s3_request(self, request: web.Request) -> web.StreamResponse:
+    async def request(self, request: web.Request) -> web.StreamResponse:
         method = request.method
         cors = await self._cors_headers(request)
         body: Body | None = None
@@ -340,42 +255,3 @@ def _xml_text(data: bytes, tag: str) -> str | None:
         if element.tag.rsplit("}", 1)[-1] == tag:
             return (element.text or "").strip()
     return None
-
-
-def create_app(config: GateConfig) -> web.Application:
-    gate = Gate(config)
-    app = web.Application(client_max_size=16 * 1024 * 1024)
-    app[GATE] = gate
-    app.router.add_route("*", "/{tail:.*}", gate.handle, expect_handler=gate.expect)
-
-    async def _warm_up(_app: web.Application) -> None:
-        # Ready means moto answers and knows the user pool (its JWKS) and the bucket.
-        status, _ = await gate.proxy.get(f"/{config.user_pool_id}/.well-known/jwks.json")
-        if status != 200:
-            raise RuntimeError(f"moto at {config.moto} has no JWKS for user pool {config.user_pool_id} "
-                               f"(HTTP {status})")
-        status, _ = await gate.proxy.get(f"/{config.bucket}?cors")
-        log.info("moto at %s answers (bucket CORS configuration: HTTP %d)", config.moto, status)
-
-    async def _close(_app: web.Application) -> None:
-        await gate.proxy.close()
-
-    app.on_startup.append(_warm_up)
-    app.on_cleanup.append(_close)
-    return app
-
-
-class RunningGate(AppThread):
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def gate(self) -> Gate:
-        return self.app[GATE]
-
-
-def run_in_thread(config: GateConfig, host: str = "127.0.0.1", port: int = 0,
-                  timeout: float = 30.0) -> RunningGate:
-    """The gate on its own event loop in a daemon thread; returns once it accepts connections."""
-    return RunningGate(**vars(start_app_thread(lambda: create_app(config), host, port, "the storage gate", timeout)))

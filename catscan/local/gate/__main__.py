@@ -1,4 +1,4 @@
-"""python -m catscan.local.storage_gate --host 127.0.0.1 --port 4530 --moto-endpoint http://127.0.0.1:4566 \
+"""python -m catscan.local.gate --host 127.0.0.1 --port 4530 --moto-endpoint http://127.0.0.1:4566 \
     --region us-east-1 --user-pool-id us-east-1_x --client-id abc --identity-pool-id us-east-1:… \
     --bucket catscan-uploads-local --state-dir .local-cloud [--service-credential KEY:SECRET]
 
@@ -18,7 +18,7 @@ from .server import HEALTH_PATH, create_app
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, GateConfig]:
-    p = argparse.ArgumentParser(prog="python -m catscan.local.storage_gate",
+    p = argparse.ArgumentParser(prog="python -m catscan.local.gate",
                                 description="S3 + Cognito gate in front of moto (the local cloud)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4530)
@@ -60,9 +60,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, GateC
 def main(argv: list[str] | None = None) -> None:
     args, config = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("catscan.local.storage_gate")
-    log.info("storage gate on http://%s:%d (health: %s) in front of %s", args.host, args.port, HEALTH_PATH,
-             config.moto)
+    log = logging.getLogger("catscan.local.gate")
+    log.info("gate (S3, Cognito) on http://%s:%d (health: %s) in front of %s", args.host, args.port,
+             HEALTH_PATH, config.moto)
     web.run_app(create_app(config), host=args.host, port=args.port, access_log=None, print=None)
 
 

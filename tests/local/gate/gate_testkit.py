@@ -98,7 +98,7 @@ def refused(call: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def gate_argv(moto_url: str, seeded: Seeded, port: int, state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "catscan.local.storage_gate", "--host", "127.0.0.1", "--port", str(port),
+    return [sys.executable, "-m", "catscan.local.gate", "--host", "127.0.0.1", "--port", str(port),
             "--moto-endpoint", moto_url, "--region", REGION, "--user-pool-id", seeded.user_pool_id,
             "--client-id", seeded.user_pool_client_id, "--identity-pool-id", seeded.identity_pool_id,
             "--bucket", seeded.bucket, "--state-dir", str(state_dir),

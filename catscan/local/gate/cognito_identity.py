@@ -1,11 +1,11 @@
 """Cognito Identity `GetId` and `GetCredentialsForIdentity`, answered like the real service.
 
 moto hands out a new random IdentityId on every `GetId`; AWS returns the same one for the same user, and
-Amplify keeps each user's files under it. Here the `Logins` ID token is verified with the AppSync emulator's
-JWT verifier (RS256 against the pool's JWKS, `exp`, `iss`), then `aud` must be a configured app client and
-`token_use` must be `id` (Cognito Identity takes ID tokens, not access tokens). The IdentityId is kept per
-(identity pool, provider, sub) in the gate's state file; credentials are minted for one hour and remembered
-for the S3 side of the gate.
+Amplify keeps each user's files under it. Here the `Logins` ID token is verified with the JWT verifier the
+AppSync emulator uses too (catscan.local.aws_auth.cognito_jwt: RS256 against the pool's JWKS, `exp`, `iss`,
+the app client), and `token_use` must be `id` (Cognito Identity takes ID tokens, not access tokens). The
+IdentityId is kept per (identity pool, provider, sub) in the gate's state file; credentials are minted for
+one hour and remembered for the S3 side of the gate.
 
 Which role the credentials carry follows the identity pool's token-based role mapping that Amplify Gen 2
 configures (`Type: Token`, `AmbiguousRoleResolution: AuthenticatedRole`): a member of a user pool group
@@ -15,6 +15,7 @@ claims), everyone else the authenticated role. One role per set of credentials, 
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -23,12 +24,14 @@ from typing import Any
 
 from aiohttp import web
 
-from catscan.local.appsync.auth import AuthError, JwtVerifier
-from catscan.local.appsync.config import EmulatorConfig
+from catscan.local.aws_auth import cognito_jwt
 
 from .config import GateConfig
 from .errors import CognitoError, not_authorized
-from .policy import role_for_groups
+from .grants import role_for_groups
+from .proxy import MotoProxy
+from .s3_cors import strip_cors
+from .s3_payload import Body
 from .state import GateState
 
 log = logging.getLogger(__name__)
@@ -40,24 +43,39 @@ LOGINS_DONT_MATCH = ("Logins don't match. Please include at least one valid logi
                      "identity pool.")
 
 
-def jwt_verifier(config: GateConfig) -> JwtVerifier:
-    """The AppSync emulator's verifier, pointed at the identity pool's user pool provider."""
-    return JwtVerifier(EmulatorConfig(
-        schema_path="", region=config.region, user_pool_id=config.user_pool_id,
-        app_client_ids=tuple(config.client_ids), cognito_endpoint=config.cognito_endpoint or config.moto,
-        issuer_base=config.issuer_base, clock=config.clock))
+def jwt_verifier(config: GateConfig) -> cognito_jwt.CognitoJwtVerifier:
+    """The identity pool's user pool provider. Access tokens pass here so that their refusal can name the
+    missing `aud`, as Cognito Identity does."""
+    return cognito_jwt.CognitoJwtVerifier(
+        jwks_url=cognito_jwt.jwks_url(config.region, config.user_pool_id,
+                                      config.cognito_endpoint or config.moto),
+        issuer=cognito_jwt.issuer(config.region, config.user_pool_id, config.issuer_base),
+        app_client_ids=config.client_ids, clock=config.clock)
 
 
 class CognitoIdentity:
-    def __init__(self, config: GateConfig, state: GateState) -> None:
+    def __init__(self, config: GateConfig, state: GateState, proxy: MotoProxy) -> None:
         self.config = config
         self.state = state
+        self.proxy = proxy
         self.verifier = jwt_verifier(config)
 
     @staticmethod
     def operation(request: web.Request) -> str | None:
         target = request.headers.get("X-Amz-Target", "")
         return target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+
+    async def request(self, request: web.Request, operation: str, cors: dict[str, str]) -> web.StreamResponse:
+        """GetId and GetCredentialsForIdentity answered here, any other operation relayed to moto."""
+        raw = await request.read()
+        if operation in HANDLED and request.method == "POST":
+            response = await self.handle(operation, raw)
+            response.headers.update(cors)
+            return response
+        body = Body(spool=io.BytesIO(raw), length=len(raw)) if raw else None
+        headers = self.proxy.request_headers(request.headers, body)
+        return await self.proxy.relay(request, request.method, request.raw_path, headers, body,
+                                      extra_headers=cors, filter_headers=strip_cors)
 
     async def handle(self, operation: str, raw: bytes) -> web.Response:
         try:
@@ -134,12 +152,12 @@ class CognitoIdentity:
         if not isinstance(token, str) or not token:
             raise not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
         try:
-            identity = await self.verifier.verify(token)
-        except AuthError as exc:
-            if "expired" in exc.message.lower():
+            claims = await self.verifier.verify(token)
+        except cognito_jwt.TokenRejected as exc:
+            if exc.reason == cognito_jwt.EXPIRED:
                 raise not_authorized("Invalid login token. Token expired.") from exc
             raise not_authorized("Invalid login token. Not a valid OpenId Connect identity token.") from exc
-        if identity.claims.get("token_use") != "id":
+        if claims.get("token_use") != "id":
             # An access token has no `aud`; Cognito Identity refuses it.
             raise not_authorized("Invalid login token. Missing a required claim: aud")
-        return {**identity.claims, "sub": identity.sub}
+        return dict(claims)

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from gate_testkit import DEMO, Clock, GateProcess, client, error_code, start_gate_process
 
 from catscan.local.seed import Seeded
-from catscan.local.storage_gate import RunningGate
+from catscan.local.gate import RunningGate
 
 PASSWORD = "Signed-up-1"
 NEW_PASSWORD = "Reset-pass-2"

@@ -27,7 +27,7 @@ from gate_testkit import (
 )
 
 from catscan.local.seed import REGION, Seeded
-from catscan.local.storage_gate import GateConfig, run_in_thread
+from catscan.local.gate import GateConfig, run_in_thread
 
 SIGV4 = {"signature_version": "s3v4"}
 

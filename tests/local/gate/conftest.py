@@ -24,7 +24,7 @@ from gate_testkit import (
 from moto.server import ThreadedMotoServer
 
 from catscan.local.seed import REGION, Seeded, add_user, seed
-from catscan.local.storage_gate import GateConfig, RunningGate, run_in_thread
+from catscan.local.gate import GateConfig, RunningGate, run_in_thread
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from typing import IO
 from aiohttp import StreamReader
 
 from .errors import S3Error, signature_mismatch
-from .sigv4 import EMPTY_SHA256, HEX_SHA256, STREAMING_SIGNED, Verified
+from .s3_signature import EMPTY_SHA256, HEX_SHA256, STREAMING_SIGNED, Verified
 
 CHUNK = 256 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024

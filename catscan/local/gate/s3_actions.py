@@ -1,14 +1,4 @@
-"""Which S3 operation a request is, which IAM actions it needs, and whether the caller's role allows them.
-
-POLICY_TEMPLATE is the `storageAccess` policy Amplify Gen 2 generates for the identity pool's authenticated
-role from `amplify/storage/resource.ts` (`uploads/{entity_id}/*` -> `allow.entity('identity').to(['read',
-'write', 'delete'])`, `thumbnails/{entity_id}/*` -> read and delete); ADMIN_POLICY_TEMPLATE the one it generates for the `Admin` group's role
-(`allow.groups(['Admin']).to(['read'])` on the same path, i.e. `uploads/*`, plus write and delete on the
-Admin's own `uploads/{entity_id}/*`). See cdk.out/*storage*.nested.template.json after `make synth` (a test
-compares both). Cognito Identity hands a group member the group's role *instead of* the authenticated role,
-so each set of credentials carries exactly one of these policies (ROLE_POLICIES). They are evaluated like
-IAM: the policy variable `${cognito-identity.amazonaws.com:sub}` becomes the caller's IdentityId, `*` / `?`
-match in resources (ARNs) and `StringLike` conditions, and whatever is not allowed is denied.
+"""Which S3 operation a request is and which IAM actions (with condition keys) it needs.
 
 Operations map to actions as S3 documents them: GetObject/HeadObject -> s3:GetObject; PutObject,
 CreateMultipartUpload, UploadPart, CompleteMultipartUpload -> s3:PutObject (plus s3:PutObjectAcl for ACL
@@ -17,80 +7,16 @@ UploadPartCopy also need s3:GetObject on the source; DeleteObject -> s3:DeleteOb
 s3:DeleteObject per key; ListObjects(V2) and HeadBucket -> s3:ListBucket with the `s3:prefix` condition key;
 AbortMultipartUpload and ListParts are allowed to the upload's initiator (S3's default) and otherwise need
 s3:AbortMultipartUpload / s3:ListMultipartUploadParts. Any other operation or sub-resource needs an action
-the role does not have, so it is denied.
+no role has, so it is denied.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .sigv4 import QUERY_AUTH_PARAMS, decoded_query
-from .state import AUTHENTICATED_ROLE
-
-IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
-BUCKET_ARN = "arn:aws:s3:::{bucket}"
-
-# The generated statements, with the bucket ARN as a placeholder (CloudFormation's Fn::GetAtt Bucket.Arn).
-OWN = IDENTITY_VARIABLE
-POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
-    {"Action": "s3:GetObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
-    {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": BUCKET_ARN,
-     "Condition": {"StringLike": {"s3:prefix": [f"uploads/{OWN}/*", f"uploads/{OWN}/",
-                                                f"thumbnails/{OWN}/*", f"thumbnails/{OWN}/"]}}},
-    {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + f"/uploads/{OWN}/*"},
-    {"Action": "s3:DeleteObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
-)
-
-# The Admin group's role. Cognito Identity gives an Admin this role instead of the authenticated one, so the
-# owner's own write and delete are granted to it as well (amplify/storage/resource.ts: groupOwnsEntityPath).
-ADMIN_POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
-    {"Action": "s3:GetObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + "/uploads/*", BUCKET_ARN + "/thumbnails/*"]},
-    {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": BUCKET_ARN,
-     "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "uploads/", "thumbnails/*", "thumbnails/"]}}},
-    {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + f"/uploads/{OWN}/*"},
-    {"Action": "s3:DeleteObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
-)
-
-ADMIN_GROUP = "Admin"
-SCANNER_ROLE = "Scanner"
-# The scanner Lambda's S3 grant (amplify/functions/scan-image): read the uploads, write the thumbnails.
-SCANNER_POLICY: tuple[dict[str, Any], ...] = (
-    {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow", "Resource": BUCKET_ARN + "/uploads/*"},
-    {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + "/thumbnails/*"},
-)
-# Role name (the identity pool's authenticated role, or a user pool group's role) -> its storage policy.
-ROLE_POLICIES: dict[str, tuple[dict[str, Any], ...]] = {
-    AUTHENTICATED_ROLE: POLICY_TEMPLATE,
-    ADMIN_GROUP: ADMIN_POLICY_TEMPLATE,
-    SCANNER_ROLE: SCANNER_POLICY,
-}
-# User pool groups that have an IAM role, by precedence (lowest first), as Cognito picks
-# `cognito:preferred_role` for a member of several groups.
-GROUP_ROLES: tuple[tuple[str, int], ...] = ((ADMIN_GROUP, 0),)
-
-
-def role_for_groups(groups: Any) -> str:
-    """The role Cognito Identity's token-based mapping gives a user in `groups` (the ID token's
-    `cognito:groups`): the role of the lowest-precedence group that has one, else the authenticated role."""
-    names = set(groups) if isinstance(groups, (list, tuple)) else set()
-    for group, _precedence in sorted(GROUP_ROLES, key=lambda g: g[1]):
-        if group in names:
-            return group
-    return AUTHENTICATED_ROLE
-
-
-def policy_for_role(role: str) -> tuple[dict[str, Any], ...]:
-    """The storage policy of a role; a role the gate does not know has no permissions."""
-    return ROLE_POLICIES.get(role, ())
-
+from .iam_policy import Check
+from .s3_signature import QUERY_AUTH_PARAMS, decoded_query
 
 SIGNATURE_PARAMS = set(QUERY_AUTH_PARAMS) | {"X-Amz-Security-Token", "X-Amz-Content-Sha256"}
 # Query parameters that select nothing: the JS SDK's operation marker and GetObject's response overrides.
@@ -100,15 +26,6 @@ GET_OBJECT_PARAMS = {"partNumber", "response-cache-control", "response-content-d
 LIST_PARAMS = {"prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
                "fetch-owner", "start-after"}
 LIST_PARTS_PARAMS = {"uploadId", "max-parts", "part-number-marker", "encoding-type"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One IAM action on one resource, with the request's condition keys."""
-
-    action: str
-    resource: str
-    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,75 +45,6 @@ def object_arn(bucket: str, key: str) -> str:
 
 def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
-
-
-# ------------------------------------------------------------------------------------------ IAM evaluation
-
-
-@lru_cache(maxsize=512)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
-                      re.DOTALL)
-
-
-def wildcard_match(pattern: str, value: str) -> bool:
-    return _wildcard(pattern).fullmatch(value) is not None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def statements_for(bucket: str, identity_id: str,
-                   template: tuple[dict[str, Any], ...] = POLICY_TEMPLATE) -> list[dict[str, Any]]:
-    """The template with the bucket ARN and the policy variable filled in."""
-    def fill(value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace("{bucket}", bucket).replace(IDENTITY_VARIABLE, identity_id)
-        if isinstance(value, (list, tuple)):
-            return [fill(v) for v in value]
-        if isinstance(value, dict):
-            return {k: fill(v) for k, v in value.items()}
-        return value
-    return [fill(dict(s)) for s in template]
-
-
-def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, tuple[str, ...]]) -> bool:
-    for operator, keys in condition.items():
-        for key, expected in keys.items():
-            values = context.get(key)
-            if not values:  # a missing condition key never satisfies StringLike / StringEquals
-                return False
-            patterns = _as_list(expected)
-            for value in values:
-                if operator == "StringLike":
-                    ok = any(wildcard_match(p, value) for p in patterns)
-                elif operator == "StringEquals":
-                    ok = value in patterns
-                else:  # an operator this evaluator does not know never allows
-                    return False
-                if not ok:
-                    return False
-    return True
-
-
-def allowed(statements: list[dict[str, Any]], check: Check) -> bool:
-    """IAM identity-policy evaluation: an explicit Deny wins, else any Allow, else implicit deny."""
-    verdict = False
-    for s in statements:
-        if not any(wildcard_match(a, check.action) for a in _as_list(s.get("Action", []))):
-            continue
-        if not any(wildcard_match(r, check.resource) for r in _as_list(s.get("Resource", []))):
-            continue
-        if "Condition" in s and not _condition_holds(s["Condition"], check.context):
-            continue
-        if s.get("Effect") == "Deny":
-            return False
-        verdict = verdict or s.get("Effect") == "Allow"
-    return verdict
-
-
-# --------------------------------------------------------------------------------------- classification
 
 
 def _params(raw_query: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

@@ -1,4 +1,4 @@
-"""The storage gate: S3 and Cognito (identity pools, user pools) in front of moto, enforcing what AWS enforces.
+"""The gate: S3 and Cognito (identity pools, user pools) in front of moto, enforcing what AWS enforces.
 
 moto does not evaluate IAM, so without the gate any signed-in user of the local cloud could read or write
 another identity's `uploads/` path; and moto's `GetId` returns a new IdentityId on every call, where Cognito
@@ -8,8 +8,8 @@ policy of the role those credentials carry (the authenticated role, or the `Admi
 what is allowed to moto unchanged. Cognito user pool calls go to moto too, with `RevokeToken` (which moto
 lacks) and a verified e-mail after `ConfirmSignUp` added.
 
-    python -m catscan.local.storage_gate --port 4530 --moto-endpoint http://127.0.0.1:4566 ...
-    from catscan.local.storage_gate import GateConfig, create_app, run_in_thread
+    python -m catscan.local.gate --port 4530 --moto-endpoint http://127.0.0.1:4566 ...
+    from catscan.local.gate import GateConfig, create_app, run_in_thread
 """
 from __future__ import annotations
 

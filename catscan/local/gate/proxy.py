@@ -13,7 +13,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 from multidict import CIMultiDict
 from yarl import URL
 
-from .payload import CHUNK, Body
+from .s3_payload import CHUNK, Body
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "trailers", "transfer-encoding", "upgrade", "host", "content-length", "expect"}

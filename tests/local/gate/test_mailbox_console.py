@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from catscan.cli.dev_cmd import MailPrinter
-from catscan.local.storage_gate.mailbox import Mailbox
+from catscan.local.gate.mailbox import Mailbox
 
 
 def _touch_later(path: Path) -> None:

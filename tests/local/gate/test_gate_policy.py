@@ -11,24 +11,19 @@ from pathlib import Path
 import pytest
 from gate_testkit import REPO_ROOT
 
-from catscan.local.storage_gate.errors import S3Error
-from catscan.local.storage_gate.payload import verify_chunks
-from catscan.local.storage_gate.policy import (
+from catscan.local.gate.errors import S3Error
+from catscan.local.gate.s3_payload import verify_chunks
+from catscan.local.gate.grants import (
     ADMIN_POLICY_TEMPLATE,
     AUTHENTICATED_ROLE,
     POLICY_TEMPLATE,
-    Check,
-    allowed,
-    bucket_arn,
-    classify,
-    object_arn,
     policy_for_role,
     role_for_groups,
-    statements_for,
-    wildcard_match,
 )
-from catscan.local.storage_gate.sigv4 import S3SigV4Verifier, canonical_uris
-from catscan.local.storage_gate.state import GateState
+from catscan.local.gate.iam_policy import Check, allowed, statements_for, wildcard_match
+from catscan.local.gate.s3_actions import bucket_arn, classify, object_arn
+from catscan.local.gate.s3_signature import S3SigV4Verifier, canonical_uris
+from catscan.local.gate.state import GateState
 
 BUCKET = "catscan-uploads-local"
 ME = "us-east-1:11111111-2222-3333-4444-555555555555"
@@ -130,7 +125,7 @@ def test_iam_wildcards() -> None:
     (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/x", "uploads/x")}), False),
 ])
 def test_policy_evaluation(check: Check, expected: bool) -> None:
-    assert allowed(statements_for(BUCKET, ME), check) is expected
+    assert allowed(statements_for(BUCKET, ME, POLICY_TEMPLATE), check) is expected
 
 
 @pytest.mark.parametrize(("method", "path", "query", "headers", "name", "actions"), [

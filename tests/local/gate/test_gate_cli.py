@@ -1,4 +1,4 @@
-"""`python -m catscan.local.storage_gate`: arguments, readiness, health."""
+"""`python -m catscan.local.gate`: arguments, readiness, health."""
 from __future__ import annotations
 
 import subprocess

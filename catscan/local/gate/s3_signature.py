@@ -1,9 +1,10 @@
 """S3's Signature Version 4, verified the way S3 verifies it: header form and presigned (query) form.
 
-Differences from the AppSync verifier in `catscan.local.appsync.auth` (whose Authorization-header grammar and
-date format this module reuses): S3 signs the path as sent, without the second round of URI encoding other
-services apply; the payload hash is the `x-amz-content-sha256` value (or `UNSIGNED-PAYLOAD` for presigned
-URLs), checked against the body separately (payload.py); credentials are the gate's minted session
+The grammar and the signature math are shared with the AppSync emulator (catscan.local.aws_auth.sigv4,
+which re-signs with botocore's S3SigV4Auth); this module holds what is S3's own: S3 signs the path as sent,
+without the second round of URI encoding other services apply; the payload hash is the
+`x-amz-content-sha256` value (or `UNSIGNED-PAYLOAD` for presigned URLs), checked against the body
+separately (s3_payload.py); credentials are the gate's minted session
 credentials (with their session token and expiry) or the configured service keys; and S3 requires every
 `x-amz-*` header present to be signed.
 
@@ -21,12 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote, unquote_plus
 
-from catscan.local.appsync.auth import _AMZ_DATE, _AUTH_RE
+from catscan.local.aws_auth import sigv4
+from catscan.local.aws_auth.sigv4 import ALGORITHM
 
 from .errors import S3Error, access_denied, signature_mismatch
 from .state import GateState
 
-ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
@@ -44,7 +45,7 @@ class Principal:
 
     access_key: str
     identity_id: str | None
-    role: str | None = None  # the role the credentials were minted for (policy.ROLE_POLICIES); None: service
+    role: str | None = None  # the role the credentials were minted for (grants.ROLE_POLICIES); None: service
 
     @property
     def is_service(self) -> bool:
@@ -93,21 +94,6 @@ def canonical_uris(raw_path: str) -> list[str]:
     return [strict] if strict == raw_path else [strict, raw_path]
 
 
-def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    key = ("AWS4" + secret).encode()
-    for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return key
-
-
-def hmac_hex(key: bytes, message: str) -> str:
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
-
-
-def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
-    return "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
-
-
 def _trimall(value: str) -> str:
     return " ".join(value.split())
 
@@ -133,10 +119,6 @@ class HeaderSource:
         return list(self._values)
 
 
-def _parse_amz_date(value: str) -> float:
-    return datetime.strptime(value, _AMZ_DATE).replace(tzinfo=UTC).timestamp()
-
-
 class S3SigV4Verifier:
     service = "s3"
 
@@ -144,7 +126,7 @@ class S3SigV4Verifier:
                  clock: Callable[[], float], max_skew: int = 900, max_expires: int = 604800,
                  service_roles: Mapping[str, str] | None = None) -> None:
         self.region, self.state, self.service_credentials = region, state, dict(service_credentials)
-        self.service_roles = dict(service_roles or {})  # access key -> role (policy.ROLE_POLICIES)
+        self.service_roles = dict(service_roles or {})  # access key -> role (grants.ROLE_POLICIES)
         self.clock, self.max_skew, self.max_expires = clock, max_skew, max_expires
 
     def verify(self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str]) -> Verified | None:
@@ -173,15 +155,15 @@ class S3SigV4Verifier:
         if not authorization.startswith(ALGORITHM):
             raise S3Error("InvalidRequest", "The authorization mechanism you have provided is not supported. "
                           "Please use AWS4-HMAC-SHA256.", 400)
-        m = _AUTH_RE.match(authorization)
-        if not m:
+        m = sigv4.parse_authorization(authorization)
+        if m is None:
             raise S3Error("AuthorizationHeaderMalformed", "The authorization header is malformed; the "
                           "authorization header requires three components: Credential, SignedHeaders, and "
                           "Signature.", 400)
         amz_date = h.get("x-amz-date")
         if not amz_date:
             raise access_denied("AWS authentication requires a valid Date or x-amz-date header")
-        access_key, scope = self._scope(m.group("cred"), amz_date, "AuthorizationHeaderMalformed",
+        access_key, scope = self._scope(m.credential, amz_date, "AuthorizationHeaderMalformed",
                                         "The authorization header is malformed; ")
         when = self._date(amz_date, "AccessDenied")
         now = self.clock()
@@ -202,12 +184,12 @@ class S3SigV4Verifier:
             raise S3Error("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                           "STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid "
                           "sha256 value.", 400, ArgumentName="x-amz-content-sha256", ArgumentValue=payload)
-        signed = m.group("signed")
+        signed = m.signed_headers
         principal, secret = self._principal(access_key, h.get("x-amz-security-token"))
         query = decoded_query(raw_query)
         alt_query = decoded_query(raw_query, plus_is_space=True)
         queries = [canonical_query(query)] + ([canonical_query(alt_query)] if alt_query != query else [])
-        return self._check(method, raw_path, queries, h, signed, payload, m.group("sig"), amz_date, scope,
+        return self._check(method, raw_path, queries, h, signed, payload, m.signature, amz_date, scope,
                            access_key, secret, principal, presigned=False)
 
     # ----------------------------------------------------------------------------------------- query form
@@ -266,11 +248,11 @@ class S3SigV4Verifier:
     # ---------------------------------------------------------------------------------------- shared parts
 
     def _scope(self, credential: str, amz_date: str, code: str, prefix: str) -> tuple[str, str]:
-        parts = credential.split("/")
-        if len(parts) != 5 or parts[4] != "aws4_request" or not parts[0]:
+        cred = sigv4.parse_credential(credential)
+        if cred is None:
             raise S3Error(code, prefix + 'the Credential is mal-formed; expecting '
                           '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".', 400)
-        access_key, date, region, service, _ = parts
+        access_key, date, region, service = cred.access_key, cred.date, cred.region, cred.service
         if region != self.region:
             raise S3Error(code, prefix + f"the region '{region}' is wrong; expecting '{self.region}'", 400,
                           Region=self.region)
@@ -278,12 +260,12 @@ class S3SigV4Verifier:
             raise S3Error(code, prefix + f"incorrect service '{service}'. This endpoint belongs to 's3'.", 400)
         if date != amz_date[:8]:
             raise S3Error(code, prefix + "Invalid credential date. Date is not the same as X-Amz-Date.", 400)
-        return access_key, "/".join(parts[1:])
+        return access_key, cred.scope
 
     @staticmethod
     def _date(amz_date: str, code: str) -> float:
         try:
-            return _parse_amz_date(amz_date)
+            return sigv4.parse_amz_date(amz_date)
         except ValueError as exc:
             if code == "AccessDenied":
                 raise access_denied("AWS authentication requires a valid Date or x-amz-date header") from exc
@@ -319,16 +301,17 @@ class S3SigV4Verifier:
         missing = [n for n in signed_names if h.canonical(n) is None]
         if missing:
             raise signature_mismatch()
-        canonical_headers = "".join(f"{n}:{h.canonical(n)}\n" for n in signed_names)
-        key = signing_key(secret, *scope.split("/")[:3])
-        first: tuple[str, str] | None = None
+        headers = {n: h.canonical(n) or "" for n in signed_names}
+        first: sigv4.Signed | None = None
         for uri in canonical_uris(raw_path):
             for query in queries:
-                canonical_request = f"{method.upper()}\n{uri}\n{query}\n{canonical_headers}\n{signed}\n{payload}"
-                to_sign = string_to_sign(amz_date, scope, canonical_request)
-                expected = hmac_hex(key, to_sign)
-                if hmac.compare_digest(expected, signature.lower()):
-                    return Verified(principal, payload, presigned, expected, key, amz_date, scope)
-                first = first or (to_sign, canonical_request)
+                expected = sigv4.sign(method=method, host=headers["host"], canonical_uri=uri,
+                                      canonical_query=query, headers=headers, payload_hash=payload, amz_date=amz_date,
+                                      access_key=access_key, secret=secret, region=self.region,
+                                      service=self.service)
+                if expected.matches(signature):
+                    key = sigv4.signing_key(secret, *scope.split("/")[:3])
+                    return Verified(principal, payload, presigned, expected.signature, key, amz_date, scope)
+                first = first or expected
         assert first is not None
-        raise signature_mismatch(*first)
+        raise signature_mismatch(first.string_to_sign, first.canonical_request)

@@ -1,4 +1,4 @@
-"""Configuration of the storage gate."""
+"""Configuration of the gate (S3, Cognito Identity, Cognito user pools in front of moto)."""
 from __future__ import annotations
 
 import time
@@ -37,7 +37,7 @@ class GateConfig:
     bucket: str
     state_dir: Path | str
     service_credentials: dict[str, str] = field(default_factory=dict)
-    # access key id -> secret of the scanner Lambda's role: read-only on uploads/* (policy.SCANNER_POLICY).
+    # access key id -> secret of the scanner Lambda's role: read-only on uploads/* (grants.SCANNER_POLICY).
     scanner_credentials: dict[str, str] = field(default_factory=dict)
     cognito_endpoint: str | None = None
     issuer_base: str | None = None
