@@ -15,8 +15,8 @@ test: setup synth test-frontend build-frontend setup-browser test-python
 
 ## make bench: figures for BENCHMARKS.md
 bench: setup build-frontend
-	$(PY) -m catscan.bench
-	$(PY) -m catscan.bench_scale
+	$(PY) -m benchmarks.bench
+	$(PY) -m benchmarks.bench_scale
 
 setup: setup-python setup-model setup-node setup-frontend
 
@@ -55,8 +55,8 @@ bench-bundle: setup-python
 
 ## make reliability: the full load run, figures for RELIABILITY.md
 reliability: setup
-	$(PY) -m catscan.reliability
-	$(PY) -m catscan.reliability --burst --uploads 200 --clients 10 --in-flight 20 --subscribers 0 \
+	$(PY) -m benchmarks.reliability
+	$(PY) -m benchmarks.reliability --burst --uploads 200 --clients 10 --in-flight 20 --subscribers 0 \
 	  --list-users 0 --runner-concurrency 2 --rekognition-tps 5 --scan-timeout 300
 
 lock:

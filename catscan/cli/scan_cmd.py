@@ -1,15 +1,13 @@
 """`catscan scan PATH...`: scan files and folders, with each verdict printed the moment it is pushed.
 
-Order matters (README.md, the sequence diagram): subscribe to onUpdateScan first and wait until AppSync
-acknowledges it, then createScan + upload each file (bounded concurrency). A verdict normally arrives as a
-push; a scan with no push some seconds after its upload is re-read with getScan, and once more at the
-timeout, so no verdict is lost to a dropped connection or a late subscription.
+This module finds the files, refuses what would be refused anyway (before any upload) and renders; the
+scan protocol (subscribe, wait for the ack, createScan, upload, the pushed verdict, re-reads) is
+catscan.client.scanning's Scanner, which yields each result as it is known.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -17,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import botocore.exceptions
-from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError, TransportServerError
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                            TimeElapsedColumn)
@@ -26,16 +22,10 @@ from rich.text import Text
 
 from catscan.cli.common import (BACKEND_HELP, VERDICT_STYLES, CliError, add_backend_args, percent,
                                 print_warning, sign_in, stderr_console, stdout_console, verdict)
-from catscan.client.api import TERMINAL, ScanApi, subscribe_updates, upload
+from catscan.client.api import TERMINAL
 from catscan.client.filetypes import sniff_file
+from catscan.client.scanning import ScanEvents, ScanJob, ScanResult, Scanner
 from catscan.client.session import UserSession
-
-# How long to wait for AppSync's start_ack before scanning anyway (re-reads then cover a late one).
-SUBSCRIBE_WAIT_S = 5.0
-# Without a push this long after its upload, a scan is re-read with getScan (then again as often).
-REREAD_AFTER_S = 3.0
-# ... and as often as this when the live subscription is down.
-REREAD_WITHOUT_PUSH_S = 1.0
 
 EPILOG = f"""examples:
   catscan scan cat.jpg                      one file
@@ -96,30 +86,19 @@ class Item:
     path: Path
     label: str
     content_type: str | None = None
-    status: str | None = None  # DONE/REJECTED/FAILED, PENDING/PROCESSING on the way, TIMEOUT/ERROR/SKIPPED
+    status: str | None = None  # DONE/REJECTED/FAILED, TIMEOUT/ERROR (from the client), SKIPPED (never sent)
     scan_id: str | None = None
     scan: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
-    started: float | None = None
     seconds: float | None = None
     reported: bool = False
-    done: asyncio.Event | None = None
 
-    @property
-    def final(self) -> bool:
-        return self.status in (*TERMINAL, "TIMEOUT", "ERROR", "SKIPPED")
+    def skip(self, reason: str) -> None:
+        self.status, self.reason = "SKIPPED", reason
 
-    def finish(self, status: str, scan: dict[str, Any] | None = None, reason: str | None = None) -> None:
-        if self.final:
-            return
-        self.status = status
-        if scan:
-            self.scan = scan
-        self.reason = reason if reason is not None else (scan or {}).get("reason")
-        if self.started is not None and status in TERMINAL:
-            self.seconds = time.monotonic() - self.started
-        if self.done:
-            self.done.set()
+    def finish(self, result: ScanResult) -> None:
+        self.status, self.scan_id, self.scan, self.reason = result.status, result.scan_id, result.scan, result.reason
+        self.seconds = result.seconds if result.status in TERMINAL else None
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.label, "scanId": self.scan_id, "status": self.status,
@@ -157,7 +136,7 @@ def collect(paths: list[Path], recursive: bool, send_all: bool) -> tuple[list[It
             add(arg, str(arg))
         else:
             item = Item(arg, str(arg))
-            item.finish("SKIPPED", reason="No such file or folder.")
+            item.skip("No such file or folder.")
             items.append(item)
     return items, notes
 
@@ -181,16 +160,16 @@ def _walk(folder: Path, recursive: bool):
 
 def _sniffed(item: Item, send_all: bool) -> Item:
     if not item.path.is_file():
-        item.finish("SKIPPED", reason="Not a regular file.")
+        item.skip("Not a regular file.")
         return item
     try:
         sniffed = sniff_file(item.path)
     except OSError as exc:
-        item.finish("SKIPPED", reason=f"Cannot read the file: {exc.strerror or exc}.")
+        item.skip(f"Cannot read the file: {exc.strerror or exc}.")
         return item
     item.content_type = sniffed.content_type  # None: the scanner judges it by its bytes with --send-all
     if sniffed.reason and not send_all:
-        item.finish("SKIPPED", reason=sniffed.reason)  # another format, or over 15 MB: never uploaded
+        item.skip(sniffed.reason)  # another format, or over 15 MB: never uploaded
     return item
 
 
@@ -268,7 +247,7 @@ class Reporter:
 # ------------------------------------------------------------------------------------------------ run
 
 def run(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+    started = time.perf_counter()
     items, notes = collect(args.paths, args.recursive, args.send_all)
     if not items:
         raise CliError("no files to scan in " + ", ".join(str(p) for p in args.paths))
@@ -283,181 +262,47 @@ def run(args: argparse.Namespace) -> int:
             reporter.report(item)
     if session is not None:
         asyncio.run(scan_all(session, todo, args, reporter))
-    reporter.summary(items, time.monotonic() - started)
+    reporter.summary(items, time.perf_counter() - started)
     return 0 if all(item.status == "DONE" for item in items) else 1
 
 
-async def scan_all(session: UserSession, items: list[Item], args: argparse.Namespace,
-                   reporter: Reporter) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + args.timeout
-    by_id: dict[str, Item] = {}
-    for item in items:
-        item.done = asyncio.Event()
-    acked = asyncio.Event()
+class ProgressBar(ScanEvents):
+    """The client's progress on a terminal: phase, files answered, files uploaded (stderr, transient)."""
 
-    async def listen() -> None:
-        async for scan in subscribe_updates(session, started=acked):
-            item = by_id.get(scan.get("id", ""))
-            if item is None or item.final:
-                continue
-            if scan.get("status") in TERMINAL:
-                item.finish(scan["status"], scan)
-                reporter.report(item)
-                progress.advance(task)
-            else:
-                item.status = scan.get("status")
+    def __init__(self, reporter: Reporter, total: int) -> None:
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("[dim]{task.fields[uploaded]} uploaded"), TimeElapsedColumn(),
+                            console=reporter.err, transient=True, disable=not reporter.err.is_terminal)
+        self.task = self.bar.add_task("connecting", total=total, uploaded=0)
+        self.count = 0
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("[dim]{task.fields[uploaded]} uploaded"), TimeElapsedColumn(),
-                        console=reporter.err, transient=True, disable=not reporter.err.is_terminal)
-    task = progress.add_task("connecting", total=len(items), uploaded=0)
-    with progress:
-        reporter.live = progress.console if not progress.disable else None
-        # identity-pool credentials and one S3 client for all uploads (blocking calls: off the loop)
-        await asyncio.to_thread(session.identity)
-        s3 = await asyncio.to_thread(session.s3)
-        progress.update(task, description="subscribing")
-        listener = asyncio.create_task(listen())
-        await _wait_subscribed(listener, acked)
-        progress.update(task, description="scanning")
+    def phase(self, name: str) -> None:
+        self.bar.update(self.task, description=name)
 
-        def listening() -> bool:
-            return not listener.done()
+    def uploaded(self, result: ScanResult) -> None:
+        self.count += 1
+        self.bar.update(self.task, uploaded=self.count)
 
-        uploaded = 0
+    def warning(self, message: str) -> None:
+        print_warning(message)
 
-        def on_uploaded() -> None:
-            nonlocal uploaded
-            uploaded += 1
-            progress.update(task, uploaded=uploaded)
+    def answered(self) -> None:
+        self.bar.advance(self.task)
 
-        semaphore = asyncio.Semaphore(args.concurrency)
+
+async def scan_all(session: UserSession, items: list[Item], args: argparse.Namespace, reporter: Reporter) -> None:
+    """Renders what the client yields: the scan protocol itself is catscan.client.scanning's."""
+    started = time.perf_counter()  # --timeout counts from here: connecting and subscribing included
+    by_job = {ScanJob(item.path, item.content_type): item for item in items}
+    progress = ProgressBar(reporter, len(items))
+    with progress.bar:
+        reporter.live = progress.bar.console if not progress.bar.disable else None
         try:
-            async with ScanApi(session) as api:
-                async def one(item: Item) -> None:
-                    await _scan_one(item, api, session, s3, semaphore, by_id, deadline, listening,
-                                    on_uploaded)
-                    if item.final and not item.reported:
-                        reporter.report(item)
-                        progress.advance(task)
-
-                tasks = [asyncio.create_task(one(item)) for item in items]
-                try:
-                    # A task fails only for what ends the run (lost connection, refused token); the rest
-                    # ends in its item. The grace lets a verdict that arrives right at the deadline in.
-                    await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()) + 5.0,
-                                       return_when=asyncio.FIRST_EXCEPTION)
-                finally:  # also on Ctrl-C: no task may outlive the API session it uses
-                    for pending_task in tasks:
-                        pending_task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                for finished in tasks:
-                    if not finished.cancelled() and finished.exception() is not None:
-                        raise finished.exception()  # type: ignore[misc]
+            async with Scanner(session, uploads=args.concurrency, events=progress) as scanner:
+                async for result in scanner.scan(by_job, args.timeout, started=started):
+                    item = by_job[result.job]
+                    item.finish(result)
+                    reporter.report(item)
+                    progress.answered()
         finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-        for item in items:
-            if not item.final:
-                item.finish("TIMEOUT", reason=f"No verdict within {args.timeout:g} s"
-                                              f" (last status {item.status or 'not created'}).")
-            if not item.reported:
-                reporter.report(item)
-        reporter.live = None
-
-
-async def _wait_subscribed(listener: asyncio.Task, acked: asyncio.Event) -> None:
-    """Until AppSync acknowledged the subscription; a listener that failed to connect ends the run."""
-    ack = asyncio.create_task(acked.wait())
-    await asyncio.wait({listener, ack}, timeout=SUBSCRIBE_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
-    ack.cancel()
-    if listener.done():
-        exc = listener.exception()
-        if isinstance(exc, (TransportConnectionFailed, TransportServerError, OSError)):
-            raise exc
-        print_warning(f"live updates are unavailable ({exc or 'the subscription ended'}); "
-                      "polling for verdicts instead")
-    elif not acked.is_set():
-        print_warning("the subscription was not acknowledged in time; verdicts may come by polling")
-
-
-async def _scan_one(item: Item, api: ScanApi, session: UserSession, s3: Any, semaphore: asyncio.Semaphore,
-                    by_id: dict[str, Item], deadline: float, listening, on_uploaded) -> None:
-    loop = asyncio.get_running_loop()
-    async with semaphore:
-        if loop.time() >= deadline:
-            item.finish("TIMEOUT", reason="Not uploaded before the timeout.")
-            return
-        item.started = time.monotonic()
-        try:
-            new = await api.create_scan(item.path, item.content_type)
-        except TransportQueryError as exc:
-            if _error_type(exc) == "UnauthorizedException":
-                raise  # the token itself is refused: the run ends (see errors.py)
-            item.finish("ERROR", reason=f"The API refused to create the scan: {_first_error(exc)}")
-            return
-        except OSError as exc:  # the file vanished since it was sniffed
-            item.finish("ERROR", reason=f"Cannot read the file: {exc.strerror or exc}.")
-            return
-        item.scan_id = new.scan["id"]
-        item.status = new.scan.get("status")
-        by_id[item.scan_id] = item
-        try:
-            await asyncio.to_thread(upload, session, new.key, item.path, item.content_type, s3)
-        except botocore.exceptions.ConnectionError:
-            raise
-        except (OSError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            item.finish("ERROR", reason=f"Upload failed: {_upload_error(exc)}")
-            with contextlib.suppress(Exception):  # no scan is left PENDING forever
-                await api.delete_scan(item.scan_id)
-            return
-        on_uploaded()
-    await _await_verdict(item, api, deadline, listening)
-
-
-async def _await_verdict(item: Item, api: ScanApi, deadline: float, listening) -> None:
-    loop = asyncio.get_running_loop()
-    assert item.done and item.scan_id
-    while not item.final:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            break
-        wait = min(REREAD_AFTER_S if listening() else REREAD_WITHOUT_PUSH_S, remaining)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(item.done.wait(), wait)
-            return
-        with contextlib.suppress(TransportQueryError):  # a refused re-read: keep waiting for the push
-            await _reread(item, api)
-    if not item.final:  # one last look before calling it timed out
-        with contextlib.suppress(TransportQueryError, TransportConnectionFailed, TimeoutError):
-            await _reread(item, api)
-
-
-async def _reread(item: Item, api: ScanApi) -> None:
-    scan = await api.get_scan(item.scan_id)  # type: ignore[arg-type]
-    if scan and scan.get("status") in TERMINAL:
-        item.finish(scan["status"], scan)
-    elif scan:
-        item.status = scan.get("status")
-
-
-def _error_type(exc: TransportQueryError) -> str | None:
-    errors = exc.errors or []
-    return errors[0].get("errorType") if errors and isinstance(errors[0], dict) else None
-
-
-def _first_error(exc: TransportQueryError) -> str:
-    errors = exc.errors or []
-    if errors and isinstance(errors[0], dict):
-        return str(errors[0].get("message", exc))
-    return str(exc)
-
-
-def _upload_error(exc: BaseException) -> str:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message', '')}".rstrip(": ")
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return str(exc)
+            reporter.live = None

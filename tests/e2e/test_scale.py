@@ -2,7 +2,7 @@
 originals, and the Admin's server-side filters with uploaders named by e-mail.
 
 60 DONE scans (each with its own thumbnail) are written for one user straight into the local DynamoDB
-table and S3, in the shape the API and the scanner leave them (catscan/bench_scale.py); what the page asks
+table and S3, in the shape the API and the scanner leave them (benchmarks/bench_scale.py); what the page asks
 the API for is read from the GraphQL requests it sends.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from catscan.bench_scale import _client, put_items, scan_item, thumbnail_bytes
+from benchmarks.bench_scale import _client, put_items, scan_item, thumbnail_bytes
 from catscan.client import documents
 from catscan.client.api import ScanApi
 from catscan.client.outputs import load_outputs

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from catscan.client.api import TERMINAL, ScanApi, upload
+from catscan.client.api import TERMINAL, ScanApi
+from catscan.client.scanning import Scanner, ScanJob
 from catscan.client.session import UserSession
-from catscan.reliability import Subscriber
 from tests.hardening.corpus import CASES, Case
 from tests.images import photo
 
@@ -38,31 +37,18 @@ class Answer:
 
 async def scan_all(session: UserSession, files: list[tuple[Case, Path]], timeout: float = BOUND_S,
                    parallel: int = PARALLEL) -> dict[str, Answer]:
-    """One subscription (acknowledged before the first upload), then every file scanned concurrently."""
-    sub = Subscriber(session)
-    await sub.open()
-    try:
-        s3 = await asyncio.to_thread(session.s3)
-        async with ScanApi(session) as api:
-            gate = asyncio.Semaphore(parallel)
-
-            async def one(case: Case, path: Path) -> Answer:
-                async with gate:
-                    new = await api.create_scan(path)
-                    started = time.perf_counter()
-                    await asyncio.to_thread(lambda: upload(session, new.key, path, s3=s3))
-                scan_id = new.scan["id"]
-                while time.perf_counter() < started + timeout and not sub.terminal(scan_id):
-                    await asyncio.sleep(0.05)
-                pushed = [(t, s) for t, s in sub.events if s["id"] == scan_id]
-                final = next(((t, s) for t, s in pushed if s["status"] in TERMINAL), None)
-                return Answer(case, scan_id, [s for _, s in pushed], final and final[1],
-                              final and final[0] - started)
-            answers = await asyncio.gather(*(one(c, p) for c, p in files))
-            for answer in answers:
-                answer.read_back = await api.get_scan(answer.scan_id)
-    finally:
-        await sub.close()
+    """One subscription (acknowledged before the first upload), then every file scanned concurrently;
+    only pushes count (no re-reads: a verdict that is not pushed is what these tests look for)."""
+    async with Scanner(session, uploads=parallel, reread_after=None, ack_timeout=20.0) as scanner:
+        results = await asyncio.gather(*(scanner.scan_one(ScanJob(path), timeout) for _, path in files))
+        answers = []
+        for (case, path), result in zip(files, results):
+            assert result.scan_id, f"{path.name!r}: {result.status} {result.reason}"
+            pushed = [s for s in scanner.subscription.scans() if s["id"] == result.scan_id]
+            answers.append(Answer(case, result.scan_id, pushed, result.scan if result.pushed else None,
+                                  result.latency if result.pushed else None))
+        for answer in answers:
+            answer.read_back = await scanner.api.get_scan(answer.scan_id)
     return {a.case.id: a for a in answers}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from catscan.client.outputs import load_outputs
 from catscan.local.cloud import LocalCloud, Ports
-from catscan.reliability import make_samples, provision_users, run_load
+from benchmarks.reliability import make_samples, provision_users, run_load
 
 UPLOADS, CLIENTS, TPS = 40, 8, 2.0
 

@@ -1,4 +1,4 @@
-"""A small, bounded version of `python -m catscan.reliability`, asserting correctness only (no timing):
+"""A small, bounded version of `python -m benchmarks.reliability`, asserting correctness only (no timing):
 60 uploads from 6 users while 30 more subscriptions (5 users x 6) stay open, then each of those users
 uploads one image. Nothing may be lost, pushed twice with different content, listed twice, or pushed
 to another user; every subscription gets its own user's scan."""
@@ -10,7 +10,7 @@ import pytest
 
 from catscan.client.session import UserSession
 from catscan.local.seed import DEMO_USERS
-from catscan.reliability import make_samples, provision_users, run_load
+from benchmarks.reliability import make_samples, provision_users, run_load
 
 UPLOADS, CLIENTS, SUBSCRIBERS, SUBSCRIBER_USERS = 60, 6, 30, 5
 

@@ -1,4 +1,4 @@
-"""Benchmark of the local detector: ``python -m catscan.bench_detector [n]``.
+"""Benchmark of the local detector: ``python -m benchmarks.bench_detector [n]``.
 
 ``measure(n)`` returns the median milliseconds of one EfficientNet-Lite0 inference (onnxruntime,
 batch 1, 224x224) on scikit-image's ``chelsea.png``, the same with the cat's boxes (class activation
@@ -124,7 +124,7 @@ def peak_memory() -> dict[str, Any]:
             f"Image.open(sys.argv[1]).convert('RGB').resize(({BIG_SIDE}, {BIG_SIDE}), Image.Resampling.NEAREST)"
             ".save(sys.argv[2], 'PNG')"), str(_chelsea()), str(path)], check=True)
         assert Image.open(path).size == (BIG_SIDE, BIG_SIDE)
-        out = subprocess.run([sys.executable, "-m", "catscan.bench_detector", "--memory-child", str(path)],
+        out = subprocess.run([sys.executable, "-m", "benchmarks.bench_detector", "--memory-child", str(path)],
                              check=True, capture_output=True, text=True, env=dict(os.environ))
     result = json.loads(out.stdout)
     result["image"] = f"{BIG_SIDE}x{BIG_SIDE} PNG"

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from catscan.bench_calls import PURPOSE, per_scan, snapshot
-from catscan.bench_cold import cold_container, measure_imports
-from catscan.bench_detector import measure as measure_detector
-from catscan.client.api import TERMINAL, ScanApi, realtime_transport, upload
-from catscan.client.documents import ON_UPDATE_SCAN
+from benchmarks.bench_calls import PURPOSE, per_scan, snapshot
+from benchmarks.bench_cold import cold_container, measure_imports
+from benchmarks.bench_detector import measure as measure_detector
+from catscan.client.api import ScanApi, upload
+from catscan.client.scanning import Scanner, ScanJob, ScanResult
 from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
 from catscan.bench_bundle import kept_section
@@ -50,60 +50,23 @@ def half_megapixel_jpeg(directory: Path) -> Path:
     return out
 
 
-class Client:
-    """A signed-in user with one open subscription that records when each scan's verdict arrives."""
+def measuring(session: UserSession, in_flight: int | None = None) -> Scanner:
+    """The scan client as a measurement uses it: only pushed verdicts count (no re-reads), and the
+    subscription must be acknowledged before the first upload."""
+    return Scanner(session, uploads=None, in_flight=in_flight, reread_after=None, ack_timeout=10)
 
-    def __init__(self, session: UserSession) -> None:
-        self.session = session
-        self.arrived: dict[str, tuple[float, dict]] = {}
-        self._waiters: dict[str, asyncio.Future] = {}
 
-    async def __aenter__(self) -> Client:
-        from gql import Client as GqlClient, gql
-
-        started = asyncio.Event()
-        self._ws_client = GqlClient(transport=realtime_transport(self.session, started),
-                                    fetch_schema_from_transport=False)
-        self._ws = await self._ws_client.connect_async()
-        self._api = await ScanApi(self.session).__aenter__()
-
-        async def listen() -> None:
-            async for result in self._ws.subscribe(gql(ON_UPDATE_SCAN)):
-                scan = result["onUpdateScan"]
-                if scan["status"] in TERMINAL and scan["id"] not in self.arrived:
-                    self.arrived[scan["id"]] = (time.perf_counter(), scan)
-                    waiter = self._waiters.pop(scan["id"], None)
-                    if waiter and not waiter.done():
-                        waiter.set_result(scan)
-        self._listener = asyncio.create_task(listen())
-        await asyncio.wait_for(started.wait(), 10)  # gql itself does not wait for AppSync's start_ack
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._listener.cancel()
-        await asyncio.gather(self._listener, return_exceptions=True)
-        await self._api.__aexit__()
-        await self._ws_client.close_async()
-
-    async def scan(self, path: Path, timeout: float = 60) -> tuple[float, dict | None]:
-        """Seconds from the start of the upload to the pushed verdict (None when lost)."""
-        new = await self._api.create_scan(path)
-        scan_id = new.scan["id"]
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters[scan_id] = waiter
-        started = time.perf_counter()
-        await asyncio.to_thread(upload, self.session, new.key, path)
-        try:
-            await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except asyncio.TimeoutError:
-            return time.perf_counter() - started, None
-        return self.arrived[scan_id][0] - started, self.arrived[scan_id][1]
+def pushed_in(result: ScanResult) -> tuple[float, dict | None]:
+    """Seconds from the start of the upload to the pushed verdict (None when lost)."""
+    if not result.pushed:
+        return (result.latency or 0.0), None
+    return result.latency, result.scan  # type: ignore[return-value]
 
 
 async def latency(session: UserSession, image: Path, n: int) -> dict:
-    async with Client(session) as client:
-        await client.scan(image)  # warm-up, not counted
-        results = [await client.scan(image) for _ in range(n)]
+    async with measuring(session) as client:
+        await client.scan_one(ScanJob(image))  # warm-up, not counted
+        results = [pushed_in(await client.scan_one(ScanJob(image))) for _ in range(n)]
     ms = [r[0] * 1000 for r in results if r[1]]
     return {"n": n, "lost": sum(1 for r in results if not r[1]), "p50_ms": percentile(ms, 50),
             "p95_ms": percentile(ms, 95), "max_ms": max(ms)}
@@ -111,21 +74,16 @@ async def latency(session: UserSession, image: Path, n: int) -> dict:
 
 async def throughput(sessions: list[UserSession], image: Path, total: int) -> dict:
     per_client = total // len(sessions)
-    clients = [Client(s) for s in sessions]
+    # Each client keeps a few scans in flight, as the CLI's bounded concurrency does.
+    clients = [measuring(s, in_flight=4) for s in sessions]
     for c in clients:
         await c.__aenter__()
     try:
         started = time.perf_counter()
 
-        async def work(client: Client) -> list:
-            # Each client keeps a few scans in flight, as the CLI's bounded concurrency does.
-            sem = asyncio.Semaphore(4)
-
-            async def one() -> tuple:
-                async with sem:
-                    return await client.scan(image, timeout=120)
-            return await asyncio.gather(*(one() for _ in range(per_client)))
-        results = [r for rs in await asyncio.gather(*(work(c) for c in clients)) for r in rs]
+        async def work(client: Scanner) -> list:
+            return await asyncio.gather(*(client.scan_one(ScanJob(image), timeout=120) for _ in range(per_client)))
+        results = [pushed_in(r) for rs in await asyncio.gather(*(work(c) for c in clients)) for r in rs]
         elapsed = time.perf_counter() - started
     finally:
         for c in clients:
@@ -290,21 +248,28 @@ def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, fi
         f"(chelsea.png, 451x300). Before the libvips decode, the 10000x10000 PNG took ~760 MB above the "
         "loaded detector (Pillow decodes a PNG whole, 4 bytes a pixel).",
         "",
+        _where_the_time_goes(thr, calls[1]),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _where_the_time_goes(thr: dict, load_calls: dict) -> str:
+    """CPU per scan by process during the throughput run, and what it means."""
+    return (
         "Where the time goes during the throughput run, CPU per scan by process (user + system, from /proc): "
         + ", ".join(f"{k} {v:.1f} ms" for k, v in thr["cpu_ms_per_scan"].items())
         + f"; {sum(thr['cpu_ms_per_scan'].values()):.0f} ms in all, so 2 idle cores cap the run near "
         f"{2000 / sum(thr['cpu_ms_per_scan'].values()):.0f} scans/s at best. `runner` includes its Lambda containers "
         "(the scanner's own code); `moto` is one Python process (one GIL) serving "
-        f"~{sum(n for (_, service, _), n in calls[1].items() if service not in MOTO_ELSEWHERE):.0f} requests a "
+        f"~{sum(n for (_, service, _), n in load_calls.items() if service not in MOTO_ELSEWHERE):.0f} requests a "
         "scan, each on a new connection (werkzeug closes every connection); most of its time now goes to DynamoDB UpdateItem "
         "(expression parsing and validation, deep copies of the item). The moto host dumps DynamoDB item results "
         "directly instead of moto's model walk and checks SQS retention without building every queue attribute "
         "(~47 -> ~34 ms of moto CPU a scan, measured before the scanner wrote thumbnails). The latency floor is the same chain run in sequence: "
         "upload through the storage gate, SQS delivery, getScan, header read, PROCESSING, DetectLabels (S3 "
-        "read + decode + inference), the verdict update and its push.",
-        "",
-    ]
-    return "\n".join(lines)
+        "read + decode + inference), the verdict update and its push."
+    )
 
 
 MOTO_ELSEWHERE = ("appsync", "rekognition")  # the services of the calls table that moto does not serve

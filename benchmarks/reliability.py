@@ -1,4 +1,4 @@
-"""`python -m catscan.reliability`: does the pipeline lose, duplicate or misdeliver scans under load?
+"""`python -m benchmarks.reliability`: does the pipeline lose, duplicate or misdeliver scans under load?
 
 Starts its own local cloud on free ports of 127.0.0.1, creates users, then
   - opens the *subscribers* (e.g. 10 users x 20 WebSocket connections = 200) and keeps them open;
@@ -29,9 +29,9 @@ from typing import Any, Callable
 
 from PIL import Image
 
-from catscan.bench import Client, half_megapixel_jpeg, percentile
-from catscan.client.api import TERMINAL, ScanApi, realtime_transport, upload
-from catscan.client.documents import ON_UPDATE_SCAN
+from benchmarks.bench import half_megapixel_jpeg, percentile
+from catscan.client.api import TERMINAL, ScanApi, upload
+from catscan.client.scanning import Scanner, ScanJob, Subscription
 from catscan.client.outputs import Outputs, load_outputs
 from catscan.client.session import UserSession
 from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
@@ -80,57 +80,6 @@ def make_samples(directory: Path) -> list[Sample]:
 
 # --- clients -------------------------------------------------------------------------------------
 
-class Subscriber:
-    """One AppSync realtime WebSocket with one onUpdateScan subscription, keeping every event it is pushed."""
-
-    def __init__(self, session: UserSession, on_event: Callable[[float, dict], None] | None = None) -> None:
-        self.session = session
-        self.events: list[tuple[float, dict[str, Any]]] = []
-        self.error: str | None = None
-        self._on_event = on_event
-        self._client: Any = None
-        self._task: asyncio.Task | None = None
-
-    async def open(self, ack_timeout: float = 20.0) -> None:
-        """Returns once AppSync acknowledged the subscription (`start_ack`): from then on nothing is missed."""
-        from gql import Client as GqlClient, gql
-
-        started = asyncio.Event()
-        self._client = GqlClient(transport=realtime_transport(self.session, started),
-                                 fetch_schema_from_transport=False)
-        ws = await self._client.connect_async()
-
-        async def listen() -> None:
-            try:
-                async for result in ws.subscribe(gql(ON_UPDATE_SCAN)):
-                    now, scan = time.perf_counter(), result["onUpdateScan"]
-                    self.events.append((now, scan))
-                    if self._on_event:
-                        self._on_event(now, scan)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a dropped connection is a finding, not a crash
-                self.error = f"{type(exc).__name__}: {exc}"
-                started.set()
-        self._task = asyncio.create_task(listen())
-        await asyncio.wait_for(started.wait(), ack_timeout)
-        if self.error:
-            raise ConnectionError(f"subscription of {self.session.username} failed: {self.error}")
-
-    async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        if self._client:
-            try:
-                await asyncio.wait_for(self._client.close_async(), 10)
-            except Exception:  # noqa: BLE001 - closing a dead socket
-                pass
-
-    def terminal(self, scan_id: str) -> list[dict[str, Any]]:
-        return [s for _, s in self.events if s["id"] == scan_id and s["status"] in TERMINAL]
-
-
 @dataclass
 class ScanRecord:
     scan_id: str
@@ -141,67 +90,42 @@ class ScanRecord:
     error: str | None = None
 
 
-class LoadClient(Client):
-    """bench.Client with the bookkeeping a reliability run needs: its one subscription keeps every event
-    (duplicates, misdeliveries), waits for AppSync's start_ack instead of sleeping, scans are bounded in
-    flight, and one S3 client (identity-pool credentials, via catscan.client) serves all its uploads."""
+class LoadClient:
+    """One load user: catscan.client's Scanner as a measurement uses it (one subscription that keeps every
+    event, for duplicates and misdeliveries; acknowledged before the first upload; scans bounded in
+    flight; only pushed verdicts count), with the bookkeeping of a reliability run."""
 
     def __init__(self, session: UserSession, in_flight: int = 4) -> None:
-        super().__init__(session)
-        self.subscriber = Subscriber(session, on_event=self._pushed)
-        self.slots = asyncio.Semaphore(in_flight)
+        self.session = session
+        self.scanner = Scanner(session, uploads=None, in_flight=in_flight, reread_after=None, ack_timeout=20.0)
+        self.subscriber = self.scanner.subscription
         self.records: dict[str, ScanRecord] = {}
         self.errors: list[str] = []
-        self._s3: Any = None
 
     async def __aenter__(self) -> LoadClient:
-        self._s3 = await asyncio.to_thread(self.session.s3)
-        self._api = await ScanApi(self.session).__aenter__()
-        await self.subscriber.open()
+        await self.scanner.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.subscriber.close()
-        await self._api.__aexit__()
+        await self.scanner.__aexit__()
 
-    def _pushed(self, now: float, scan: dict[str, Any]) -> None:
-        # bench.Client's listener, fed by the Subscriber: first terminal push of each scan.
-        if scan["status"] in TERMINAL and scan["id"] not in self.arrived:
-            self.arrived[scan["id"]] = (now, scan)
-            waiter = self._waiters.pop(scan["id"], None)
-            if waiter and not waiter.done():
-                waiter.set_result(scan)
-
-    async def scan(self, sample: Sample, timeout: float = 60) -> ScanRecord | None:  # type: ignore[override]
-        async with self.slots:
-            try:
-                new = await self._api.create_scan(sample.path)
-            except Exception as exc:  # noqa: BLE001 - counted, the run goes on
-                self.errors.append(f"createScan: {type(exc).__name__}: {exc}")
-                return None
-            record = ScanRecord(new.scan["id"], sample.expected)
-            self.records[record.scan_id] = record
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters[record.scan_id] = waiter
-
-            def put() -> None:
-                record.upload_started = time.perf_counter()
-                upload(self.session, new.key, sample.path, s3=self._s3)
-            try:
-                await asyncio.to_thread(put)
-            except Exception as exc:  # noqa: BLE001
-                record.error = f"upload: {type(exc).__name__}: {exc}"
-                self.errors.append(record.error)
-                self._waiters.pop(record.scan_id, None)
-                return record
-            try:
-                await asyncio.wait_for(asyncio.shield(waiter), timeout)
-            except asyncio.TimeoutError:
-                self._waiters.pop(record.scan_id, None)
-                return record
-            arrived_at, record.final = self.arrived[record.scan_id]
-            record.latency_s = arrived_at - record.upload_started
-            return record
+    async def scan(self, sample: Sample, timeout: float = 60) -> ScanRecord | None:
+        try:
+            result = await self.scanner.scan_one(ScanJob(sample.path), timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+            self.errors.append(f"scan: {type(exc).__name__}: {exc}")
+            return None
+        if result.scan_id is None:
+            self.errors.append(f"createScan: {result.reason}")
+            return None
+        record = ScanRecord(result.scan_id, sample.expected, upload_started=result.upload_started or 0.0)
+        self.records[record.scan_id] = record
+        if result.status == "ERROR":
+            record.error = f"upload: {result.reason}"
+            self.errors.append(record.error)
+        elif result.pushed:
+            record.final, record.latency_s = result.scan, result.latency
+        return record
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -302,129 +226,162 @@ async def run_load(load_sessions: list[UserSession], subscriber_sessions: list[U
     fig = Figures(uploads_requested=uploads, clients=len(load_sessions), in_flight=in_flight, scan_timeout=scan_timeout,
                   subscribers=subscribers, subscriber_users=len(subscriber_sessions))
     run_deadline = time.monotonic() + max_seconds
-
-    # 1. the subscribers: spread over their users, all acknowledged before anything is uploaded
-    subs: list[Subscriber] = [Subscriber(subscriber_sessions[i % len(subscriber_sessions)])
-                              for i in range(subscribers)] if subscriber_sessions else []
-    progress(f"opening {len(subs)} subscriptions for {len(subscriber_sessions)} users")
-    opened = await _bounded_gather([_open(s) for s in subs], 20)
-    fig.subscriber_errors += [e for e in opened if e]
+    subs = await _open_subscribers(fig, subscriber_sessions, subscribers, progress)
     clients = [LoadClient(s, in_flight) for s in load_sessions]
     own_ids: dict[str, set[str]] = {}  # username -> its scan ids (subscriber users)
     try:
         progress(f"opening {len(clients)} load clients")
         await asyncio.gather(*(c.__aenter__() for c in clients))
-
-        # 2. the load
-        progress(f"load: {uploads} uploads from {len(clients)} clients, {in_flight} in flight each")
-        started = time.perf_counter()
-
-        async def work(k: int, client: LoadClient) -> list[ScanRecord | None]:
-            async def one(i: int) -> ScanRecord | None:
-                if time.monotonic() > run_deadline:
-                    fig.not_attempted += 1
-                    return None
-                return await client.scan(samples[i % len(samples)], timeout=scan_timeout)
-            return await asyncio.gather(*(one(i) for i in range(k, uploads, len(clients))))
-        done = await asyncio.gather(*(work(k, c) for k, c in enumerate(clients)))
-        fig.wall_s = time.perf_counter() - started
-        records = [r for rs in done for r in rs if r is not None]
-        fig.uploads_made = sum(1 for r in records if not r.error)
-        progress(f"load done in {fig.wall_s:.1f} s")
-
-        # 3. each subscriber user uploads one image; every connection of that user must get it
-        fig.subscriber_uploads = len(subscriber_sessions)
+        await _load(fig, clients, samples, uploads, scan_timeout, run_deadline, progress)
         if subscriber_sessions:
-            progress(f"{len(subscriber_sessions)} subscriber users upload one image each")
-            cat = next(s for s in samples if s.expected == "cat")
-            uploaded = await asyncio.gather(*(_upload_one(s, cat.path) for s in subscriber_sessions))
-            for session, (scan_id, upload_at, error) in zip(subscriber_sessions, uploaded):
-                own_ids[session.username] = {scan_id} if scan_id else set()
-                if error:
-                    fig.subscriber_errors.append(error)
-            mine = [(sub, own_ids[sub.session.username]) for sub in subs]
-            fig.deliveries_expected = sum(len(ids) for _, ids in mine)
-            deadline = time.monotonic() + min(scan_timeout, max(5.0, run_deadline - time.monotonic()))
-            while time.monotonic() < deadline:
-                if all(sub.terminal(i) for sub, ids in mine for i in ids):
-                    break
-                await asyncio.sleep(0.05)
-            first_upload = min((u[1] for u in uploaded if u[1]), default=time.perf_counter())
-            last = [min(t for t, s in sub.events if s["id"] == i and s["status"] in TERMINAL)
-                    for sub, ids in mine for i in ids if sub.terminal(i)]
-            fig.subscriber_fanout_s = (max(last) - first_upload) if last else 0.0
+            await _subscriber_round(fig, subs, subscriber_sessions, samples, own_ids,
+                                    min(scan_timeout, max(5.0, run_deadline - time.monotonic())), progress)
         await asyncio.sleep(1.0)  # anything misdelivered late still arrives before the count
     finally:
         await asyncio.gather(*(c.__aexit__() for c in clients), return_exceptions=True)
         await _bounded_gather([s.close() for s in subs], 50)
 
-    # 4. counting
     for client in clients:
-        fig.client_errors += client.errors
-        if client.subscriber.error:
-            fig.client_errors.append(f"subscription: {client.subscriber.error}")
-        mine = set(client.records)
-        fig.client_events += len(client.subscriber.events)
-        for _, scan in client.subscriber.events:
-            if scan["id"] not in mine or scan.get("owner") != client.session.owner:
-                fig.misdelivered += 1
-        lost_ids = []
-        for record in client.records.values():
-            if record.error:
-                continue
-            pushed = client.subscriber.terminal(record.scan_id)
-            contents = {tuple(scan.get(f) for f in VERDICT_FIELDS) for scan in pushed}
-            # a DONE scan's thumbnail key comes in one more push after the verdict: not a repeat
-            distinct = {tuple(scan.get(f) for f in (*VERDICT_FIELDS, "thumbnailKey")) for scan in pushed}
-            if len(contents) > 1:
-                fig.duplicated += 1
-            elif len(pushed) > len(distinct):
-                fig.repeated += 1
-            if record.final is None:
-                fig.lost += 1
-                lost_ids.append(record.scan_id)
-                if pushed:
-                    fig.late_pushes += 1
-                continue
-            fig.results_received += 1
-            fig.latencies_ms.append(record.latency_s * 1000)
-            verdict = verdict_of(record.final)
-            fig.verdicts[verdict] += 1
-            if verdict != record.expected:
-                fig.wrong_verdicts.append(f"{record.scan_id}: expected {record.expected}, got {verdict} "
-                                          f"({record.final.get('reason')})")
-        async with ScanApi(client.session) as api:
-            for scan_id in lost_ids:
-                current = await api.get_scan(scan_id)
-                if current and current["status"] in TERMINAL:
-                    fig.lost_terminal_in_get += 1
-                else:
-                    fig.lost_stuck.append(f"{scan_id}: {current and current['status']}")
-            if list_users is None or fig.lists_checked < list_users:
-                progress(f"listScans of {client.session.username}")
-                t = time.perf_counter()
-                listed = [s["id"] for s in await api.list_scans()]
-                fig.list_seconds = max(fig.list_seconds, time.perf_counter() - t)
-                fig.lists_checked += 1
-                fig.list_duplicates += len(listed) - len(set(listed))
-                fig.list_missing += len(mine - set(listed))
-                fig.list_foreign += len(set(listed) - mine)
-
+        lost_ids = _count_client(fig, client)
+        await _read_back(fig, client, lost_ids, list_users, progress)
     if admin is not None:
-        progress("listScans of Admin (every scan)")
-        creators = {i: c.session.owner for c in clients for i, r in c.records.items() if not r.error}
-        for session in subscriber_sessions:
-            creators.update({i: session.owner for i in own_ids.get(session.username, ())})
-        async with ScanApi(admin) as api:
-            everything = await api.list_scans()
-        fig.admin_listed = len(everything)
-        seen = Counter(s["id"] for s in everything if s["id"] in creators)
-        fig.list_duplicates += sum(n - 1 for n in seen.values())
-        fig.list_missing += len(set(creators) - set(seen))
-        fig.wrong_owner += sum(1 for s in everything if s["id"] in creators and s["owner"] != creators[s["id"]])
+        await _count_admin(fig, admin, clients, subscriber_sessions, own_ids, progress)
+    _count_subscribers(fig, subs, own_ids)
+    return fig
 
+
+async def _open_subscribers(fig: Figures, sessions: list[UserSession], n: int,
+                            progress: Callable[[str], None]) -> list[Subscription]:
+    """The extra subscriptions, spread over their users, all acknowledged before anything is uploaded."""
+    subs = [Subscription(sessions[i % len(sessions)]) for i in range(n)] if sessions else []
+    progress(f"opening {len(subs)} subscriptions for {len(sessions)} users")
+    opened = await _bounded_gather([_open(s) for s in subs], 20)
+    fig.subscriber_errors += [e for e in opened if e]
+    return subs
+
+
+async def _load(fig: Figures, clients: list[LoadClient], samples: list[Sample], uploads: int,
+                scan_timeout: float, run_deadline: float, progress: Callable[[str], None]) -> None:
+    """`uploads` scans spread over the clients, each client with its bounded scans in flight."""
+    progress(f"load: {uploads} uploads from {len(clients)} clients, {fig.in_flight} in flight each")
+    started = time.perf_counter()
+
+    async def work(k: int, client: LoadClient) -> list[ScanRecord | None]:
+        async def one(i: int) -> ScanRecord | None:
+            if time.monotonic() > run_deadline:
+                fig.not_attempted += 1
+                return None
+            return await client.scan(samples[i % len(samples)], timeout=scan_timeout)
+        return await asyncio.gather(*(one(i) for i in range(k, uploads, len(clients))))
+    done = await asyncio.gather(*(work(k, c) for k, c in enumerate(clients)))
+    fig.wall_s = time.perf_counter() - started
+    fig.uploads_made = sum(1 for rs in done for r in rs if r is not None and not r.error)
+    progress(f"load done in {fig.wall_s:.1f} s")
+
+
+async def _subscriber_round(fig: Figures, subs: list[Subscription], sessions: list[UserSession],
+                            samples: list[Sample], own_ids: dict[str, set[str]], wait_s: float,
+                            progress: Callable[[str], None]) -> None:
+    """Each subscriber user uploads one image; every connection of that user must be pushed it."""
+    fig.subscriber_uploads = len(sessions)
+    progress(f"{len(sessions)} subscriber users upload one image each")
+    cat = next(s for s in samples if s.expected == "cat")
+    uploaded = await asyncio.gather(*(_upload_one(s, cat.path) for s in sessions))
+    for session, (scan_id, _, error) in zip(sessions, uploaded):
+        own_ids[session.username] = {scan_id} if scan_id else set()
+        if error:
+            fig.subscriber_errors.append(error)
+    mine = [(sub, own_ids[sub.session.username]) for sub in subs]
+    fig.deliveries_expected = sum(len(ids) for _, ids in mine)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if all(sub.terminal(i) for sub, ids in mine for i in ids):
+            break
+        await asyncio.sleep(0.05)
+    first_upload = min((u[1] for u in uploaded if u[1]), default=time.perf_counter())
+    last = [min(t for t, s in sub.events if s["id"] == i and s["status"] in TERMINAL)
+            for sub, ids in mine for i in ids if sub.terminal(i)]
+    fig.subscriber_fanout_s = (max(last) - first_upload) if last else 0.0
+
+
+def _count_client(fig: Figures, client: LoadClient) -> list[str]:
+    """One load client's pushes and verdicts into the figures; the ids of its lost scans."""
+    fig.client_errors += client.errors
+    if client.subscriber.error:
+        fig.client_errors.append(f"subscription: {client.subscriber.error}")
+    mine = set(client.records)
+    fig.client_events += len(client.subscriber.events)
+    fig.misdelivered += sum(1 for _, scan in client.subscriber.events
+                            if scan["id"] not in mine or scan.get("owner") != client.session.owner)
+    lost_ids = []
+    for record in client.records.values():
+        if record.error:
+            continue
+        pushed = client.subscriber.terminal(record.scan_id)
+        contents = {tuple(scan.get(f) for f in VERDICT_FIELDS) for scan in pushed}
+        # a DONE scan's thumbnail key comes in one more push after the verdict: not a repeat
+        distinct = {tuple(scan.get(f) for f in (*VERDICT_FIELDS, "thumbnailKey")) for scan in pushed}
+        if len(contents) > 1:
+            fig.duplicated += 1
+        elif len(pushed) > len(distinct):
+            fig.repeated += 1
+        if record.final is None:
+            fig.lost += 1
+            lost_ids.append(record.scan_id)
+            fig.late_pushes += int(bool(pushed))
+            continue
+        fig.results_received += 1
+        fig.latencies_ms.append(record.latency_s * 1000)
+        verdict = verdict_of(record.final)
+        fig.verdicts[verdict] += 1
+        if verdict != record.expected:
+            fig.wrong_verdicts.append(f"{record.scan_id}: expected {record.expected}, got {verdict} "
+                                      f"({record.final.get('reason')})")
+    return lost_ids
+
+
+async def _read_back(fig: Figures, client: LoadClient, lost_ids: list[str], list_users: int | None,
+                     progress: Callable[[str], None]) -> None:
+    """getScan of what was not pushed; the user's own listScans while `list_users` allows."""
+    async with ScanApi(client.session) as api:
+        for scan_id in lost_ids:
+            current = await api.get_scan(scan_id)
+            if current and current["status"] in TERMINAL:
+                fig.lost_terminal_in_get += 1
+            else:
+                fig.lost_stuck.append(f"{scan_id}: {current and current['status']}")
+        if list_users is None or fig.lists_checked < list_users:
+            progress(f"listScans of {client.session.username}")
+            t = time.perf_counter()
+            listed = [s["id"] for s in await api.list_scans()]
+            fig.list_seconds = max(fig.list_seconds, time.perf_counter() - t)
+            fig.lists_checked += 1
+            mine = set(client.records)
+            fig.list_duplicates += len(listed) - len(set(listed))
+            fig.list_missing += len(mine - set(listed))
+            fig.list_foreign += len(set(listed) - mine)
+
+
+async def _count_admin(fig: Figures, admin: UserSession, clients: list[LoadClient],
+                       subscriber_sessions: list[UserSession], own_ids: dict[str, set[str]],
+                       progress: Callable[[str], None]) -> None:
+    """Admin's listScans: each scan of the run once, owned by the user who created it."""
+    progress("listScans of Admin (every scan)")
+    creators = {i: c.session.owner for c in clients for i, r in c.records.items() if not r.error}
+    for session in subscriber_sessions:
+        creators.update({i: session.owner for i in own_ids.get(session.username, ())})
+    async with ScanApi(admin) as api:
+        everything = await api.list_scans()
+    fig.admin_listed = len(everything)
+    seen = Counter(s["id"] for s in everything if s["id"] in creators)
+    fig.list_duplicates += sum(n - 1 for n in seen.values())
+    fig.list_missing += len(set(creators) - set(seen))
+    fig.wrong_owner += sum(1 for s in everything if s["id"] in creators and s["owner"] != creators[s["id"]])
+
+
+def _count_subscribers(fig: Figures, subs: list[Subscription], own_ids: dict[str, set[str]]) -> None:
     for sub in subs:
-        ids = own_ids.get(sub.session.username, set()) if subscriber_sessions else set()
+        ids = own_ids.get(sub.session.username, set())
         fig.subscriber_events += len(sub.events)
         got = sum(1 for i in ids if sub.terminal(i))
         fig.deliveries_received += got
@@ -433,12 +390,11 @@ async def run_load(load_sessions: list[UserSession], subscriber_sessions: list[U
             fig.subscriber_errors.append(f"subscription: {sub.error}")
         fig.subscriber_misdelivered += sum(1 for _, s in sub.events
                                            if s["id"] not in ids or s.get("owner") != sub.session.owner)
-    return fig
 
 
-async def _open(sub: Subscriber) -> str | None:
+async def _open(sub: Subscription) -> str | None:
     try:
-        await sub.open()
+        await sub.open(ack_timeout=20.0)
     except Exception as exc:  # noqa: BLE001
         return f"subscribe {sub.session.username}: {type(exc).__name__}: {exc}"
     return None
@@ -458,6 +414,30 @@ async def _upload_one(session: UserSession, path: Path) -> tuple[str | None, flo
 # --- report --------------------------------------------------------------------------------------
 
 def render(fig: Figures, *, cloud_desc: str, started_at: datetime) -> str:
+    lines = [
+        "# Reliability",
+        "",
+        f"Recorded by `python -m benchmarks.reliability` on {started_at.strftime('%Y-%m-%d %H:%M UTC')}; "
+        f"{os.cpu_count()} cores (shared with other work), Python {platform.python_version()}, "
+        f"{platform.machine()}. {cloud_desc}",
+        "",
+        "Figures, not assertions (`tests/hardening/test_load_small.py` asserts a small run's correctness).",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        *[f"| {a} | {b} |" for a, b in _rows(fig)],
+        "",
+        "Image mix of the load, per ten uploads: 5 cat photos (866x577 JPEG), 3 photos without a cat "
+        "(coffee, rocket, astronaut as JPEG), 1 text file named .jpg and 1 60x60 PNG (both refused).",
+        "",
+    ]
+    details = fig.client_errors[:5] + fig.subscriber_errors[:5] + fig.lost_stuck[:5] + fig.wrong_verdicts[:5]
+    if details:
+        lines += ["First problems seen:", "", *[f"- `{d}`" for d in details], ""]
+    return "\n".join(lines + _what_this_shows(fig))
+
+
+def _rows(fig: Figures) -> list[tuple[str, str]]:
     lost_detail = (f"{fig.lost} ({fig.lost_terminal_in_get} terminal in getScan, "
                    f"{len(fig.lost_stuck)} still PENDING/PROCESSING)")
     mix = ", ".join(f"{k} {v}" for k, v in sorted(fig.verdicts.items(), key=lambda kv: -kv[1])) or "-"
@@ -493,31 +473,15 @@ def render(fig: Figures, *, cloud_desc: str, started_at: datetime) -> str:
          f"{fig.subscriber_events} / {fig.subscriber_misdelivered}"),
         ("upload -> last of a user's connections got it (max)", f"{fig.subscriber_fanout_s * 1000:.0f} ms"),
     ]
+    return rows
+
+
+def _what_this_shows(fig: Figures) -> list[str]:
     healthy = not any(fig.problems.values()) and not fig.wrong_verdicts and not fig.lost_stuck
-    lines = [
-        "# Reliability",
-        "",
-        f"Recorded by `python -m catscan.reliability` on {started_at.strftime('%Y-%m-%d %H:%M UTC')}; "
-        f"{os.cpu_count()} cores (shared with other work), Python {platform.python_version()}, "
-        f"{platform.machine()}. {cloud_desc}",
-        "",
-        "Figures, not assertions (`tests/hardening/test_load_small.py` asserts a small run's correctness).",
-        "",
-        "| measure | result |",
-        "|---|---|",
-        *[f"| {a} | {b} |" for a, b in rows],
-        "",
-        "Image mix of the load, per ten uploads: 5 cat photos (866x577 JPEG), 3 photos without a cat "
-        "(coffee, rocket, astronaut as JPEG), 1 text file named .jpg and 1 60x60 PNG (both refused).",
-        "",
-    ]
-    details = fig.client_errors[:5] + fig.subscriber_errors[:5] + fig.lost_stuck[:5] + fig.wrong_verdicts[:5]
-    if details:
-        lines += ["First problems seen:", "", *[f"- `{d}`" for d in details], ""]
     checked = fig.client_events + fig.subscriber_events
     wrong_user = fig.misdelivered + fig.subscriber_misdelivered
     in_flight = fig.clients * fig.in_flight
-    lines += [
+    return [
         "## What this shows",
         "",
         ("No scan was lost, duplicated or delivered to the wrong user under this load. " if healthy
@@ -540,7 +504,6 @@ def render(fig: Figures, *, cloud_desc: str, started_at: datetime) -> str:
         f"list takes {fig.list_seconds:.1f} s on moto (the run reads back only a few users' lists for that reason).",
         "",
     ]
-    return "\n".join(lines)
 
 
 def render_burst(fig: Figures, *, tps: float, runner_concurrency: int, throttled: int, billed: int,
@@ -551,7 +514,7 @@ def render_burst(fig: Figures, *, tps: float, runner_concurrency: int, throttled
         "",
         "## Burst under a DetectLabels quota",
         "",
-        f"Recorded by `python -m catscan.reliability --burst` on {started_at.strftime('%Y-%m-%d %H:%M UTC')}: "
+        f"Recorded by `python -m benchmarks.reliability --burst` on {started_at.strftime('%Y-%m-%d %H:%M UTC')}: "
         f"{fig.uploads_made} uploads at once from {fig.clients} users while the local Rekognition allows "
         f"{tps:g} DetectLabels calls a second (`CATSCAN_REKOGNITION_TPS`), with the scanner's event source at "
         f"a maximum concurrency of {runner_concurrency}.",
@@ -573,7 +536,7 @@ def render_burst(fig: Figures, *, tps: float, runner_concurrency: int, throttled
     ])
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="catscan reliability under load (figures, not assertions)")
     parser.add_argument("--uploads", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20, help="load clients, each its own user")
@@ -591,14 +554,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true",
                         help="a burst of photos (no refused files, no extra subscribers) appended to --out "
                              "as its own section; use with --rekognition-tps")
-    args = parser.parse_args(argv)
-    if args.uploads < 0 or args.clients < 1 or args.subscribers < 0 or args.subscriber_users < 1:
-        parser.error("--uploads >= 0, --clients >= 1, --subscribers >= 0, --subscriber-users >= 1")
+    return parser
 
-    def say(message: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
-    started_at = datetime.now(timezone.utc)
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def measure(args: argparse.Namespace) -> tuple[Figures, dict[str, Any]]:
+    """The run on its own local cloud (free ports of 127.0.0.1): the figures and Rekognition's usage."""
     with tempfile.TemporaryDirectory(prefix="catscan-reliability-") as tmp:
         tmpdir = Path(tmp)
         cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "cloud", outputs_path=tmpdir / "outputs.json",
@@ -624,10 +588,16 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             say("stopping the local cloud")
             cloud.stop()
-    quota = f"a DetectLabels quota of {args.rekognition_tps:g}/s" if args.rekognition_tps else "no DetectLabels quota"
-    desc = (f"Local cloud on 127.0.0.1 with {args.runner_concurrency} scanner workers (the event source's "
-            f"maximum concurrency) and {quota}; {args.uploads} uploads from {args.clients} clients, "
-            f"{args.subscribers} extra subscribers.")
+    return fig, usage
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.uploads < 0 or args.clients < 1 or args.subscribers < 0 or args.subscriber_users < 1:
+        parser.error("--uploads >= 0, --clients >= 1, --subscribers >= 0, --subscriber-users >= 1")
+    started_at = datetime.now(timezone.utc)
+    fig, usage = measure(args)
     if args.burst:
         section = render_burst(fig, tps=args.rekognition_tps or 0, runner_concurrency=args.runner_concurrency,
                                throttled=usage["Throttled"], billed=usage["DetectLabels"], started_at=started_at)
@@ -635,6 +605,10 @@ def main(argv: list[str] | None = None) -> None:
             out.write(section)
         print(section)
         sys.exit(0)
+    quota = f"a DetectLabels quota of {args.rekognition_tps:g}/s" if args.rekognition_tps else "no DetectLabels quota"
+    desc = (f"Local cloud on 127.0.0.1 with {args.runner_concurrency} scanner workers (the event source's "
+            f"maximum concurrency) and {quota}; {args.uploads} uploads from {args.clients} clients, "
+            f"{args.subscribers} extra subscribers.")
     report = render(fig, cloud_desc=desc, started_at=started_at)
     args.out.write_text(report)
     print(report)

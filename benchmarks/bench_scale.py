@@ -243,7 +243,7 @@ def render(ratio: dict[str, float], view: dict[str, float], memory: dict[str, fl
     return "\n".join([
         SECTION,
         "",
-        f"Recorded by `make bench` (catscan/bench_scale.py) on {now}; {os.cpu_count()} cores.",
+        f"Recorded by `make bench` (benchmarks/bench_scale.py) on {now}; {os.cpu_count()} cores.",
         "",
         "| measure | result | target | |",
         "|---|---|---|---|",
