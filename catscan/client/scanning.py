@@ -225,7 +225,11 @@ class Scanner:
         except BaseException:
             await self.subscription.close()
             raise
-        await self.api.__aenter__()
+        try:
+            await self.api.__aenter__()
+        except BaseException:
+            await self.subscription.close()
+            raise
         self._api_open = True
         self.events.phase("scanning")
         return self
@@ -250,9 +254,7 @@ class Scanner:
         """One file, waiting up to `timeout` seconds after its upload for the verdict."""
         result = ScanResult(job)
         await self._scan(result, per_scan=timeout)
-        if not result.final:
-            result.finish("TIMEOUT", reason=f"No verdict within {timeout:g} s"
-                                            f" (last status {result.status or 'not created'}).")
+        _time_out(result, timeout)
         return result
 
     async def scan(self, jobs: Iterable[ScanJob], timeout: float,
@@ -266,24 +268,27 @@ class Scanner:
         loop = asyncio.get_running_loop()
         elapsed = time.perf_counter() - started if started is not None else 0.0
         deadline = loop.time() + timeout - elapsed
-        tasks = [asyncio.create_task(self._scan(result, deadline=deadline)) for result in results]
+        pending = {asyncio.create_task(self._scan(result, deadline=deadline)) for result in results}
         yielded: set[int] = set()
         try:
-            with contextlib.suppress(TimeoutError):
-                for next_done in asyncio.as_completed(tasks, timeout=max(0.0, deadline - loop.time()) + GRACE_S):
-                    result = await next_done
+            while pending:
+                remaining = deadline + GRACE_S - loop.time()
+                if remaining <= 0:
+                    break
+                done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    result = task.result()  # raises what ends the run
+                    _time_out(result, timeout)
                     yielded.add(id(result))
                     yield result
         finally:  # also on Ctrl-C: no task may outlive the API session it uses
-            for task in tasks:
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
         for result in results:
-            if id(result) in yielded:
-                continue
-            result.finish("TIMEOUT", reason=f"No verdict within {timeout:g} s"
-                                            f" (last status {result.status or 'not created'}).")
-            yield result
+            if id(result) not in yielded:
+                _time_out(result, timeout)
+                yield result
 
     async def _scan(self, result: ScanResult, deadline: float | None = None,
                     per_scan: float | None = None) -> ScanResult:
@@ -359,6 +364,13 @@ class Scanner:
             result.finish(scan["status"], scan)
         elif scan:
             result.status = scan.get("status")
+
+
+def _time_out(result: ScanResult, timeout: float) -> None:
+    """A result still without a verdict ends TIMEOUT, saying how far it got."""
+    if not result.final:
+        result.finish("TIMEOUT", reason=f"No verdict within {timeout:g} s"
+                                        f" (last status {result.status or 'not created'}).")
 
 
 def _error_type(exc: TransportQueryError) -> str | None:
