@@ -51,7 +51,7 @@ test-python: setup-python setup-model
 
 ## make bench-bundle: does precompiled bytecode shorten the scanner's cold start? (BENCHMARKS.md)
 bench-bundle: setup-python
-	$(PY) -m catscan.bench_bundle
+	$(PY) -m benchmarks.bench_bundle
 
 ## make reliability: the full load run, figures for RELIABILITY.md
 reliability: setup

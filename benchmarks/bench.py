@@ -18,14 +18,14 @@ from pathlib import Path
 
 from PIL import Image
 
+from benchmarks.bench_bundle import kept_section
 from benchmarks.bench_calls import PURPOSE, per_scan, snapshot
 from benchmarks.bench_cold import cold_container, measure_imports
 from benchmarks.bench_detector import measure as measure_detector
 from catscan.client.api import ScanApi, upload
-from catscan.client.scanning import Scanner, ScanJob, ScanResult
 from catscan.client.outputs import load_outputs
+from catscan.client.scanning import Scanner, ScanJob, ScanResult
 from catscan.client.session import UserSession
-from catscan.bench_bundle import kept_section
 from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
 from catscan.local.seed import DEMO_USERS, add_user
 
