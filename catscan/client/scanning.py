@@ -164,6 +164,12 @@ class ScanResult:
             self.pushed = pushed
         self._done.set()
 
+    async def wait(self, seconds: float | None) -> bool:
+        """Until the result is final or `seconds` passed (None: no limit); True when final."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._done.wait(), seconds)
+        return self.final
+
 
 class ScanEvents:
     """What a run tells as it goes (no-ops here): override what a front end shows."""
@@ -211,7 +217,7 @@ class Scanner:
         self.events.phase("subscribing")
         try:
             await self.subscription.open(self.ack_timeout)
-        except SubscriptionFailed as exc:
+        except SubscriptionFailed:
             if self.reread_after is None:
                 await self.subscription.close()
                 raise
@@ -345,12 +351,10 @@ class Scanner:
             if remaining is not None and remaining <= 0:
                 break
             if self.reread_after is None:  # a measurement: only the push counts
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(result._done.wait(), remaining)
+                await result.wait(remaining)
                 return
             wait = self.reread_after if self.subscription.listening else REREAD_WITHOUT_PUSH_S
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(result._done.wait(), wait if remaining is None else min(wait, remaining))
+            if await result.wait(wait if remaining is None else min(wait, remaining)):
                 return
             with contextlib.suppress(TransportQueryError):  # a refused re-read: keep waiting for the push
                 await self._reread(result)
