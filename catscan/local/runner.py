@@ -48,7 +48,7 @@ class RunnerConfig:
     function_timeout: float = RUNTIME["functionTimeoutSeconds"]
     sweeper_env: dict[str, str] = field(default_factory=dict)
     sweeper_period: float | None = None  # seconds; None: no sweeper
-    sweeper_timeout: float = 60.0
+    sweeper_timeout: float = 2 * RUNTIME["functionTimeoutSeconds"]  # as amplify/ deploys the sweeper
 
 
 # --- a container: one process, one handler, killed at the timeout ------------------------------

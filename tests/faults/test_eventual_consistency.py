@@ -9,7 +9,8 @@ import pytest
 
 from catscan.local.cloud import LocalCloud
 from tests.faults.clouds import demo_of, own_cloud
-from tests.faults.test_faults import create, get, upload, wait_for
+from catscan.client.api import upload
+from tests.faults.steps import create, get, wait_for
 from tests.images import photo
 
 

@@ -5,8 +5,7 @@ import json
 import urllib.parse
 
 from catscan.local.seed import client
-from tests.faults.test_faults import (catscan, create, failure_queue_depth, get, upload_without_notification,
-                                      wait_for)
+from tests.faults.steps import catscan, create, failure_queue_depth, get, upload_without_notification, wait_for
 from tests.images import photo
 
 
