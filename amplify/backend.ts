@@ -3,6 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { auth } from './auth/resource.js';
 import { data, schema } from './data/resource.js';
 import { storeDefaultsAfterAuth } from './data/defaults-after-auth.js';
+import { refuseUpdatesWithoutUpdateRule } from './data/updates-need-an-update-rule.js';
 import { METRICS, ScanImageFunction, scanImage, sweepScans } from './functions/scan-image/resource.js';
 import { grantThumbnailsAndUploader } from './functions/scan-image/thumbnails-and-uploader.js';
 import { alarmEmailFromEnvironment, Monitoring } from './monitoring/resource.js';
@@ -20,6 +21,9 @@ const backend = defineBackend({
 // Verdict fields are the scanner's alone; `@default` values are stored after the auth step so that
 // owners can create scans without being allowed to set `status` (see data/defaults-after-auth.ts).
 storeDefaultsAfterAuth(backend.data.resources.cfnResources.cfnFunctionConfigurations, schema);
+// Owners have no update rule, yet the generated update auth step lets them through with the id alone
+// (see data/updates-need-an-update-rule.ts): updates are the scanner's only.
+refuseUpdatesWithoutUpdateRule(backend.data.resources.cfnResources.cfnFunctionConfigurations, schema);
 
 // Nobody uses the app signed out: no guest identities (Amplify's documented switch; the outputs follow it).
 backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;

@@ -457,15 +457,22 @@ def test_verdict_fields_reach_subscribers(templates: Templates) -> None:
     assert not field_resolvers & {"status", "isCat", "confidence", "catBoxes", "reason"}
 
 
-def test_owners_cannot_set_any_value_with_updateScan(templates: Templates) -> None:
+def test_only_iam_principals_pass_the_updateScan_auth_step(templates: Templates) -> None:
+    """No rule grants `update`, so amplify/data/updates-need-an-update-rule.ts replaces the generated step
+    (which admits a deleting owner with the id alone) by one that admits IAM principals granted the API only."""
     vtl = _pipeline_vtl(templates, "Mutation", "updateScan")
-    auth = "\n".join(res for _, res in vtl if "Authorization Steps" in res)
-    assert auth, "no authorization step in updateScan"
-    # The owner (create/read/delete) may only name the id: no field value of theirs is accepted.
-    # Amplify still lets a deleting owner set fields to null; the emulator mirrors this template.
-    assert '#set( $ownerAllowedFields0 = ["id"] )' in auth
-    # With delete on every field (debug included), Amplify lets the owner null any field.
-    assert "debug" in re.search(r"ownerNullAllowedFields0 = (\[[^\]]*\])", auth).group(1)
+    auth = [res for _, res in vtl if "Authorization Steps" in res]
+    assert len(auth) == 1, "one authorization step in updateScan"
+    assert "updates-need-an-update-rule.ts" in auth[0]
+    assert "ownerAllowedFields" not in auth[0] and "claims" not in auth[0]
+    iam = ('#if( $util.authType() == "IAM Authorization" && $util.isNull($ctx.identity.cognitoIdentityPoolId) '
+           '&& $util.isNull($ctx.identity.cognitoIdentityId) )')
+    assert iam in auth[0]
+    assert auth[0].index(iam) < auth[0].index("#else") < auth[0].index("$util.unauthorized()")
+    # The generated step it replaces is gone from the template (no S3 location left beside the inline one).
+    fns = [r.properties for r in templates.of_type("AWS::AppSync::FunctionConfiguration")
+           if r.properties.get("Name") == "MutationupdateScanauth0Function"]
+    assert len(fns) == 1 and "ResponseMappingTemplateS3Location" not in fns[0]
 
 
 # --- storage access of identity-pool users -------------------------------------------------------

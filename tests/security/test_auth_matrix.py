@@ -254,6 +254,47 @@ def test_verdict_forge_attempts(people):
     assert observed == expected
 
 
+KEY_ONLY_UPDATES = {
+    "input {id}": ({}, None),
+    "{id} + condition on debug": ({}, {"debug": {"attributeExists": True}}),
+    "{id} + condition on status": ({}, {"status": {"eq": "PENDING"}}),
+    "{id, reason: null}": ({"reason": None}, None),
+}
+UPDATE_WITH_CONDITION = ("mutation($i: UpdateScanInput!, $c: ModelScanConditionInput) "
+                         "{ updateScan(input: $i, condition: $c) { id updatedAt } }")
+
+
+def test_no_user_updates_a_scan_even_with_the_key_alone(people):
+    """Nobody but the scanner updates a scan. The generated update auth step would let an owner (who has
+    `delete`) through with the id alone: bumping updatedAt, and answering a condition on the Admin-only
+    debug. amplify/data/updates-need-an-update-rule.ts refuses it; so does the emulator."""
+    outputs, owner, other, admin = people
+    by_name = {c.name: c for c in callers(owner, other, admin)}
+    read = GET.replace(FIELDS, "updatedAt")
+
+    async def attempt(caller: Caller, scan_id: str, extra: dict[str, Any], condition: Any) -> str:
+        before = (await call(by_name["scanner (IAM)"], outputs, read, id=scan_id))[0]["getScan"]["updatedAt"]
+        data, errors = await call(caller, outputs, UPDATE_WITH_CONDITION, i={"id": scan_id, **extra}, c=condition)
+        after = (await call(by_name["scanner (IAM)"], outputs, read, id=scan_id))[0]["getScan"]["updatedAt"]
+        if after != before:
+            return f"CHANGED updatedAt ({data}, {errors})"
+        if errors and errors[0].get("errorType") == "Unauthorized" and not (data or {}).get("updateScan"):
+            return "refused"
+        return f"unexpected {data} {errors}"
+
+    async def observe() -> dict[str, list[str]]:
+        scan_id = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
+        return {label: [await attempt(by_name[n], scan_id, extra, condition) for n in FORGE_CALLERS]
+                for label, (extra, condition) in KEY_ONLY_UPDATES.items()}
+
+    observed = asyncio.run(observe())
+    table = render(FORGE_CALLERS, observed).replace("| caller |", "| updateScan with |", 1)
+    print("\n" + table)
+    with ARTIFACT.open("a") as out:
+        out.write("\n## Updates with the key alone (updateScan, with and without a condition)\n\n" + table + "\n")
+    assert observed == {label: ["refused"] * 3 for label in KEY_ONLY_UPDATES}
+
+
 def render(columns: list[str], rows: dict[str, list[str]]) -> str:
     lines = ["| caller | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]

@@ -169,6 +169,10 @@ def authorize_update(model: ModelType, identity: Identity, existing: dict[str, A
                      input_: dict[str, Any], mutation: str) -> None:
     if is_admin_iam(identity):
         return
+    if not model.roles_for("update"):
+        # No rule grants update: the generated step would still admit a deleting role with the key alone;
+        # amplify/data/updates-need-an-update-rule.ts refuses every caller but IAM principals, as here.
+        raise not_authorized(mutation, "Mutation")
     all_fields = set(model.fields)
     names = {r.name for r in model.roles_for("update")} | {r.name for r in model.roles_for("delete")}
     roles = [model.roles[n] for n in sorted(names) if _applies(model.roles[n], identity)]
