@@ -68,7 +68,7 @@ def test_scanner_asset_wheels_are_for_the_lambda_runtime(templates: Templates, s
 
 def test_scanner_asset_has_precompiled_bytecode_for_312(templates: Templates, scanner: Resource) -> None:
     asset = templates.asset_dir(scanner.properties["Code"])
-    pyc = asset / "__pycache__" / "handler.cpython-312.pyc"
+    pyc = asset / "scan_image" / "__pycache__" / "handler.cpython-312.pyc"
     assert pyc.is_file(), "bundle without bytecode: no CPython 3.12 found at synth (see scripts/bundle_lambda.sh)"
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b01, "hash-based, unchecked .pyc (the asset zip has fixed file dates)"
