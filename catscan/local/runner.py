@@ -185,8 +185,9 @@ class Runner:
                                  aws_access_key_id="local", aws_secret_access_key="local")
         self._queue_arn = self._sqs.get_queue_attributes(
             QueueUrl=config.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.scanners = [Container(config.function_env, "scan_image.handler.lambda_handler", "catscan-scan-image-local")
-                         for _ in range(config.concurrency)]
+        # The handler strings the CDK construct deploys (amplify/functions/scan-image/resource.ts).
+        self.scanners = [Container(config.function_env, "scan_image.handler.lambda_handler",
+                                   "catscan-scan-image-local") for _ in range(config.concurrency)]
         self.sweeper = (Container(config.sweeper_env, "scan_image.sweeper.lambda_handler", "catscan-sweeper-local")
                         if config.sweeper_period else None)
         self._threads: list[threading.Thread] = []
