@@ -22,7 +22,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench-bundle -->", "<!-- /bench-bundle -->"
 
-# What handler.py reads at import (settings.load_settings); no request leaves the process.
+# What scan_image/handler.py reads at import (settings.load_settings); no request leaves the process.
 HANDLER_ENV = {
     "APPSYNC_URL": "https://example.invalid/graphql",
     "IDEMPOTENCY_TABLE": "bench-idempotency",
@@ -36,7 +36,7 @@ HANDLER_ENV = {
     "AWS_SECRET_ACCESS_KEY": "bench",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
-IMPORT = "import time; t = time.perf_counter(); import handler; print((time.perf_counter() - t) * 1000)"
+IMPORT = "import time; t = time.perf_counter(); import scan_image.handler; print((time.perf_counter() - t) * 1000)"
 
 
 def find_python312() -> str:
@@ -105,7 +105,7 @@ def render(m: dict) -> str:
         "## Scanner cold start: precompiled bytecode in the code asset",
         "",
         f"Recorded by `make bench-bundle` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {m['python']}, "
-        f"{os.cpu_count()} cores. `import handler` in a fresh "
+        f"{os.cpu_count()} cores. `import scan_image.handler` in a fresh "
         f"process from the asset as the synth builds it, {m['runs']} runs each, alternating; nothing is "
         "compiled to disk at import (read-only /var/task in Lambda). Figures, not assertions.",
         "",

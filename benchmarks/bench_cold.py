@@ -27,15 +27,16 @@ from catscan.local.runner import sqs_event
 from catscan.local.seed import REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIR = REPO_ROOT / "functions" / "scan_image"
+# Code roots holding the scanner's package (scan_image/): the sources, and the bundle as Lambda's /var/task.
+# A probe runs with its code root as working directory, which `python -c` puts first on the import path.
+SOURCE_DIR = REPO_ROOT / "functions"
 BUNDLE_DIR = REPO_ROOT / "build" / "scan_image"
 
 IMPORT_PROBE = """
 import sys, time
-sys.path.insert(0, sys.argv[1])
 wall, cpu = time.perf_counter(), time.process_time()
-if sys.argv[2] == "handler":
-    import handler
+if sys.argv[1] == "handler":
+    import scan_image.handler
 else:
     import boto3
     boto3.client("s3")
@@ -45,11 +46,9 @@ print((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
 FIRST_SCAN_PROBE = """
 import json, sys, time
 wall = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
-import handler
+from scan_image import handler
 init = time.perf_counter()
-sys.path.append(sys.argv[2])  # the repository root, for the local Lambda context object only
-from catscan.local.lambda_runtime import LambdaContext
+from catscan.local.lambda_runtime import LambdaContext  # from the repository root (PYTHONPATH)
 result = handler.lambda_handler(json.loads(sys.stdin.read()), LambdaContext(timeout_seconds=30))
 done = time.perf_counter()
 print("PROBE " + json.dumps({"init_ms": (init - wall) * 1000, "invoke_ms": (done - init) * 1000, "result": result}))
@@ -75,7 +74,7 @@ def build_bundle() -> Path | None:
         if done.returncode != 0:
             print(f"bench: bundling failed, measuring the sources instead:\n{done.stderr}", flush=True)
             return None
-    return BUNDLE_DIR if (BUNDLE_DIR / "handler.py").exists() else None
+    return BUNDLE_DIR if (BUNDLE_DIR / "scan_image" / "handler.py").exists() else None
 
 
 def with_bytecode(bundle: Path, python: str, target: Path) -> Path:
@@ -95,7 +94,7 @@ def import_times(python: str, code_dir: Path, function_env: dict[str, str], runs
     samples: dict[str, list[tuple[float, float]]] = {"boto3": [], "handler": []}
     for _ in range(runs):
         for what in samples:
-            out = subprocess.run([python, "-c", IMPORT_PROBE, str(code_dir), what], cwd=code_dir, check=True,
+            out = subprocess.run([python, "-c", IMPORT_PROBE, what], cwd=code_dir, check=True,
                                  capture_output=True, text=True, env=_env(function_env))
             wall, cpu = map(float, out.stdout.split()[-2:])
             samples[what].append((wall, cpu))
@@ -110,9 +109,10 @@ def import_times(python: str, code_dir: Path, function_env: dict[str, str], runs
 
 def first_scan(python: str, code_dir: Path, function_env: dict[str, str], event: dict[str, Any]) -> dict[str, Any]:
     """A cold container: fresh process, handler import, one invocation with a real batch."""
-    out = subprocess.run([python, "-c", FIRST_SCAN_PROBE, str(code_dir), str(REPO_ROOT)], cwd=code_dir,
-                         input=json.dumps(event), capture_output=True, text=True, env=_env(function_env),
-                         timeout=120)
+    # The repository root after the code root: only the local Lambda context object comes from there.
+    env = {**_env(function_env), "PYTHONPATH": str(REPO_ROOT)}
+    out = subprocess.run([python, "-c", FIRST_SCAN_PROBE], cwd=code_dir, input=json.dumps(event),
+                         capture_output=True, text=True, env=env, timeout=120)
     lines = [line for line in out.stdout.splitlines() if line.startswith("PROBE ")]
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"first-scan probe failed ({out.returncode}):\n{out.stderr[-2000:]}")

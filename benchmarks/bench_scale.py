@@ -31,12 +31,12 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 from PIL import Image
 
-from catscan.client import documents
 from catscan.client.api import ScanApi
 from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
 from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
 from catscan.local.seed import add_user
+from scan_image import graphql_documents as documents
 
 SECTION = "## Scale: lists and first view"
 PASSWORD = "Bench-scale-1"
@@ -206,9 +206,8 @@ def first_view(cloud: LocalCloud, outputs: Any, scans: int) -> dict[str, float]:
 
 _HWM_PROBE = """
 import io, sys
-sys.path.insert(0, "functions/scan_image")
-import thumbnail
 from PIL import Image
+from scan_image import thumbnail
 def hwm():
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) // 1024
 data = open(sys.argv[1], "rb").read()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Python Lambda code asset: functions/scan_image/*.py plus the hashed lock of its whole
-# dependency closure (functions/scan_image/requirements.lock) as Linux x86_64 CPython 3.12 wheels,
-# without Docker. CDK runs this during synth (amplify/functions/python-bundle.ts, local bundling), so
-# `npx ampx sandbox` and `ampx pipeline-deploy` build the asset themselves; by hand:
+# Builds the Python Lambda code asset: the scanner's package (functions/scan_image/*.py as scan_image/, so
+# the handlers are `scan_image.handler.lambda_handler` and `scan_image.sweeper.lambda_handler`) plus the
+# hashed lock of its whole dependency closure (functions/scan_image/requirements.lock) as Linux x86_64
+# CPython 3.12 wheels, without Docker. CDK runs this during synth (amplify/functions/python-bundle.ts,
+# local bundling), so `npx ampx sandbox` and `ampx pipeline-deploy` build the asset themselves; by hand:
 #   bash scripts/bundle_lambda.sh [OUT_DIR]        (default build/scan_image)
 # Bytecode: with a CPython 3.12 at hand ($PYTHON312, python3.12 or pyenv's 3.12), every module is
 # precompiled (unchecked-hash .pyc, see BENCHMARKS.md for the cold-start figures); without one the
@@ -24,7 +25,8 @@ mkdir -p "$OUT"
 shopt -s nullglob
 py_files=("$SRC"/*.py)
 [ ${#py_files[@]} -gt 0 ] || { echo "bundle_lambda: no .py files in $SRC" >&2; exit 1; }
-cp "${py_files[@]}" "$OUT"/
+mkdir "$OUT/scan_image"
+cp "${py_files[@]}" "$OUT/scan_image"/
 
 # Every distribution must match a hash in the lock (--require-hashes), and pip refuses a dependency
 # the lock does not pin, so the asset holds exactly the locked closure. Both platform tags: the

@@ -15,8 +15,8 @@ from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.appsync_auth import AppSyncJWTAuthentication
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 
-from catscan.client import documents
 from catscan.client.session import UserSession
+from scan_image import graphql_documents as documents
 
 TERMINAL = ("DONE", "REJECTED", "FAILED")
 

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from catscan.client import documents
+from scan_image import graphql_documents as documents
 
 STATUSES = ("PENDING", "PROCESSING", "DONE", "REJECTED", "FAILED")
 MAX_PAGE = 100  # the generated resolvers' default page size

@@ -25,9 +25,9 @@ import botocore.exceptions
 from gql import Client as GqlClient, gql
 from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError, TransportServerError
 
-from catscan.client import documents
 from catscan.client.api import TERMINAL, ScanApi, realtime_transport, upload
 from catscan.client.session import UserSession
+from scan_image import graphql_documents as documents
 
 # How long to wait for AppSync's start_ack before scanning anyway (re-reads then cover a late one).
 SUBSCRIBE_WAIT_S = 5.0

@@ -19,7 +19,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -54,10 +53,11 @@ class RunnerConfig:
 # --- a container: one process, one handler, killed at the timeout ------------------------------
 
 
-def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_name: str, code_dir: str) -> None:
+def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_name: str) -> None:
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when containers stop
-    sys.path.insert(0, code_dir)  # the function's code root, as Lambda's /var/task
+    # The handler's module is imported by name, as Lambda imports it from /var/task: the scanner's package
+    # (scan_image) from the catscan install, which maps it to functions/scan_image.
     module_name, attr = handler_path.rsplit(".", 1)
     import importlib  # noqa: PLC0415 - the cold start happens here, once per container
 
@@ -82,10 +82,8 @@ class Container:
 
     _mp = multiprocessing.get_context("spawn")  # no threads or sockets inherited from the runner
 
-    def __init__(self, env: dict[str, str], handler_path: str, function_name: str,
-                 code_dir: Path = FUNCTION_DIR) -> None:
+    def __init__(self, env: dict[str, str], handler_path: str, function_name: str) -> None:
         self.env, self.handler_path, self.function_name = env, handler_path, function_name
-        self.code_dir = code_dir
         self.process: Any = None
         self.conn: Any = None
         self.cold_starts = 0
@@ -93,8 +91,7 @@ class Container:
     def start(self) -> None:
         self.conn, child = self._mp.Pipe()
         self.process = self._mp.Process(target=_container_main, daemon=True,
-                                        args=(child, self.env, self.handler_path, self.function_name,
-                                              str(self.code_dir)))
+                                        args=(child, self.env, self.handler_path, self.function_name))
         self.process.start()
         self.cold_starts += 1
         if not self.conn.poll(120) or not self.conn.recv().get("ready"):
@@ -188,9 +185,10 @@ class Runner:
                                  aws_access_key_id="local", aws_secret_access_key="local")
         self._queue_arn = self._sqs.get_queue_attributes(
             QueueUrl=config.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.scanners = [Container(config.function_env, "handler.lambda_handler", "catscan-scan-image-local")
-                         for _ in range(config.concurrency)]
-        self.sweeper = (Container(config.sweeper_env, "sweeper.lambda_handler", "catscan-sweeper-local")
+        # The handler strings the CDK construct deploys (amplify/functions/scan-image/resource.ts).
+        self.scanners = [Container(config.function_env, "scan_image.handler.lambda_handler",
+                                   "catscan-scan-image-local") for _ in range(config.concurrency)]
+        self.sweeper = (Container(config.sweeper_env, "scan_image.sweeper.lambda_handler", "catscan-sweeper-local")
                         if config.sweeper_period else None)
         self._threads: list[threading.Thread] = []
 

@@ -2,9 +2,9 @@
 
 Writes go through AppSync (never straight to DynamoDB) because only AppSync notifies subscribers.
 
-Why not gql here: the scanner sends three fixed documents and needs neither schema validation nor an
-event loop; a signed POST over urllib3 (which botocore already ships) keeps the cold start small and
-lets each request take the timeout the invocation's budget allows.
+Why not gql here: the scanner sends three fixed documents (graphql_documents.py) and needs neither schema
+validation nor an event loop; a signed POST over urllib3 (which botocore already ships) keeps the cold
+start small and lets each request take the timeout the invocation's budget allows.
 """
 from __future__ import annotations
 
@@ -17,25 +17,8 @@ import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from deadline import Deadline, retry
-
-# Every field the UI shows plus owner: AppSync pushes to subscribers only the fields the mutation
-# selects, and filters subscriptions by owner.
-SCAN_FIELDS = """
-  id owner imageKey fileName contentType sizeBytes status isCat confidence reason
-  catBoxes { left top width height confidence }
-  ownerEmail thumbnailKey createdAt updatedAt
-"""
-
-GET_SCAN = f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"
-UPDATE_SCAN = (f"mutation UpdateScan($input: UpdateScanInput!, $condition: ModelScanConditionInput) "
-               f"{{ updateScan(input: $input, condition: $condition) {{ {SCAN_FIELDS} }} }}")
-SCANS_BY_STATUS = """
-query ScansByStatus($status: ScanStatus!, $before: String!, $nextToken: String) {
-  scansByStatus(status: $status, updatedAt: {lt: $before}, limit: 100, nextToken: $nextToken) {
-    items { id imageKey status updatedAt createdAt } nextToken
-  }
-}"""
+from .deadline import Deadline, retry
+from .graphql_documents import GET_SCAN, SCANS_UPDATED_BEFORE, UPDATE_SCAN
 
 REQUEST_SECONDS = 5.0  # one AppSync request; the budget may allow less
 _TRANSIENT_TYPES = ("Throttl", "ProvisionedThroughputExceeded", "InternalFailure", "ServiceUnavailable")
@@ -77,7 +60,7 @@ class ScanApi:
         """Scans in `status` last updated before `before` (ISO 8601), through the status index."""
         items, token = [], None
         while True:
-            page = self._execute(SCANS_BY_STATUS, {"status": status, "before": before, "nextToken": token},
+            page = self._execute(SCANS_UPDATED_BEFORE, {"status": status, "before": before, "nextToken": token},
                                  deadline)["scansByStatus"]
             items += page["items"]
             token = page.get("nextToken")

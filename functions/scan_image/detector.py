@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deadline import BudgetExhausted, Deadline, retry
+from .deadline import BudgetExhausted, Deadline, retry
 
 # Rekognition's answers about the image itself: the upload is refused, retrying cannot help.
 _IMAGE_ERRORS = {

@@ -32,14 +32,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from appsync_client import REQUEST_SECONDS, ScanApi
-from deadline import Deadline
-from detector import Detection, LabelDetector
-from object_store import ObjectStore
-from owner_directory import OwnerDirectory
-from scan_service import ObjectRef, RetryableScanError, ScanService
-from settings import QUICK_CALLS, detection_config, load_settings
-from thumbnail import ThumbnailWriter
+from .appsync_client import REQUEST_SECONDS, ScanApi
+from .deadline import Deadline
+from .detector import Detection, LabelDetector
+from .object_store import ObjectStore
+from .owner_directory import OwnerDirectory
+from .scan_service import ObjectRef, RetryableScanError, ScanService
+from .settings import QUICK_CALLS, detection_config, load_settings
+from .thumbnail import ThumbnailWriter
 
 logger = Logger()
 metrics = Metrics()

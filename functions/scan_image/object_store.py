@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deadline import BudgetExhausted, Deadline, retry
+from .deadline import BudgetExhausted, Deadline, retry
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-import image_header
-import scan_logic
-from appsync_client import AppSyncUnavailable, ScanApi
-from deadline import BudgetExhausted, Deadline
-from detector import Detection, DetectorUnavailable, ImageRejectedByDetector
-from object_store import HeaderTooLarge, ObjectStore, StorageUnavailable
-from owner_directory import OwnerDirectory
-from thumbnail import ThumbnailWriter
+from . import file_format, image_header, scan_logic
+from .appsync_client import AppSyncUnavailable, ScanApi
+from .deadline import BudgetExhausted, Deadline
+from .detector import Detection, DetectorUnavailable, ImageRejectedByDetector
+from .object_store import HeaderTooLarge, ObjectStore, StorageUnavailable
+from .owner_directory import OwnerDirectory
+from .thumbnail import ThumbnailWriter
 
 SCANNER_VERSION = "catscan-scanner/1.1"
 # DynamoDB reads behind getScan are eventually consistent: an event may overtake its createScan.
@@ -180,11 +179,11 @@ class ScanService:
             if rejection:
                 return finish("REJECTED", rejection)
 
-            head = reader.read(image_header.SNIFF_BYTES)
-            rejection = image_header.rejection_for_format(head)
+            head = reader.read(file_format.SNIFF_BYTES)
+            rejection = file_format.rejection_for_format(head)
             if rejection:
                 return finish("REJECTED", rejection)
-            debug["object"]["format"] = image_header.sniff_format(head)
+            debug["object"]["format"] = file_format.sniff_format(head)
             reader.seek(0)
             width, height = image_header.read_dimensions(reader)
             debug["object"].update(width=width, height=height, headerBytesRead=reader.bytes_fetched)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
-from scan_logic import DetectionConfig
+from .scan_logic import DetectionConfig
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-import scan_logic
-from appsync_client import REQUEST_SECONDS, ScanApi
-from deadline import BudgetExhausted, Deadline
+from . import scan_logic
+from .appsync_client import REQUEST_SECONDS, ScanApi
+from .deadline import BudgetExhausted, Deadline
 
 logger = Logger()
 metrics = Metrics()

@@ -19,12 +19,12 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from benchmarks.bench_scale import _client, put_items, scan_item, thumbnail_bytes
-from catscan.client import documents
 from catscan.client.api import ScanApi
 from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
 from catscan.local.cloud import LocalCloud
 from catscan.local.seed import add_user
+from scan_image import graphql_documents as documents
 from tests.e2e.conftest import ADMIN, DEMO, Made, Screens, User, _in_thread, sign_in
 from tests.e2e.test_web_ui import ensure_scans
 

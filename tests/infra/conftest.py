@@ -89,11 +89,11 @@ def templates() -> Templates:
 
 @pytest.fixture(scope="session")
 def scanner(templates: Templates) -> Resource:
-    """The scanner Lambda (the only function whose handler is handler.lambda_handler)."""
+    """The scanner Lambda (the only function whose handler is scan_image.handler.lambda_handler)."""
     found = [
         r
         for r in templates.of_type("AWS::Lambda::Function")
-        if r.properties.get("Handler") == "handler.lambda_handler"
+        if r.properties.get("Handler") == "scan_image.handler.lambda_handler"
     ]
     assert len(found) == 1, f"expected one scanner function, found {[r.logical_id for r in found]}"
     return found[0]

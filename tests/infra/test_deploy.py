@@ -40,9 +40,12 @@ def test_scanner_asset_holds_handler_sources_and_exactly_the_locked_packages(
     templates: Templates, scanner: Resource
 ) -> None:
     asset = templates.asset_dir(scanner.properties["Code"])
-    for source in (REPO / "functions" / "scan_image").glob("*.py"):
-        assert (asset / source.name).read_bytes() == source.read_bytes(), source.name
-    assert (asset / "handler.py").is_file()
+    sources = list((REPO / "functions" / "scan_image").glob("*.py"))
+    assert sources and (asset / "scan_image" / "__init__.py").is_file()  # the package, as the handler names it
+    for source in sources:
+        assert (asset / "scan_image" / source.name).read_bytes() == source.read_bytes(), source.name
+    module = scanner.properties["Handler"].rsplit(".", 1)[0]
+    assert (asset / f"{module.replace('.', '/')}.py").is_file(), module
     assert _bundled(asset) == _locked()
 
 
@@ -65,7 +68,7 @@ def test_scanner_asset_wheels_are_for_the_lambda_runtime(templates: Templates, s
 
 def test_scanner_asset_has_precompiled_bytecode_for_312(templates: Templates, scanner: Resource) -> None:
     asset = templates.asset_dir(scanner.properties["Code"])
-    pyc = asset / "__pycache__" / "handler.cpython-312.pyc"
+    pyc = asset / "scan_image" / "__pycache__" / "handler.cpython-312.pyc"
     assert pyc.is_file(), "bundle without bytecode: no CPython 3.12 found at synth (see scripts/bundle_lambda.sh)"
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b01, "hash-based, unchecked .pyc (the asset zip has fixed file dates)"
@@ -101,7 +104,7 @@ def test_alarms_watch_failures_errors_and_throttles(templates: Templates, scanne
     assert throttles.properties["Dimensions"] == [{"Name": "Operation", "Value": "DetectLabels"}]
     # The sweeper's metric, by the namespace and service name the sweeper is deployed with.
     sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "sweeper.lambda_handler"][0]
+               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"][0]
     env = sweeper.properties["Environment"]["Variables"]
     swept = watched[(env["POWERTOOLS_METRICS_NAMESPACE"], "SweeperFailedScans")]
     assert swept.properties["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
@@ -135,7 +138,7 @@ def test_dashboard_shows_status_latency_and_rekognition_calls(templates: Templat
 
     # Every scanner metric with the dimension the scanner's Powertools writes.
     scanner_env = [f for f in templates.of_type("AWS::Lambda::Function")
-                   if f.properties.get("Handler") == "handler.lambda_handler"][0].properties["Environment"]["Variables"]
+                   if f.properties.get("Handler") == "scan_image.handler.lambda_handler"][0].properties["Environment"]["Variables"]
     for line in (line for lines in graphs.values() for line in lines):
         names = [x for x in line if not isinstance(x, dict)]
         if names[0] == scanner_env["POWERTOOLS_METRICS_NAMESPACE"]:

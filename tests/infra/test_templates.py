@@ -68,7 +68,7 @@ def _statements_with(statements: list[dict[str, Any]], action: str) -> list[dict
 def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
     p = scanner.properties
     assert p["Runtime"] == "python3.12"
-    assert p["Handler"] == "handler.lambda_handler"
+    assert p["Handler"] == "scan_image.handler.lambda_handler"
     assert p.get("Architectures", ["x86_64"]) == ["x86_64"]  # the bundle holds x86_64 wheels
     # One source for the limits: the local runner enforces the same timeout.
     assert p["MemorySize"] == RUNTIME["functionMemoryMB"]
@@ -80,7 +80,7 @@ def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates,
     """defineFunction: Amplify tags each function and lists both in its outputs (definedFunctions), which
     `ampx sandbox --stream-function-logs` and the Amplify console use."""
     sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "sweeper.lambda_handler"][0]
+               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"][0]
     for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
         assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
     root = [t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json")][0]
@@ -168,7 +168,7 @@ def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templa
 
 def _sweeper(templates: Templates) -> Resource:
     found = [r for r in templates.of_type("AWS::Lambda::Function")
-             if r.properties.get("Handler") == "sweeper.lambda_handler"]
+             if r.properties.get("Handler") == "scan_image.sweeper.lambda_handler"]
     assert len(found) == 1
     return found[0]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sys
 import time
 import urllib.request
 import uuid
@@ -23,7 +22,6 @@ from tests.fault_proxy import FaultProxy
 from tests.images import photo
 from tests.integration.scanning import run
 
-FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
 BUCKET = "handler-tests"  # no notification: only these tests invoke the handler for it
 MAX_RECEIVES = 3
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:handler-tests"
@@ -50,12 +48,10 @@ def handler(cloud, proxy, appsync_proxy):
            "MAX_RECEIVE_COUNT": str(MAX_RECEIVES)}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    sys.path.insert(0, str(FUNCTION_DIR))
     client("s3", cloud.moto_url).create_bucket(Bucket=BUCKET)
-    module = importlib.import_module("handler")
+    module = importlib.import_module("scan_image.handler")
     yield module
     module.api.close()  # the warm "container" ends with the test module
-    sys.path.remove(str(FUNCTION_DIR))
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)

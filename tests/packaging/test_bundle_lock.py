@@ -40,7 +40,7 @@ def test_the_locked_closure_installs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     installed = sorted(p.name for p in (tmp_path / "out").glob("*.dist-info"))
     assert [re.sub(r"-[^-]+\.dist-info$", "", n) for n in installed] == ["python_dateutil", "six"]
-    assert (tmp_path / "out" / "handler.py").is_file()
+    assert (tmp_path / "out" / "scan_image" / "handler.py").is_file()  # the package the handler string names
 
 
 def test_a_wheel_that_does_not_match_its_hash_stops_the_bundle(tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run(["tar", "-xf", str(root / "src.tar"), "-C", str(src)], check=True)
     # Sources as they are now (uncommitted edits of the package and pyproject included).
     subprocess.run(["cp", "-rT", str(REPO / "catscan"), str(src / "catscan")], check=True)
+    subprocess.run(["cp", "-rT", str(REPO / "functions"), str(src / "functions")], check=True)
     subprocess.run(["cp", str(REPO / "pyproject.toml"), str(src)], check=True)
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

@@ -4,7 +4,7 @@ import zlib
 
 import pytest
 
-import image_header
+from scan_image import file_format, image_header
 
 
 def png_header(width, height):
@@ -24,7 +24,7 @@ def jpeg_with_big_exif(width, height, exif_size=60000):
     (b"hello world", None), (b"", None),
 ])
 def test_sniff_format(data, expected):
-    assert image_header.sniff_format(data) == expected
+    assert file_format.sniff_format(data) == expected
 
 
 @pytest.mark.parametrize("data,name", [
@@ -32,11 +32,13 @@ def test_sniff_format(data, expected):
     (b"<?xml version='1.0'?><svg xmlns='http://www.w3.org/2000/svg'/>", "SVG"),
     (b"<!DOCTYPE html><html></html>", "HTML document"), (b"just some notes\n", "text file"),
     ("caf\u00e9".encode()[:-1], "text file"), (b"\x00\x01\x02\xfe", "file of an unknown type"),
-    (b"%PDF-1.7", "PDF"),
+    (b"%PDF-1.7", "PDF"), (b"GIF87a", "GIF"), (b"BM\0\0", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+    (b"\0\0\0\x18ftypheic", "HEIC"), (b"\0\0\0\x18ftypavif", "AVIF"), (b"PK\x03\x04", "ZIP archive"),
+    (b"\x00\x00\x01\x00", "ICO"), (b"<?xml version='1.0'?><a/>", "XML document"),
 ])
 def test_describe_format_names_what_was_uploaded(data, name):
-    assert image_header.describe_format(data) == name
-    assert name in image_header.rejection_for_format(data)
+    assert file_format.describe_format(data) == name
+    assert name in file_format.rejection_for_format(data)
 
 
 def test_png_dimensions_from_header_only():

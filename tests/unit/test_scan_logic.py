@@ -1,7 +1,7 @@
 import pytest
 
-import scan_logic
-from scan_logic import DetectionConfig
+from scan_image import scan_logic
+from scan_image.scan_logic import DetectionConfig
 
 CONFIG = DetectionConfig(target_label="Cat", min_confidence=30.0)
 

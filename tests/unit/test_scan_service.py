@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-import scan_logic
-from appsync_client import AppSyncUnavailable
-from deadline import BudgetExhausted, Deadline
-from detector import Detection, DetectorUnavailable, ImageRejectedByDetector
-from object_store import ObjectInfo, StorageUnavailable
-from scan_service import ObjectRef, RetryableScanError, ScanService
+from scan_image import scan_logic
+from scan_image.appsync_client import AppSyncUnavailable
+from scan_image.deadline import BudgetExhausted, Deadline
+from scan_image.detector import Detection, DetectorUnavailable, ImageRejectedByDetector
+from scan_image.object_store import ObjectInfo, StorageUnavailable
+from scan_image.scan_service import ObjectRef, RetryableScanError, ScanService
 
 SCAN_ID = "11111111-2222-3333-4444-555555555555"
 KEY = f"uploads/us-east-1:abc/{SCAN_ID}/cat.png"

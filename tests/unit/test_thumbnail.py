@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "scan_image"))
-import thumbnail  # noqa: E402 - the Lambda's flat module layout
-
-from tests.images import photo  # noqa: E402
+from scan_image import thumbnail
+from tests.images import photo
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:

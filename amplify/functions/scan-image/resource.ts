@@ -90,7 +90,7 @@ export const scanImage = defineFunction(
   (scope) =>
     pythonFunction(scope, 'scanImage', {
       description: 'catscan: does this upload contain a cat? (S3 -> SQS -> Rekognition -> AppSync)',
-      handler: 'handler.lambda_handler',
+      handler: 'scan_image.handler.lambda_handler',
       memorySize: RUNTIME.functionMemoryMB,
       timeout: scannerTimeout,
     }),
@@ -102,7 +102,7 @@ export const sweepScans = defineFunction(
   (scope) =>
     pythonFunction(scope, 'sweepScans', {
       description: 'catscan: re-drives dead-lettered scans and ends scans that made no progress',
-      handler: 'sweeper.lambda_handler',
+      handler: 'scan_image.sweeper.lambda_handler',
       memorySize: 256,
       timeout: Duration.seconds(2 * scannerTimeout.toSeconds()),
     }),

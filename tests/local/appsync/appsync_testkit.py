@@ -24,6 +24,10 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 from gql.transport.exceptions import TransportQueryError
 
 from catscan.local.appsync import EmulatorConfig, RunningEmulator
+from scan_image.graphql_documents import CREATE_SCAN as CREATE
+from scan_image.graphql_documents import GET_SCAN as GET
+from scan_image.graphql_documents import LIST_SCANS as LIST
+from scan_image.graphql_documents import SCAN_FIELDS
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = REPO / "schema.graphql"
@@ -199,18 +203,12 @@ async def tap(emulator: RunningEmulator, query: str, **kwargs: Any) -> AsyncIter
 # ---------------------------------------------------------------------------------------------------------
 # operations used across tests
 
-SCAN_FIELDS = "id owner imageKey fileName contentType sizeBytes status isCat confidence reason createdAt updatedAt"
-
-CREATE = f"""mutation Create($input: CreateScanInput!) {{ createScan(input: $input) {{ {SCAN_FIELDS} }} }}"""
-GET = f"""query Get($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"""
+# The app's own documents (SCAN_FIELDS, CREATE, GET, LIST: scan_image/graphql_documents.py); the narrower
+# ones below probe one emulator behaviour each (field-level auth, conditions, subscription arguments).
 GET_DEBUG = """query Get($id: ID!) { getScan(id: $id) { id owner status debug } }"""
-LIST = f"""query List($filter: ModelScanFilterInput, $limit: Int, $nextToken: String) {{
-  listScans(filter: $filter, limit: $limit, nextToken: $nextToken) {{ items {{ {SCAN_FIELDS} }} nextToken }} }}"""
-# what the scanner Lambda selects: owner and every field the UI shows
-UPDATE = """mutation Update($input: UpdateScanInput!, $condition: ModelScanConditionInput) {
-  updateScan(input: $input, condition: $condition) {
-    id owner status isCat confidence reason catBoxes { left top width height confidence } updatedAt debug
-  } }"""
+# what the scanner Lambda selects (owner and every field the UI shows), plus the field-level-auth debug
+UPDATE = f"""mutation Update($input: UpdateScanInput!, $condition: ModelScanConditionInput) {{
+  updateScan(input: $input, condition: $condition) {{ {SCAN_FIELDS} debug }} }}"""
 DELETE = """mutation Delete($input: DeleteScanInput!) { deleteScan(input: $input) { id owner status } }"""
 ON_UPDATE = """subscription OnUpdate($filter: ModelSubscriptionScanFilterInput, $owner: String) {
   onUpdateScan(filter: $filter, owner: $owner) { id owner status isCat reason confidence debug } }"""

@@ -8,14 +8,15 @@ import time
 from catscan.local.runner import Container
 
 
-def test_an_invocation_past_its_timeout_is_killed_and_the_container_replaced(tmp_path):
+def test_an_invocation_past_its_timeout_is_killed_and_the_container_replaced(tmp_path, monkeypatch):
     (tmp_path / "slow.py").write_text(textwrap.dedent('''
         import os, time
         def lambda_handler(event, context):
             time.sleep(event["sleep"])
             return {"pid": os.getpid(), "left_ms": context.get_remaining_time_in_millis()}
     '''))
-    container = Container({}, "slow.lambda_handler", "slow-test", code_dir=tmp_path)
+    monkeypatch.syspath_prepend(tmp_path)  # the spawned container gets the test's import path
+    container = Container({}, "slow.lambda_handler", "slow-test")
     try:
         fast = container.invoke({"sleep": 0}, timeout=2.0)
         assert fast["ok"] and 0 < fast["result"]["left_ms"] <= 2000
@@ -33,9 +34,10 @@ def test_an_invocation_past_its_timeout_is_killed_and_the_container_replaced(tmp
         container.stop()
 
 
-def test_an_unhandled_error_is_reported_as_lambda_does(tmp_path):
+def test_an_unhandled_error_is_reported_as_lambda_does(tmp_path, monkeypatch):
     (tmp_path / "boom.py").write_text("def lambda_handler(event, context):\n    raise ValueError('no')\n")
-    container = Container({}, "boom.lambda_handler", "boom-test", code_dir=tmp_path)
+    monkeypatch.syspath_prepend(tmp_path)
+    container = Container({}, "boom.lambda_handler", "boom-test")
     try:
         outcome = container.invoke({}, timeout=2.0)
         assert not outcome["ok"] and outcome["errorType"] == "ValueError" and outcome["errorMessage"] == "no"
