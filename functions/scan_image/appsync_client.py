@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
@@ -56,16 +57,18 @@ class ScanApi:
                 return None
             raise
 
-    def scans_by_status(self, status: str, before: str, deadline: Deadline) -> list[dict[str, Any]]:
-        """Scans in `status` last updated before `before` (ISO 8601), through the status index."""
-        items, token = [], None
+    def scans_by_status(self, status: str, before: str, deadline: Deadline) -> Iterator[dict[str, Any]]:
+        """Scans in `status` last updated before `before` (ISO 8601), through the status index, one page at a
+        time: a caller acts on each page before the next is read, so a backlog larger than one invocation
+        can read still gets worked off (the next run resumes at the oldest scans left)."""
+        token = None
         while True:
             page = self._execute(SCANS_UPDATED_BEFORE, {"status": status, "before": before, "nextToken": token},
                                  deadline)["scansByStatus"]
-            items += page["items"]
+            yield from page["items"]
             token = page.get("nextToken")
             if not token:
-                return items
+                return
 
     def _execute(self, document: str, variables: dict[str, Any], deadline: Deadline,
                  reserve: bool = False) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Every run (EventBridge schedule; the local runner on a short period), once AppSy
 2. Ends PENDING scans whose image never arrived (no object at imageKey UPLOAD_GRACE_SECONDS after the
    last change) and PENDING / PROCESSING scans that made no progress for STUCK_AFTER_SECONDS (longer
    than every retry path of the scanner), as FAILED with the reason.
-Stale scans are found through the status index (`scansByStatus`, newest change last), never a scan of
+Stale scans are found through the status index (`scansByStatus`, oldest change first, acted on page by page), never a scan of
 the table. Writes go through AppSync, so the owner's page hears about them.
 """
 from __future__ import annotations
