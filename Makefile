@@ -4,14 +4,14 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: dev test bench reliability setup setup-python setup-model setup-node setup-frontend setup-browser \
-        build-frontend synth test-frontend test-python lock lock-lambda bench-bundle clean
+        build-frontend synth test-frontend test-python lint-python lock lock-lambda bench-bundle clean
 
 ## make dev: the whole app on the local cloud (http://127.0.0.1:5173)
 dev: setup build-frontend
 	$(PY) -m catscan dev
 
 ## make test: every check; one pytest run at the end covers unit, local cloud, infra and browser tests
-test: setup synth test-frontend build-frontend setup-browser test-python
+test: setup synth lint-python test-frontend build-frontend setup-browser test-python
 
 ## make bench: figures for BENCHMARKS.md
 bench: setup build-frontend
@@ -48,6 +48,10 @@ test-frontend: setup-frontend
 
 test-python: setup-python setup-model
 	$(PY) -m pytest tests
+
+## make lint-python: mypy --strict on the scanner and the client library (settings: pyproject.toml)
+lint-python: setup-python
+	.venv/bin/mypy -p scan_image -p catscan.client
 
 ## make bench-bundle: does precompiled bytecode shorten the scanner's cold start? (BENCHMARKS.md)
 bench-bundle: setup-python

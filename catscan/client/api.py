@@ -50,7 +50,8 @@ class ScanApi:
     async def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         # Tokens refresh on expiry: set the current one on every request.
         self._client.transport.headers = {"Authorization": self.session.id_token}  # type: ignore[union-attr]
-        return await self._gql.execute(GraphQLRequest(document, variable_values=variables or {}))
+        data: dict[str, Any] = await self._gql.execute(GraphQLRequest(document, variable_values=variables or {}))
+        return data
 
     async def create_scan(self, path: Path, content_type: str | None = None) -> NewScan:
         identity_id, _ = self.session.identity()
@@ -64,7 +65,8 @@ class ScanApi:
 
     async def get_scan(self, scan_id: str, debug: bool = False) -> dict[str, Any] | None:
         document = documents.GET_SCAN_DEBUG if debug else documents.GET_SCAN
-        return (await self.execute(document, {"id": scan_id}))["getScan"]
+        scan: dict[str, Any] | None = (await self.execute(document, {"id": scan_id}))["getScan"]
+        return scan
 
     async def list_scans(self, limit: int = 100) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -77,7 +79,8 @@ class ScanApi:
                 return items
 
     async def delete_scan(self, scan_id: str) -> dict[str, Any]:
-        return (await self.execute(documents.DELETE_SCAN, {"input": {"id": scan_id}}))["deleteScan"]
+        deleted: dict[str, Any] = (await self.execute(documents.DELETE_SCAN, {"input": {"id": scan_id}}))["deleteScan"]
+        return deleted
 
 
 class AckedAppSyncWebsocketsTransport(AppSyncWebsocketsTransport):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import jwt
@@ -36,7 +36,7 @@ class Tokens:
         return float(self.claims["exp"])
 
 
-def _client(outputs: Outputs, service: str) -> Any:
+def _client(outputs: Outputs, service: Literal["cognito-idp", "cognito-identity"]) -> Any:
     extra: dict[str, Any] = {}
     if outputs.is_local:
         # The local cloud accepts any key; these are never real credentials.

@@ -43,7 +43,8 @@ class ScanApi:
         self._http = urllib3.PoolManager(maxsize=2, retries=False)
 
     def get_scan(self, scan_id: str, deadline: Deadline) -> dict[str, Any] | None:
-        return self._execute(GET_SCAN, {"id": scan_id}, deadline)["getScan"]
+        scan: dict[str, Any] | None = self._execute(GET_SCAN, {"id": scan_id}, deadline)["getScan"]
+        return scan
 
     def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False,
                     condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any] | None:
@@ -51,7 +52,8 @@ class ScanApi:
         hold (DynamoDB's ConditionalCheckFailed), nothing is written and None is returned."""
         variables = {"input": {"id": scan_id, **fields}, "condition": condition}
         try:
-            return self._execute(UPDATE_SCAN, variables, deadline, reserve=final)["updateScan"]
+            updated: dict[str, Any] | None = self._execute(UPDATE_SCAN, variables, deadline, reserve=final)["updateScan"]
+            return updated
         except AppSyncError as exc:
             if condition is not None and "ConditionalCheckFailed" in str(exc):
                 return None
@@ -83,6 +85,8 @@ class ScanApi:
         body = json.dumps({"query": document, "variables": variables})
         request = AWSRequest(method="POST", url=self._url, data=body,
                              headers={"Content-Type": "application/json"})
+        if self._credentials is None:
+            raise AppSyncError("no AWS credentials to sign the AppSync request with")
         SigV4Auth(self._credentials.get_frozen_credentials(), "appsync", self._region).add_auth(request)
         started = time.monotonic()
         try:
@@ -103,7 +107,8 @@ class ScanApi:
             raise AppSyncError(str(errors))
         if response.status != 200:
             raise AppSyncError(f"HTTP {response.status}: {payload}")
-        return payload["data"]
+        data: dict[str, Any] = payload["data"]
+        return data
 
     def close(self) -> None:
         """Drop the pooled connection (a Lambda container just dies; tests and tools close it)."""

@@ -67,9 +67,10 @@ class LabelDetector:
             if deadline.left() < self._attempt_seconds:
                 raise BudgetExhausted(f"{deadline.left():.1f} s left, an attempt may take {self._attempt_seconds} s")
             attempts += 1
-            return self._client.detect_labels(
+            labels: dict[str, Any] = self._client.detect_labels(
                 Image={"S3Object": s3_object}, MaxLabels=max_labels, MinConfidence=min_confidence
             )
+            return labels
 
         try:
             response = retry(call, deadline.left, self._attempt_seconds, _transient, base_delay=0.5, max_attempts=6)

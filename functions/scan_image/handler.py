@@ -15,12 +15,13 @@ import json
 import random
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
@@ -49,7 +50,8 @@ _CONNECT_SECONDS = 2.0
 _attempt_seconds = _CONNECT_SECONDS + settings.service_timeout_seconds
 
 
-def _client(service: str, retry_mode: str) -> Any:
+def _client(service: Literal["rekognition", "s3", "cognito-idp", "sqs"],
+            retry_mode: Literal["standard", "adaptive"]) -> Any:
     # One attempt per call: the adapters retry within the invocation's budget. "adaptive" adds
     # botocore's client-side rate limiter, which slows this container after throttling answers.
     config = Config(retries={"mode": retry_mode, "total_max_attempts": 1}, connect_timeout=_CONNECT_SECONDS,
@@ -174,7 +176,7 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     scan_idempotency.register_lambda_context(context)
     detect_idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=scan_record, processor=processor, context=context)

@@ -4,6 +4,7 @@ The dimensions come from the header, so a decompression bomb is refused without 
 """
 from __future__ import annotations
 
+import io
 from typing import BinaryIO
 
 import imagesize
@@ -13,7 +14,7 @@ class UnreadableHeader(ValueError):
     """The header does not give the image's dimensions (damaged or truncated file)."""
 
 
-def read_dimensions(stream: BinaryIO) -> tuple[int, int]:
+def read_dimensions(stream: BinaryIO | io.RawIOBase) -> tuple[int, int]:
     """(width, height) as stored, from the header; the stream is read lazily, never decoded."""
     try:
         width, height = imagesize.get(stream, exif_rotation=False)

@@ -61,7 +61,10 @@ class ObjectStore:
     def open(self, bucket: str, key: str, version_id: str | None, deadline: Deadline) -> tuple[ObjectInfo, RangedReader]:
         """The object's metadata and a lazy reader, from one ranged GET of its first block."""
         extra = {"VersionId": version_id} if version_id else {}
-        get = lambda **kw: self.get_object(deadline, **kw)  # noqa: E731 - the reader's fetch
+
+        def get(**kw: Any) -> dict[str, Any]:  # the reader's fetch
+            return self.get_object(deadline, **kw)
+
         try:
             first = get(Bucket=bucket, Key=key, Range=f"bytes=0-{RangedReader.BLOCK - 1}", **extra)
         except ClientError as exc:

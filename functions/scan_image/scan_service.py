@@ -206,8 +206,10 @@ class ScanService:
         debug["thresholds"] = {"targetLabel": config.target_label, "minConfidence": config.min_confidence,
                                "detectorMinConfidence": detect_min}
         if scan.get("status") != "PROCESSING":  # a retried delivery does not announce it twice
-            self._api.update_scan(upload.scan_id, deadline, status="PROCESSING",
-                                  **({"ownerEmail": owner_email} if owner_email else {}))
+            announce: dict[str, Any] = {"status": "PROCESSING"}
+            if owner_email:
+                announce["ownerEmail"] = owner_email
+            self._api.update_scan(upload.scan_id, deadline, **announce)
         t = lap("markProcessing", t)
         try:
             detection = self._detect(ref, key, detect_min, deadline)

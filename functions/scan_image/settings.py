@@ -65,6 +65,8 @@ def detection_config(settings: Settings) -> DetectionConfig:
                                          max_age=settings.param_cache_seconds)
     label, raw = values[settings.param_target_label], values[settings.param_min_confidence]
     try:
+        if not isinstance(raw, str):  # a StringList or binary parameter
+            raise TypeError(type(raw).__name__)
         threshold = float(raw)
     except (TypeError, ValueError) as exc:
         raise InvalidSetting(f"{settings.param_min_confidence} must be a number, got {raw!r}") from exc

@@ -166,6 +166,7 @@ class Sweeper:
         """FAILED with the reason, only if the scan has not moved on since it was read (`expected`: the scan
         as read, whose status and updatedAt must still hold) or, without it, has no verdict yet. The
         condition makes a race with the scanner harmless: a verdict written meanwhile stands."""
+        condition: dict[str, Any]
         if expected is not None:
             condition = {"status": {"eq": expected["status"]}, "updatedAt": {"eq": expected["updatedAt"]}}
         else:
