@@ -13,7 +13,7 @@ import platform
 import subprocess
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
@@ -24,7 +24,7 @@ from benchmarks.bench_cold import cold_container, measure_imports
 from benchmarks.bench_detector import measure as measure_detector
 from catscan.client.api import ScanApi, upload
 from catscan.client.outputs import load_outputs
-from catscan.client.scanning import Scanner, ScanJob, ScanResult
+from catscan.client.scanning import ScanJob, Scanner, ScanResult
 from catscan.client.session import UserSession
 from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
 from catscan.local.seed import DEMO_USERS, add_user
@@ -112,7 +112,7 @@ def peak_rss_mb(cloud: LocalCloud) -> dict[str, float]:
     """VmHWM (peak resident set) of each process of the local cloud, runner workers included."""
     peaks: dict[str, float] = {}
     for child in cloud.children:
-        pids = [child.process.pid] + _descendants(child.process.pid)
+        pids = [child.process.pid, *_descendants(child.process.pid)]
         peaks[child.name] = sum(_vmhwm_kb(pid) for pid in pids) / 1024
     return peaks
 
@@ -122,7 +122,7 @@ def cpu_seconds(cloud: LocalCloud) -> dict[str, float]:
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for child in cloud.children:
-        used[child.name] = sum(_cpu_ticks(pid) for pid in [child.process.pid] + _descendants(child.process.pid)) / tick
+        used[child.name] = sum(_cpu_ticks(pid) for pid in [child.process.pid, *_descendants(child.process.pid)]) / tick
     used["benchmark clients"] = sum(os.times()[:2])
     return used
 
@@ -223,7 +223,7 @@ def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, fi
         *cold_rows(imports, first, mark),
         ("peak RSS of the local cloud (sum of process peaks)", f"{sum(rss.values()):.0f} MB", "-", "-"),
     ]
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
         "",
@@ -329,7 +329,7 @@ def calls_table(seq: dict, load: dict, scans: tuple[int, int], concurrency: int,
         caller, service, operation = key
         lines.append(f"| {caller} | {service} | {operation} | {seq.get(key, 0):.2f} | {load.get(key, 0):.2f} | "
                      f"{PURPOSE.get(key, '-')} |")
-    return lines + ["", *CALLS_KEPT_AND_DROPPED]
+    return [*lines, "", *CALLS_KEPT_AND_DROPPED]
 
 
 CALLS_KEPT_AND_DROPPED = [

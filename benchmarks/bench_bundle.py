@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def render(m: dict) -> str:
         BEGIN,
         "## Scanner cold start: precompiled bytecode in the code asset",
         "",
-        f"Recorded by `make bench-bundle` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {m['python']}, "
+        f"Recorded by `make bench-bundle` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {m['python']}, "
         f"{os.cpu_count()} cores. `import scan_image.handler` in a fresh "
         f"process from the asset as the synth builds it, {m['runs']} runs each, alternating; nothing is "
         "compiled to disk at import (read-only /var/task in Lambda). Figures, not assertions.",

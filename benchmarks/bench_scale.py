@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ def put_items(cloud: LocalCloud, items: list[dict[str, Any]]) -> None:
 
 
 def other_users_rows(n: int, users: int = 100) -> list[dict[str, Any]]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     owners = [(f"{uuid.uuid4()}", f"user{i}@example.com") for i in range(users)]
     rows = []
     for i in range(n):
@@ -158,7 +158,7 @@ def first_view(cloud: LocalCloud, outputs: Any, scans: int) -> dict[str, float]:
     email = "many@catscan.local"
     session = new_user(cloud, outputs, email)
     identity_id, _ = session.identity()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     items = [scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), email, True) for i in range(scans)]
     put_items(cloud, items)
     s3, body = _client(cloud, "s3"), thumbnail_bytes()
@@ -238,7 +238,7 @@ def thumbnail_memory(width: int = 6000, height: int = 4000) -> dict[str, float]:
 def render(ratio: dict[str, float], view: dict[str, float], memory: dict[str, float]) -> str:
     r = ratio["large_cli_s"] / ratio["small_cli_s"]
     q = ratio["large_query_ms"] / ratio["small_query_ms"]
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         SECTION,
         "",
@@ -262,7 +262,7 @@ def render(ratio: dict[str, float], view: dict[str, float], memory: dict[str, fl
         "The CLI figures include starting Python and signing in (most of the time). Before the indexes (issue",
         "10) the same list took 0.7 s with 3 rows and 4 s with 3,000 (x5.7): listScans is a DynamoDB Scan of",
         "the whole table, read page by page over HTTP. Now one Query on the byOwner GSI answers it; but moto",
-        f"answers a GSI Query by comparing every item of the table in memory, so the request alone still grows",
+        "answers a GSI Query by comparing every item of the table in memory, so the request alone still grows",
         f"with the table locally (x{q:.1f} here); DynamoDB reads only the owner's partition. The first view",
         "reads 24 scans and downloads only their ~15 KB thumbnails (those in view), never an original.",
         "",

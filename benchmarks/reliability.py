@@ -22,17 +22,18 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PIL import Image
 
 from benchmarks.bench import half_megapixel_jpeg, percentile
 from catscan.client.api import TERMINAL, ScanApi, upload
-from catscan.client.scanning import Scanner, ScanJob, Subscription
 from catscan.client.outputs import Outputs, load_outputs
+from catscan.client.scanning import ScanJob, Scanner, Subscription
 from catscan.client.session import UserSession
 from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
 from catscan.local.seed import DEMO_USERS, add_user
@@ -287,7 +288,7 @@ async def _subscriber_round(fig: Figures, subs: list[Subscription], sessions: li
     progress(f"{len(sessions)} subscriber users upload one image each")
     cat = next(s for s in samples if s.expected == "cat")
     uploaded = await asyncio.gather(*(_upload_one(s, cat.path) for s in sessions))
-    for session, (scan_id, _, error) in zip(sessions, uploaded):
+    for session, (scan_id, _, error) in zip(sessions, uploaded, strict=True):
         own_ids[session.username] = {scan_id} if scan_id else set()
         if error:
             fig.subscriber_errors.append(error)
@@ -369,7 +370,7 @@ async def _count_admin(fig: Figures, admin: UserSession, clients: list[LoadClien
     progress("listScans of Admin (every scan)")
     creators = {i: c.session.owner for c in clients for i, r in c.records.items() if not r.error}
     for session in subscriber_sessions:
-        creators.update({i: session.owner for i in own_ids.get(session.username, ())})
+        creators.update(dict.fromkeys(own_ids.get(session.username, ()), session.owner))
     async with ScanApi(admin) as api:
         everything = await api.list_scans()
     fig.admin_listed = len(everything)
@@ -596,7 +597,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.uploads < 0 or args.clients < 1 or args.subscribers < 0 or args.subscriber_users < 1:
         parser.error("--uploads >= 0, --clients >= 1, --subscribers >= 0, --subscriber-users >= 1")
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     fig, usage = measure(args)
     if args.burst:
         section = render_burst(fig, tps=args.rekognition_tps or 0, runner_concurrency=args.runner_concurrency,

@@ -11,8 +11,12 @@ from urllib.parse import urlparse
 
 import aiohttp
 import botocore.exceptions
-from gql.transport.exceptions import (TransportConnectionFailed, TransportProtocolError, TransportQueryError,
-                                      TransportServerError)
+from gql.transport.exceptions import (
+    TransportConnectionFailed,
+    TransportProtocolError,
+    TransportQueryError,
+    TransportServerError,
+)
 
 from catscan.cli.common import CliError
 from catscan.client.outputs import Outputs, OutputsError

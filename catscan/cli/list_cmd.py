@@ -7,8 +7,18 @@ import argparse
 import asyncio
 import json
 
-from catscan.cli.common import (BACKEND_HELP, VERDICT_STYLES, CliError, add_backend_args, local_time, percent,
-                                print_table, sign_in, stdout_console, verdict)
+from catscan.cli.common import (
+    BACKEND_HELP,
+    VERDICT_STYLES,
+    CliError,
+    add_backend_args,
+    local_time,
+    percent,
+    print_table,
+    sign_in,
+    stdout_console,
+    verdict,
+)
 from catscan.client.api import ScanApi
 from catscan.client.listing import STATUSES, ScanLister
 

@@ -16,15 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
-from catscan.cli.common import (BACKEND_HELP, VERDICT_STYLES, CliError, add_backend_args, percent,
-                                print_warning, sign_in, stderr_console, stdout_console, verdict)
+from catscan.cli.common import (
+    BACKEND_HELP,
+    VERDICT_STYLES,
+    CliError,
+    add_backend_args,
+    percent,
+    print_warning,
+    sign_in,
+    stderr_console,
+    stdout_console,
+    verdict,
+)
 from catscan.client.api import TERMINAL
 from catscan.client.filetypes import sniff_file
-from catscan.client.scanning import ScanEvents, ScanJob, ScanResult, Scanner
+from catscan.client.scanning import ScanEvents, ScanJob, Scanner, ScanResult
 from catscan.client.session import UserSession
 
 EPILOG = f"""examples:

@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from typing import Any
 
 from gql.transport.exceptions import TransportQueryError
 from rich.text import Text
 
-from catscan.cli.common import (BACKEND_HELP, VERDICT_STYLES, CliError, add_backend_args, local_time, percent,
-                                sign_in, stdout_console, verdict)
+from catscan.cli.common import (
+    BACKEND_HELP,
+    VERDICT_STYLES,
+    CliError,
+    add_backend_args,
+    local_time,
+    percent,
+    sign_in,
+    stdout_console,
+    verdict,
+)
 from catscan.client.api import ScanApi
 
 EPILOG = f"""examples:
@@ -57,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if scan is None:
         raise CliError(f"no scan {args.id}", code=1)
     if isinstance(scan.get("debug"), str):
-        try:
+        with contextlib.suppress(ValueError):
             scan["debug"] = json.loads(scan["debug"])
-        except ValueError:
-            pass
     console = stdout_console()
     if args.json:
         console.out(json.dumps(scan, ensure_ascii=False), highlight=False)

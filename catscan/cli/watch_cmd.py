@@ -9,8 +9,17 @@ from datetime import datetime
 from gql.transport.exceptions import TransportError, TransportQueryError
 from rich.text import Text
 
-from catscan.cli.common import (BACKEND_HELP, VERDICT_STYLES, add_backend_args, percent, print_warning,
-                                sign_in, stderr_console, stdout_console, verdict)
+from catscan.cli.common import (
+    BACKEND_HELP,
+    VERDICT_STYLES,
+    add_backend_args,
+    percent,
+    print_warning,
+    sign_in,
+    stderr_console,
+    stdout_console,
+    verdict,
+)
 from catscan.client.api import subscribe_updates
 from catscan.client.session import UserSession
 

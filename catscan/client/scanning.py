@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
-from gql import Client as GqlClient, gql
+from gql import Client as GqlClient
+from gql import gql
 from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError, TransportServerError
 
 from catscan.client.api import TERMINAL, ScanApi, realtime_transport, upload

@@ -46,7 +46,7 @@ def start_app_thread(make_app: Callable[[], web.Application], host: str = "127.0
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        sockets = list(site._server.sockets if site._server else [])  # noqa: SLF001
+        sockets = list(site._server.sockets if site._server else [])
         box.update(app=app, runner=runner, port=sockets[0].getsockname()[1] if sockets else port)
 
     def _main() -> None:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catscan.local import seed as seeding
-from catscan.local.outputs import amplify_outputs, write_outputs
-from catscan.local.ports import Ports
-from catscan.local.processes import Child, StartupError, free_port, port_open, wait_ready
-from catscan.local.runner import RUNTIME
 from catscan.local.gate.config import MAILBOX_FILE_NAME
 from catscan.local.gate.mailbox_page import MAILBOX_PATH
+from catscan.local.outputs import amplify_outputs, write_outputs
+from catscan.local.ports import Ports
+from catscan.local.processes import Child, StartupError, port_open, wait_ready
+from catscan.local.runner import RUNTIME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

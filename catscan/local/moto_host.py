@@ -15,8 +15,9 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import moto.backends
@@ -24,8 +25,8 @@ from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model, unix_time
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.sqs.models import SQSBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sqs.models import SQSBackend
 from werkzeug.serving import make_server
 
 from catscan.local.moto_state import load_state, save_state
@@ -103,7 +104,7 @@ def s3_operation(method: str, path: str, query: str, headers: Any) -> str:
         return name
     if method == "GET" and not path.strip("/"):
         return "ListBuckets"
-    if method == "GET" and not params or "list-type" in params:
+    if (method == "GET" and not params) or "list-type" in params:
         return "ListObjectsV2" if params.get("list-type") == ["2"] else "ListObjects"
     if method == "POST" and "delete" in params:
         return "DeleteObjects"

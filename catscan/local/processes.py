@@ -44,7 +44,7 @@ class Child:
 
     def start(self, cwd: Path) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # a restart appends to the same log
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the process runs; a restart appends
         self._log_offset = self._log.tell()  # readiness is judged on this run's lines only
         self.process = subprocess.Popen(
             self.argv, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,

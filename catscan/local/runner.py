@@ -13,6 +13,7 @@ container, like an EventBridge schedule.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_
     # The handler's module is imported by name, as Lambda imports it from /var/task: the scanner's package
     # (scan_image) from the catscan install, which maps it to functions/scan_image.
     module_name, attr = handler_path.rsplit(".", 1)
-    import importlib  # noqa: PLC0415 - the cold start happens here, once per container
+    import importlib  # the cold start happens here, once per container
 
     handler = getattr(importlib.import_module(module_name), attr)
     conn.send({"ready": True})
@@ -148,7 +149,7 @@ def with_s3_fields(body: dict[str, Any]) -> dict[str, Any]:
                                                "x-amz-id-2": digest[34:]})
         record.setdefault("userIdentity", {"principalId": "local"})
         record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
-        record.setdefault("eventTime", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        record.setdefault("eventTime", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     return body
 
 
@@ -157,10 +158,8 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     records = []
     for m in messages:
         body = m["Body"]
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             body = json.dumps(with_s3_fields(json.loads(body)))
-        except (ValueError, AttributeError):
-            pass
         records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": body,
                         "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
                         "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
@@ -169,7 +168,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
 
 
 def scheduled_event(region: str) -> dict[str, Any]:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"version": "0", "id": str(time.time_ns()), "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "123456789012", "time": now, "region": region, "resources": [], "detail": {}}
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -47,7 +48,7 @@ def retry(call: Callable[[], T], time_left: Callable[[], float], attempt_seconds
         attempt += 1
         try:
             return call()
-        except Exception as exc:  # noqa: BLE001 - classified below
+        except Exception as exc:  # classified below
             if not is_transient(exc) or attempt >= max_attempts:
                 raise
             delay = random.uniform(0, base_delay * 2 ** attempt)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import boto3
@@ -112,12 +112,12 @@ def _retry_later(record: SQSRecord, attempt: int) -> None:
     if not settings.scan_queue_url:
         return
     ceiling = min(settings.retry_backoff_max_seconds, settings.retry_backoff_base_seconds * 2 ** (attempt - 1))
-    delay = int(round(ceiling / 2 + random.uniform(0, ceiling / 2)))
+    delay = round(ceiling / 2 + random.uniform(0, ceiling / 2))
     try:
         _sqs = _sqs or _client("sqs", "standard")
         _sqs.change_message_visibility(QueueUrl=settings.scan_queue_url, ReceiptHandle=record.receipt_handle,
                                        VisibilityTimeout=max(1, delay))
-    except Exception:  # noqa: BLE001 - the queue's own visibility timeout still brings it back
+    except Exception:  # the queue's own visibility timeout still brings it back
         logger.exception("could not delay the retried message")
 
 
@@ -129,7 +129,7 @@ def _since_upload_ms(event_time: str | None) -> float | None:
         return None
     if uploaded.tzinfo is None:
         return None
-    return max(0.0, (datetime.now(timezone.utc) - uploaded).total_seconds() * 1000)
+    return max(0.0, (datetime.now(UTC) - uploaded).total_seconds() * 1000)
 
 
 def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:

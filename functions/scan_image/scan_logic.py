@@ -1,8 +1,9 @@
 """Pure decision logic of the scanner: no I/O, so every rule is unit-testable."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import unquote_plus
 
 # Rekognition's limits for an image passed as an S3 object.

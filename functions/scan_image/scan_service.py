@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -104,7 +105,7 @@ class ScanService:
             if final:
                 return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=str(exc))
             raise RetryableScanError(str(exc)) from exc
-        except Exception as exc:  # noqa: BLE001 - transient or unexpected: retried, or FAILED at the end
+        except Exception as exc:  # transient or unexpected: retried, or FAILED at the end
             if not final:
                 raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
             reason = failure_reason(exc, attempt)
@@ -121,7 +122,7 @@ class ScanService:
             at = datetime.fromisoformat(ref.event_time.replace("Z", "+00:00"))
         except ValueError:
             return False
-        return self._clock() - at.replace(tzinfo=at.tzinfo or timezone.utc).timestamp() < CONSISTENCY_WINDOW_SECONDS
+        return self._clock() - at.replace(tzinfo=at.tzinfo or UTC).timestamp() < CONSISTENCY_WINDOW_SECONDS
 
     def _scan(self, ref: ObjectRef, upload: scan_logic.UploadKey, deadline: Deadline, final: bool) -> Outcome:
         started = time.perf_counter()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -190,6 +190,6 @@ sweeper = Sweeper(_settings, ScanApi(_settings.appsync_url, _settings.region),
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deadline = Deadline(context.get_remaining_time_in_millis, reserve_seconds=REQUEST_SECONDS)
-    report = sweeper.sweep(datetime.now(timezone.utc), deadline)
+    report = sweeper.sweep(datetime.now(UTC), deadline)
     metrics.add_metric(name="SweeperRedriven", unit=MetricUnit.Count, value=report.redriven)
     return report.as_dict()

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from catscan.local.aws_auth import sigv4
 from catscan.local.aws_auth.cognito_jwt import EXPIRED, UNPARSABLE, CognitoJwtVerifier, TokenRejected

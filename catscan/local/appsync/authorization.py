@@ -19,8 +19,9 @@ here does I/O. Behaviours reproduced on purpose:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .auth import Identity
 from .schema_model import ModelType, Role
@@ -152,10 +153,10 @@ def authorize_create(model: ModelType, identity: Identity, input_: dict[str, Any
                 data[entity_name] = [combined] if role.entity_is_list else combined
                 authorized = authorized or full
                 allowed |= set() if full else fields
-        elif role.strategy == "groups" and not authorized:
-            if dynamic_group_match(role, identity, data.get(entity_name)):
-                authorized = authorized or full
-                allowed |= set() if full else fields
+        elif (role.strategy == "groups" and not authorized
+              and dynamic_group_match(role, identity, data.get(entity_name))):
+            authorized = authorized or full
+            allowed |= set() if full else fields
     if not authorized and not allowed:
         raise not_authorized(mutation, "Mutation")
     if not authorized:

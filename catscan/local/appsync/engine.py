@@ -7,7 +7,7 @@ import inspect
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
@@ -215,7 +215,7 @@ class Engine:
         return resolve
 
     def _now(self) -> str:
-        now = datetime.fromtimestamp(self.config.clock(), tz=timezone.utc)
+        now = datetime.fromtimestamp(self.config.clock(), tz=UTC)
         return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
     async def _get(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
@@ -256,7 +256,7 @@ class Engine:
         input_ = {k: v for k, v in args["input"].items() if not (k in defaults and v is None)}
         data = {**defaults, **authz.authorize_create(model, identity, input_, field_name)}
         now = self._now()
-        item = {k: v for k, v in data.items()}
+        item = dict(data.items())
         item[model.primary_key] = item.get(model.primary_key) or str(uuid.uuid4())
         for ts in model.timestamps.values():
             if ts and ts not in item:  # an explicit null is stored as null, as the generated resolver does

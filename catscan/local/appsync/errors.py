@@ -29,11 +29,7 @@ def format_execution_error(err: GraphQLError) -> dict[str, Any]:
     cause = err.original_error
     error_type: str | None = None
     message = err.message
-    if isinstance(cause, Unauthorized):
-        error_type, message = cause.error_type, cause.message
-    elif isinstance(cause, StoreError):
-        error_type, message = cause.error_type, cause.message
-    elif isinstance(cause, ResolverError):
+    if isinstance(cause, (Unauthorized, StoreError, ResolverError)):
         error_type, message = cause.error_type, cause.message
     elif isinstance(cause, TypeError) and str(cause).startswith("Cannot return null for non-nullable"):
         pass  # GraphQL null propagation, e.g. a subscription asking a non-null field the mutation did not select

@@ -55,7 +55,7 @@ def _attribute_type(value: Any) -> str:
     return "binary"
 
 
-def _op(op: str, value: Any, arg: Any) -> bool:  # noqa: PLR0911, PLR0912
+def _op(op: str, value: Any, arg: Any) -> bool:
     if op == "attributeExists":
         return (value is not _MISSING and value is not None) == bool(arg)
     if op == "attributeType":
@@ -79,7 +79,7 @@ def _op(op: str, value: Any, arg: Any) -> bool:  # noqa: PLR0911, PLR0912
     if op == "beginsWith":
         return isinstance(value, str) and isinstance(arg, str) and value.startswith(arg)
     if op == "between":
-        lo, hi = (list(arg) + [None, None])[:2]
+        lo, hi = ([*list(arg), None, None])[:2]
         return _cmp_ok(value, lo) and _cmp_ok(value, hi) and lo <= value <= hi
     if op == "size":
         size = _size(value)

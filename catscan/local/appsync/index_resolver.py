@@ -28,7 +28,6 @@ from .schema_model import ModelType
 from .store import DynamoStore, StoreError, _decode_token, _encode_token, _store_error, deserialize_item
 
 
-
 def _auth_filter(model: ModelType, identity: Identity, roles: list, key_fields: tuple[str, ...]) -> list | None:
     """generateAuthFilter over the dynamic roles whose field is not a key of the index; None when empty."""
     predicates = []
@@ -99,7 +98,7 @@ def _sort_key_condition(index: Index, condition: dict[str, Any] | None, names: d
     names["#sortKey"] = index.sort_key
     (op, arg), = ops.items()
     if op == "between":
-        lo, hi = (list(arg) + [None, None])[:2]
+        lo, hi = ([*list(arg), None, None])[:2]
         values[":sortKey0"], values[":sortKey1"] = typed(lo), typed(hi)
         return " AND #sortKey BETWEEN :sortKey0 AND :sortKey1"
     values[":sortKey"] = typed(arg)

@@ -81,7 +81,7 @@ def parse_indexes(model: ModelType, node: ObjectTypeDefinitionNode, plural: str)
             raise IndexSchemaError(f"You may only supply one @index with the name '{name}' on type '{model.name}'.")
         if not re.match(_NAME_PATTERN, name):
             raise IndexSchemaError("The indexName is invalid. It should be between 3 and 255 characters. Only "
-                                   "A–Z, a–z, 0–9, underscore characters, hyphens, and periods allowed.")
+                                   "A–Z, a–z, 0–9, underscore characters, hyphens, and periods allowed.")  # noqa: RUF001 - AWS's wording
     return out
 
 
@@ -94,7 +94,7 @@ def _parse_index(model: ModelType, field_name: str, directive: DirectiveNode, pl
         raise IndexSchemaError("Explicit null value not allowed for name field on @index")
     name = args.get("name") or generated
     # Gen 2 enables automatic index query names: a missing queryField is generated, `queryField: null` is none.
-    query_field = generated if "queryField" not in args else args["queryField"]
+    query_field = args.get("queryField", generated)
     for key in (field_name, *sort_keys):
         f = model.fields.get(key)
         if f is None:

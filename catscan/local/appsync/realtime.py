@@ -27,7 +27,7 @@ from graphql import FieldNode, OperationDefinitionNode
 from graphql.execution import Executor, get_argument_values
 
 from . import authorization as authz
-from .auth import AuthError, Authenticator, Identity
+from .auth import Authenticator, AuthError, Identity
 from .config import EmulatorConfig
 from .engine import Engine, RequestContext, fragments_of, iter_fields, operation_of
 from .subscriptions import Subscription, SubscriptionRegistry
@@ -79,7 +79,7 @@ def prepare_subscription(engine: Engine, identity: Identity, query: str, variabl
         runtime_filter = authz.subscription_filter(rf.model, identity, args, field_name)
     except authz.Unauthorized as exc:
         raise StartRefused(exc.error_type, exc.message) from exc
-    except Exception as exc:  # noqa: BLE001 - argument coercion errors
+    except Exception as exc:  # argument coercion errors
         raise StartRefused("ValidationError", str(exc)) from exc
     return field_name, args, runtime_filter, executor
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, IntValueNode, StringValueNode, ValueNode, print_ast
 

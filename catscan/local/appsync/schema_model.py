@@ -13,9 +13,10 @@ GraphQL transformer (v2, Gen 2 defaults) derives it; nothing is specific to one 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from graphql import (
     DirectiveNode,

@@ -9,15 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from catscan.local.app_thread import AppThread, start_app_thread
 
-from .auth import AuthError, Authenticator
+from .auth import Authenticator, AuthError
 from .config import EmulatorConfig
 from .engine import Engine
 from .realtime import RealtimeHandler

@@ -68,7 +68,7 @@ class SubscriptionRegistry:
             if sub.field_name in targets:
                 try:
                     self._deliver(sub, payload)
-                except Exception:  # noqa: BLE001 - one broken subscriber must not break the mutation
+                except Exception:  # one broken subscriber must not break the mutation
                     log.exception("delivering %s to subscription %s failed", mutation_field, sub.id)
 
     @staticmethod

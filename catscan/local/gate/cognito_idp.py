@@ -37,11 +37,11 @@ from multidict import CIMultiDict
 from .cognito_idp_accounts import HANDLED as ACCOUNT_OPERATIONS
 from .cognito_idp_accounts import AccountCodes
 from .config import GateConfig
-from .s3_cors import strip_cors
 from .errors import CognitoError, not_authorized
 from .mailbox import Mailbox
-from .s3_payload import Body
 from .proxy import MotoProxy
+from .s3_cors import strip_cors
+from .s3_payload import Body
 from .state import GateState
 
 log = logging.getLogger(__name__)

@@ -53,7 +53,7 @@ class User:
 
 def _required(body: dict[str, Any], *names: str) -> list[str]:
     values = [body.get(name) for name in names]
-    missing = [name for name, value in zip(names, values) if not isinstance(value, str) or not value]
+    missing = [name for name, value in zip(names, values, strict=True) if not isinstance(value, str) or not value]
     if missing:
         details = "; ".join(f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
                             "Member must not be null" for name in missing)

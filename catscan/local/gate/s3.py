@@ -47,7 +47,7 @@ class S3:
         self.verifier = S3SigV4Verifier(config.region, state,
                                         {**config.service_credentials, **config.scanner_credentials}, config.clock,
                                         config.max_clock_skew_seconds, config.max_presign_expires_seconds,
-                                        service_roles={key: SCANNER_ROLE for key in config.scanner_credentials})
+                                        service_roles=dict.fromkeys(config.scanner_credentials, SCANNER_ROLE))
         self.cors = CorsConfigs(self._fetch_cors, ttl=config.cors_cache_seconds)
 
     async def _fetch_cors(self, bucket: str) -> bytes | None:
@@ -200,8 +200,8 @@ class S3:
         statements = statements_for(self.config.bucket, verified.principal.identity_id,
                                     policy_for_role(verified.principal.role or ""))
         checks = delete_objects_checks(op.bucket, entries)
-        permitted = [e for e, c in zip(entries, checks) if allowed(statements, c)]
-        denied = [e for e, c in zip(entries, checks) if not allowed(statements, c)]
+        permitted = [e for e, c in zip(entries, checks, strict=True) if allowed(statements, c)]
+        denied = [e for e, c in zip(entries, checks, strict=True) if not allowed(statements, c)]
         if not denied:
             headers = self.proxy.request_headers(request.headers, Body(length=len(raw)))
             status, reason, out, data = await self.proxy.exchange(

@@ -42,9 +42,10 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ class _StorageType:
 
 
 class _Storage:
-    __slots__ = ("key", "dtype", "numel", "data")
+    __slots__ = ("data", "dtype", "key", "numel")
 
     def __init__(self, key: str, dtype: np.dtype, numel: int) -> None:
         self.key = key
@@ -174,7 +175,7 @@ class _TensorRef:
             return data[start : start + 1].reshape(()).copy()
         if any(s == 0 for s in self.shape):
             return np.zeros(self.shape, dtype=data.dtype)
-        last = start + sum((n - 1) * s for n, s in zip(self.shape, self.stride))
+        last = start + sum((n - 1) * s for n, s in zip(self.shape, self.stride, strict=True))
         if start < 0 or last >= data.size or any(s < 0 for s in self.stride):
             raise ConversionError(f"tensor outside its storage {storage.key}")
         strides = tuple(s * data.itemsize for s in self.stride)

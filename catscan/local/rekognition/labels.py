@@ -21,10 +21,10 @@ CAT_LABEL = "Cat"
 DOMESTIC_CAT_CLASSES: tuple[int, ...] = (281, 282, 283, 284, 285)
 WILD_CAT_CLASSES: tuple[int, ...] = (286, 287, 288, 289, 290, 291, 292, 293)
 DOG_CLASSES = range(151, 269)
-ANIMAL_CLASSES = range(0, 398)  # ImageNet-1k: indices 0..397 are animals
+ANIMAL_CLASSES = range(398)  # ImageNet-1k: indices 0..397 are animals
 MAMMAL_CLASSES = (*range(101, 107), *range(147, 300), *range(330, 389))  # tusker..wombat, whales, dogs..meerkat, hare..panda
 BIRD_CLASSES = (*range(7, 25), *range(80, 101), *range(127, 147))
-FISH_CLASSES = (*range(0, 7), *range(389, 398))
+FISH_CLASSES = (*range(7), *range(389, 398))
 ROCKET_CLASSES = (657, 744, 812)  # missile; projectile, missile; space shuttle
 
 

@@ -20,7 +20,13 @@ from PIL import Image
 
 from . import boxes, convert
 from .images import decode_rgb, open_image
-from .labels import DOMESTIC_CAT_CLASSES, LABEL_MODEL_VERSION, cat_confidence, detect_labels_response, display_names
+from .labels import (
+    DOMESTIC_CAT_CLASSES,
+    LABEL_MODEL_VERSION,
+    cat_confidence,
+    detect_labels_response,
+    display_names,
+)
 
 
 @lru_cache(maxsize=1)
