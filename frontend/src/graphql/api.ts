@@ -1,18 +1,28 @@
-/** Typed calls of the GraphQL API through Amplify's `generateClient().graphql({ query, variables })`. */
-import { CONNECTION_STATE_CHANGE, generateClient } from 'aws-amplify/api';
+/**
+ * Calls of the GraphQL API through Amplify's `generateClient().graphql({ query, variables })`, typed by the
+ * documents GraphQL Code Generator writes from operations.graphql and the API's schema (generated.ts).
+ */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import {
+  CONNECTION_STATE_CHANGE,
+  generateClient,
+  type GraphQLResult,
+  type GraphQLSubscription,
+} from 'aws-amplify/api';
 import { Hub } from 'aws-amplify/utils';
 import type { ScanPage } from '../lib/pager';
-import * as docs from './documents';
-import type { CreateScanInput, Scan, ScanStatus } from './types';
+import * as docs from './generated';
+import type { ScanFieldsFragment, TypedDocumentString } from './generated';
+import type { NewScanInput, Scan, ScanStatus, ScanWithDebug } from './types';
 
-/** The part of Amplify's client used here (its full generic type is too deep for an SDL-only API). */
-interface Client {
-  graphql(options: { query: string; variables?: Record<string, unknown> }): unknown;
-}
+// The client's type as generateClient() infers it: naming it (aws-amplify's `Client`, of other options)
+// makes TypeScript compare Amplify's deep model types and give up.
+const createClient = () => generateClient();
+type Client = ReturnType<typeof createClient>;
 let client: Client | null = null;
 
 function api(): Client {
-  client ??= generateClient() as unknown as Client;
+  client ??= createClient();
   return client;
 }
 
@@ -39,10 +49,15 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-async function request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  let result: { data?: T; errors?: unknown[] };
+/**
+ * Runs a generated query or mutation: the document's generated types check the variables and type the result.
+ * Amplify types a result from a type argument (GraphQLQuery<R>) through conditional types that TypeScript
+ * resolves only for a concrete R, not for this generic one; hence the one cast, to the document's own result.
+ */
+async function request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+  let result: GraphQLResult<R>;
   try {
-    result = (await api().graphql({ query, variables })) as { data?: T; errors?: unknown[] };
+    result = await (api().graphql<unknown>({ query: document.toString(), variables }) as Promise<GraphQLResult<R>>);
   } catch (err) {
     throw new ApiError(errorMessage(err), err);
   }
@@ -51,84 +66,97 @@ async function request<T>(query: string, variables?: Record<string, unknown>): P
   return result.data;
 }
 
-export async function createScan(input: CreateScanInput): Promise<Scan> {
-  const data = await request<{ createScan: Scan }>(docs.createScan, { input });
-  return data.createScan;
+/**
+ * The UI's Scan from the API's: a missing status reads as PENDING, the status every scan is stored with
+ * (schema.graphql: `@default`, written after the auth step); the schema leaves the field nullable only
+ * for the transformer.
+ */
+function scanOf<T extends ScanFieldsFragment>(scan: T): T & { status: ScanStatus } {
+  return { ...scan, status: scan.status ?? 'PENDING' };
+}
+
+function maybeScan<T extends ScanFieldsFragment>(scan: T | null): (T & { status: ScanStatus }) | null {
+  return scan ? scanOf(scan) : null;
+}
+
+export async function createScan(input: NewScanInput): Promise<Scan> {
+  const data = await request(docs.CreateScanDocument, { input });
+  if (!data.createScan) throw new ApiError('The API returned no scan for createScan');
+  return scanOf(data.createScan);
 }
 
 export async function deleteScan(id: string): Promise<Scan | null> {
-  const data = await request<{ deleteScan: Scan | null }>(docs.deleteScan, { input: { id } });
-  return data.deleteScan;
+  const data = await request(docs.DeleteScanDocument, { input: { id } });
+  return maybeScan(data.deleteScan);
 }
 
 export async function getScan(id: string): Promise<Scan | null> {
-  const data = await request<{ getScan: Scan | null }>(docs.getScan, { id });
-  return data.getScan;
+  const data = await request(docs.GetScanDocument, { id });
+  return maybeScan(data.getScan);
 }
 
 /** getScan with `debug` (Admin only). */
-export async function getScanDebug(id: string): Promise<Scan | null> {
-  const data = await request<{ getScan: Scan | null }>(docs.getScanDebug, { id });
-  return data.getScan;
+export async function getScanDebug(id: string): Promise<ScanWithDebug | null> {
+  const data = await request(docs.GetScanDebugDocument, { id });
+  return maybeScan(data.getScan);
 }
 
-type Connection = { items: Array<Scan | null>; nextToken?: string | null };
+type Connection = { items: Array<ScanFieldsFragment | null>; nextToken: string | null } | null;
 
-async function indexPage(query: string, field: string, variables: Record<string, unknown>): Promise<ScanPage> {
-  const data = await request<Record<string, Connection>>(query, { sortDirection: 'DESC', ...variables });
-  const page = data[field];
-  return { items: page.items.filter((s): s is Scan => Boolean(s)), nextToken: page.nextToken ?? null };
+function pageOf(connection: Connection): ScanPage {
+  if (!connection) throw new ApiError('The API returned no page');
+  const items = connection.items.filter((s): s is ScanFieldsFragment => Boolean(s)).map(scanOf);
+  return { items, nextToken: connection.nextToken };
 }
 
 /** One page of an owner's scans, newest first. `owner` is the stored owner value, `<sub>::<username>`. */
-export function scansByOwner(owner: string, limit: number, nextToken: string | null): Promise<ScanPage> {
-  return indexPage(docs.scansByOwner, 'scansByOwner', { owner, limit, nextToken });
+export async function scansByOwner(owner: string, limit: number, nextToken: string | null): Promise<ScanPage> {
+  const data = await request(docs.ScansByOwnerDocument, { owner, limit, nextToken, sortDirection: 'DESC' });
+  return pageOf(data.scansByOwner);
 }
 
 /** One page of the scans in a status, most recently updated first (owners: only their own). */
-export function scansByStatus(status: ScanStatus, limit: number, nextToken: string | null): Promise<ScanPage> {
-  return indexPage(docs.scansByStatus, 'scansByStatus', { status, limit, nextToken });
+export async function scansByStatus(status: ScanStatus, limit: number, nextToken: string | null): Promise<ScanPage> {
+  const data = await request(docs.ScansByStatusDocument, { status, limit, nextToken, sortDirection: 'DESC' });
+  return pageOf(data.scansByStatus);
 }
 
 /** One page of an uploader's scans (by the e-mail the scanner wrote), newest first; optionally one status. */
-export function scansByOwnerEmail(
+export async function scansByOwnerEmail(
   ownerEmail: string,
   limit: number,
   nextToken: string | null,
   status?: ScanStatus,
 ): Promise<ScanPage> {
   const filter = status ? { status: { eq: status } } : undefined;
-  return indexPage(docs.scansByOwnerEmail, 'scansByOwnerEmail', { ownerEmail, limit, nextToken, filter });
+  const data = await request(docs.ScansByOwnerEmailDocument, { ownerEmail, limit, nextToken, filter, sortDirection: 'DESC' });
+  return pageOf(data.scansByOwnerEmail);
 }
 
 export type ScanEvent = { type: 'upsert'; scan: Scan } | { type: 'remove'; scan: Scan };
 
-interface Subscribable {
-  subscribe(observer: {
-    next: (message: { data?: Record<string, Scan | null> }) => void;
-    error: (err: unknown) => void;
-  }): { unsubscribe: () => void };
-}
+/** The payload type of a generated subscription document, as Amplify's graphql() takes it. */
+type Pushed<D> = GraphQLSubscription<ResultOf<D>>;
 
 /**
  * Subscribes to onCreateScan, onUpdateScan and onDeleteScan. Returns the unsubscribe function.
  * Subscribe before listing, so nothing that happens while the list loads is lost.
  */
 export function subscribeToScans(onEvent: (event: ScanEvent) => void, onError: (err: unknown) => void): () => void {
-  const specs: Array<[string, string, ScanEvent['type']]> = [
-    [docs.onCreateScan, 'onCreateScan', 'upsert'],
-    [docs.onUpdateScan, 'onUpdateScan', 'upsert'],
-    [docs.onDeleteScan, 'onDeleteScan', 'remove'],
+  const emit = (type: ScanEvent['type'], scan: ScanFieldsFragment | null | undefined) => {
+    if (scan?.id) onEvent({ type, scan: scanOf(scan) });
+  };
+  const subscriptions = [
+    api()
+      .graphql<Pushed<typeof docs.OnCreateScanDocument>>({ query: docs.OnCreateScanDocument.toString() })
+      .subscribe({ next: ({ data }) => emit('upsert', data?.onCreateScan), error: onError }),
+    api()
+      .graphql<Pushed<typeof docs.OnUpdateScanDocument>>({ query: docs.OnUpdateScanDocument.toString() })
+      .subscribe({ next: ({ data }) => emit('upsert', data?.onUpdateScan), error: onError }),
+    api()
+      .graphql<Pushed<typeof docs.OnDeleteScanDocument>>({ query: docs.OnDeleteScanDocument.toString() })
+      .subscribe({ next: ({ data }) => emit('remove', data?.onDeleteScan), error: onError }),
   ];
-  const subscriptions = specs.map(([query, field, type]) =>
-    (api().graphql({ query }) as unknown as Subscribable).subscribe({
-      next: (message) => {
-        const scan = message.data?.[field];
-        if (scan?.id) onEvent({ type, scan });
-      },
-      error: onError,
-    }),
-  );
   return () => subscriptions.forEach((s) => s.unsubscribe());
 }
 

@@ -1,45 +1,32 @@
-/** The Scan model of ../../../schema.graphql as the client sees it. */
+/**
+ * The UI's names for the types GraphQL Code Generator derives from the API's schema and the operations in
+ * operations.graphql (generated.ts; `npm run codegen`). Nothing here restates a field by hand.
+ */
+import type { CreateScanInput, GetScanDebugQuery, ScanFieldsFragment, ScanStatus } from './generated';
 
-export type ScanStatus = 'PENDING' | 'PROCESSING' | 'DONE' | 'REJECTED' | 'FAILED';
+export type { ScanStatus };
 
-export const SCAN_STATUSES: readonly ScanStatus[] = ['PENDING', 'PROCESSING', 'DONE', 'REJECTED', 'FAILED'];
+/**
+ * A scan as every operation selects it (fragment ScanFields), with a status: the schema's `status` is
+ * nullable only for the transformer's sake (schema.graphql), every stored scan has one; api.ts fills it in.
+ */
+export type Scan = Omit<ScanFieldsFragment, 'status'> & { status: ScanStatus };
+
+/** A scan with the Admin-only `debug` AWSJSON (GetScanDebug). */
+export type ScanWithDebug = Scan & Pick<NonNullable<GetScanDebugQuery['getScan']>, 'debug'>;
 
 /** A cat's bounding box as ratios (0..1) of the image width/height; confidence 0..100. */
-export interface CatBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  confidence?: number | null;
-}
+export type CatBox = NonNullable<NonNullable<Scan['catBoxes']>[number]>;
 
-export interface Scan {
-  id: string;
-  owner?: string | null;
-  imageKey: string;
-  fileName: string;
-  contentType?: string | null;
-  sizeBytes?: number | null;
-  status: ScanStatus;
-  isCat?: boolean | null;
-  /** The detector's confidence (0..100) that a cat is present. */
-  confidence?: number | null;
-  catBoxes?: Array<CatBox | null> | null;
-  reason?: string | null;
-  /** The uploader's e-mail, written by the scanner from Cognito (null until the scanner saw the scan). */
-  ownerEmail?: string | null;
-  /** thumbnails/{identityId}/{scanId}.jpg, written by the scanner after a DONE verdict (null: none). */
-  thumbnailKey?: string | null;
-  createdAt?: string | null;
-  updatedAt?: string | null;
-  /** AWSJSON, Admin only, read with getScan (null in mutation responses and subscription payloads). */
-  debug?: string | Record<string, unknown> | null;
-}
+/**
+ * What an owner sends to createScan: the fields of CreateScanInput an owner may set, all required here.
+ * The other fields are the scanner's and the API's (schema.graphql's field rules refuse them from owners).
+ */
+export type NewScanInput = {
+  [K in 'id' | 'imageKey' | 'fileName' | 'contentType' | 'sizeBytes']-?: NonNullable<CreateScanInput[K]>;
+};
 
-export interface CreateScanInput {
-  id: string;
-  imageKey: string;
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-}
+/** Every status, in the order the UI lists them. A Record, so a status the schema adds fails the type check here. */
+const STATUS_ORDER: Record<ScanStatus, true> = { PENDING: true, PROCESSING: true, DONE: true, REJECTED: true, FAILED: true };
+
+export const SCAN_STATUSES = Object.keys(STATUS_ORDER) as readonly ScanStatus[];

@@ -29,6 +29,8 @@ export function scan(overrides: Partial<Scan> = {}): Scan {
     confidence: null,
     catBoxes: null,
     reason: null,
+    ownerEmail: null,
+    thumbnailKey: null,
     createdAt: '2026-11-21T10:00:00.000Z',
     updatedAt: '2026-11-21T10:00:00.000Z',
     ...overrides,

@@ -1,6 +1,6 @@
 /** Shared vi.mock factories for the API and the uploader (component tests never touch Amplify). */
 import { vi } from 'vitest';
-import type { CreateScanInput, Scan } from '../graphql/types';
+import type { NewScanInput, Scan, ScanWithDebug } from '../graphql/types';
 import type { ScanPage } from '../lib/pager';
 
 const EMPTY: ScanPage = { items: [], nextToken: null };
@@ -15,17 +15,23 @@ export function apiMock() {
     subscribeToScans: vi.fn((_onEvent: unknown, _onError: unknown) => () => {}),
     onConnectionStateChange: vi.fn((_cb: unknown) => () => {}),
     createScan: vi.fn(
-      async (input: CreateScanInput): Promise<Scan> => ({
+      async (input: NewScanInput): Promise<Scan> => ({
         ...input,
         status: 'PENDING',
         owner: 'sub-1::sub-1',
+        isCat: null,
+        confidence: null,
+        catBoxes: null,
+        reason: null,
+        ownerEmail: null,
+        thumbnailKey: null,
         createdAt: '2026-11-21T10:00:00.000Z',
         updatedAt: '2026-11-21T10:00:00.000Z',
       }),
     ),
     deleteScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
     getScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
-    getScanDebug: vi.fn(async (_id: string): Promise<Scan | null> => null),
+    getScanDebug: vi.fn(async (_id: string): Promise<ScanWithDebug | null> => null),
     errorMessage: (err: unknown) => (err instanceof Error ? err.message : String(err)),
   };
 }

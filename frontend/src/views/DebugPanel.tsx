@@ -3,11 +3,11 @@ import { ScanImage } from '../components/ScanImage';
 import { Spinner } from '../components/Spinner';
 import { Verdict } from '../components/Verdict';
 import * as api from '../graphql/api';
-import type { Scan } from '../graphql/types';
+import type { ScanWithDebug } from '../graphql/types';
 import { describeKey, summarizeDebug } from '../lib/debug';
 import { formatPercent } from '../lib/format';
 
-type State = { phase: 'loading' } | { phase: 'error'; message: string } | { phase: 'ready'; scan: Scan | null };
+type State = { phase: 'loading' } | { phase: 'error'; message: string } | { phase: 'ready'; scan: ScanWithDebug | null };
 
 /** Admin: the scan's `debug` (read with getScan: it is never in subscription payloads), summarized and raw. */
 export function DebugPanel({ scanId, updatedAt }: { scanId: string; updatedAt?: string | null }) {
