@@ -26,10 +26,9 @@ const theirs = scan({ id: 't1', owner: 'sub-other::sub-other', fileName: 'theirs
 
 /** The byStatus index as the API answers it: each status's scans, one page. */
 function byStatus(scans: Scan[]) {
-  vi.mocked(api.scansByStatus).mockImplementation(async (status) => ({
-    items: scans.filter((s) => s.status === status),
-    nextToken: null,
-  }));
+  vi.mocked(api.scansByStatus).mockImplementation((status) =>
+    Promise.resolve({ items: scans.filter((s) => s.status === status), nextToken: null }),
+  );
 }
 
 afterEach(() => {

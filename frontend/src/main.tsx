@@ -19,4 +19,7 @@ loadOutputs().then((result) => {
       <App services={authenticatorServices(result.outputs)} mailboxUrl={localMailboxUrl(result.outputs)} />
     </StrictMode>,
   );
+}).catch((err: unknown) => {
+  // Outputs that passed validation and still failed to configure Amplify: say so instead of a blank page.
+  root.render(<ConfigError error={err instanceof Error ? err.message : String(err)} source="amplify_outputs.json" />);
 });

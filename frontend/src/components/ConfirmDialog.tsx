@@ -46,7 +46,7 @@ export function ConfirmDialog({ title, message, confirmLabel, busyLabel = 'Worki
         <button ref={cancelRef} type="button" className="btn btn-secondary" onClick={onClose} disabled={busy}>
           Cancel
         </button>
-        <button type="button" className="btn btn-danger" onClick={confirm} disabled={busy} aria-busy={busy}>
+        <button type="button" className="btn btn-danger" onClick={() => void confirm()} disabled={busy} aria-busy={busy}>
           {busy ? busyLabel : confirmLabel}
         </button>
       </div>

@@ -2,7 +2,7 @@
  * The end of a paged list: reads the next page when it scrolls into view (IntersectionObserver), and offers
  * a "Load more" button for keyboards, screen readers and browsers without the observer.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { Spinner } from './Spinner';
 
 const LAYOUT = { display: 'flex', justifyContent: 'center', padding: '1.5rem 0' } as const;
@@ -17,15 +17,15 @@ export interface LoadMoreProps {
 
 export function LoadMore({ hasMore, loading, onLoadMore, rootMargin = '600px 0px' }: LoadMoreProps) {
   const sentinel = useRef<HTMLDivElement>(null);
-  const latest = useRef(onLoadMore);
-  latest.current = onLoadMore;
+  // The observer calls the latest onLoadMore without being re-created for each new function.
+  const loadMore = useEffectEvent(() => onLoadMore());
 
   useEffect(() => {
     const element = sentinel.current;
     if (!hasMore || !element || typeof IntersectionObserver === 'undefined') return;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((e) => e.isIntersecting)) latest.current();
+        if (entries.some((e) => e.isIntersecting)) loadMore();
       },
       { rootMargin },
     );

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+import { useEffect, useEffectEvent, useRef, type ReactNode, type RefObject } from 'react';
 import { createPortal } from 'react-dom';
 
 export interface ModalProps {
@@ -17,8 +17,8 @@ const FOCUSABLE =
 /** An accessible modal dialog: focus moves in, Tab stays inside, Escape closes, focus returns after. */
 export function Modal({ labelledBy, describedBy, onClose, children, initialFocus, size = 'sm' }: ModalProps) {
   const dialogRef = useRef<HTMLDivElement>(null);
-  const onCloseRef = useRef(onClose);
-  onCloseRef.current = onClose;
+  // Escape calls the latest onClose without re-running the effect (which moves the focus) for a new function.
+  const close = useEffectEvent(() => onClose());
 
   useEffect(() => {
     const previouslyFocused = document.activeElement as HTMLElement | null;
@@ -28,7 +28,7 @@ export function Modal({ labelledBy, describedBy, onClose, children, initialFocus
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key === 'Escape') {
         event.stopPropagation();
-        onCloseRef.current();
+        close();
         return;
       }
       if (event.key !== 'Tab' || !dialog) return;

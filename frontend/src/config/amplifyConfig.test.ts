@@ -3,8 +3,8 @@ import sample from '../../amplify_outputs.sample.json';
 import type { AmplifyOutputs } from './outputs';
 
 const { signIn, signUp } = vi.hoisted(() => ({
-  signIn: vi.fn(async () => ({ isSignedIn: true, nextStep: { signInStep: 'DONE' } })),
-  signUp: vi.fn(async () => ({ isSignUpComplete: false, nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } })),
+  signIn: vi.fn(() => Promise.resolve({ isSignedIn: true, nextStep: { signInStep: 'DONE' } })),
+  signUp: vi.fn(() => Promise.resolve({ isSignUpComplete: false, nextStep: { signUpStep: 'CONFIRM_SIGN_UP' } })),
 }));
 vi.mock('aws-amplify/auth', () => ({ signIn, signUp }));
 

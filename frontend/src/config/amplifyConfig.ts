@@ -35,7 +35,7 @@ export function isLocalMode(outputs: AmplifyOutputs = activeOutputs()): boolean 
 }
 
 export function buildAmplifyConfig(outputs: AmplifyOutputs): ResourcesConfig {
-  const config = parseAmplifyConfig(outputs as unknown as Parameters<typeof parseAmplifyConfig>[0]);
+  const config = parseAmplifyConfig(outputs);
   if (!isLocalOutputs(outputs)) return config;
   const endpoints = outputs.custom?.local?.endpoints ?? {};
   const cognito = config.Auth?.Cognito;

@@ -21,7 +21,7 @@ describe('outputs', () => {
 
   it('prefers a fresher file served next to the page in local mode', async () => {
     const fresh = { ...sample, data: { ...sample.data, url: 'http://127.0.0.1:45123/graphql' } };
-    const fetch = vi.fn(async () => new Response(JSON.stringify(fresh), { status: 200 }));
+    const fetch = vi.fn(() => Promise.resolve(new Response(JSON.stringify(fresh), { status: 200 })));
     vi.stubGlobal('fetch', fetch);
     const result = await loadOutputs();
     expect(fetch).toHaveBeenCalledOnce();
@@ -29,7 +29,7 @@ describe('outputs', () => {
   });
 
   it('falls back to the embedded file when the page has none (or an HTML fallback)', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<!doctype html>', { status: 200 })));
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(new Response('<!doctype html>', { status: 200 }))));
     const result = await loadOutputs();
     expect(result).toMatchObject({ ok: true, outputs: { data: { url: 'http://127.0.0.1:4510/graphql' } } });
   });

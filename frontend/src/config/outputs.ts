@@ -71,7 +71,7 @@ export function isLocalOutputs(outputs: AmplifyOutputs): boolean {
   return Boolean(outputs.custom?.local);
 }
 
-async function fetchRuntimeOutputs(timeoutMs: number): Promise<unknown | null> {
+async function fetchRuntimeOutputs(timeoutMs: number): Promise<unknown> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {

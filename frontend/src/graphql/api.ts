@@ -45,8 +45,9 @@ export function errorMessage(err: unknown): string {
     }
     const message = (err as { message?: unknown }).message;
     if (typeof message === 'string' && message) return message;
+    return JSON.stringify(err);
   }
-  return String(err);
+  return typeof err === 'number' || typeof err === 'boolean' ? String(err) : 'Unknown error';
 }
 
 /**

@@ -5,10 +5,10 @@ import { mergedPager, partitionPager, type FetchPage } from './pager';
 
 /** A partition served in pages of the requested size, counting requests. */
 function partition(scans: Scan[]): { fetch: FetchPage; readonly calls: number } {
-  const fetch = vi.fn(async (limit: number, token: string | null) => {
+  const fetch = vi.fn((limit: number, token: string | null) => {
     const start = token ? Number(token) : 0;
     const end = start + limit;
-    return { items: scans.slice(start, end), nextToken: end < scans.length ? String(end) : null };
+    return Promise.resolve({ items: scans.slice(start, end), nextToken: end < scans.length ? String(end) : null });
   });
   return {
     fetch,
@@ -35,7 +35,7 @@ describe('pagers', () => {
 
   it('skips empty filtered pages that still have a token', async () => {
     const pages = [{ items: [], nextToken: 't1' }, { items: [at(1, 'x')], nextToken: null }];
-    const pager = partitionPager(async () => pages.shift()!);
+    const pager = partitionPager(() => Promise.resolve(pages.shift()!));
     expect(ids(await pager.next(5))).toEqual(['x']);
   });
 

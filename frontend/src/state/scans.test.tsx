@@ -42,7 +42,7 @@ function setup() {
   const pages: Array<(page: ScanPage) => void> = [];
   vi.mocked(api.subscribeToScans).mockImplementation((onEvent) => {
     order.push('subscribe');
-    emit = onEvent as Emit;
+    emit = onEvent;
     return () => order.push('unsubscribe');
   });
   vi.mocked(api.scansByOwner).mockClear();
@@ -58,7 +58,7 @@ function setup() {
     </UserProvider>,
   );
   const resolvePage = (items: Scan[], nextToken: string | null = null) =>
-    act(async () => pages.shift()!({ items, nextToken }));
+    act(() => Promise.resolve(pages.shift()!({ items, nextToken })));
   return { order, emit: (e: api.ScanEvent) => act(() => emit(e)), resolvePage, view };
 }
 
@@ -109,7 +109,7 @@ describe('ScansProvider', () => {
     expect(rows()).toEqual(['n2.jpg', 'n1.jpg']);
     expect(screen.getByTestId('more')).toHaveTextContent('true');
     expect(api.scansByOwner).toHaveBeenCalledTimes(1);
-    await act(async () => screen.getByRole('button', { name: 'more' }).click());
+    await act(() => Promise.resolve(screen.getByRole('button', { name: 'more' }).click()));
     expect(api.scansByOwner).toHaveBeenLastCalledWith('sub-1::sub-1', PAGE_SIZE, 'token-1');
     await resolvePage([scan({ id: 'o1', fileName: 'o1.jpg', createdAt: at(1) })]);
     expect(rows()).toEqual(['n2.jpg', 'n1.jpg', 'o1.jpg']);
@@ -123,7 +123,7 @@ describe('ScansProvider', () => {
     // an update of an old scan whose page is not loaded yet stays hidden until its page comes
     emit({ type: 'upsert', scan: scan({ id: 'old', fileName: 'old.jpg', createdAt: at(2), updatedAt: at(31), status: 'DONE' }) });
     expect(rows()).toEqual(['new.jpg', 'n1.jpg']);
-    await act(async () => screen.getByRole('button', { name: 'more' }).click());
+    await act(() => Promise.resolve(screen.getByRole('button', { name: 'more' }).click()));
     await resolvePage([scan({ id: 'old', fileName: 'old.jpg', createdAt: at(2), updatedAt: at(3), status: 'PENDING' })]);
     expect(rows()).toEqual(['new.jpg', 'n1.jpg', 'old.jpg']);
     // the newer (live) version of it wins over the older page

@@ -70,7 +70,8 @@ export function useFeed(source: FeedSource): ScansState {
   const state = useScans();
   const key = sourceKey(source);
   const { setSource } = state;
-  useEffect(() => setSource(source), [key, setSource]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Keyed by the source's value: views pass an equal but new object on each render.
+  useEffect(() => setSource(source), [key, setSource]); // eslint-disable-line react-hooks/exhaustive-deps -- `key` stands for `source`
   return state;
 }
 
@@ -322,7 +323,7 @@ export function ScansProvider({ children, removeImage }: ScansProviderProps) {
         if (ka !== kb) return ka < kb ? 1 : -1;
         return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
       });
-  }, [version, feedVersion, createdHere, user]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [version, feedVersion, createdHere, user]); // eslint-disable-line react-hooks/exhaustive-deps -- the refs are read through their versions
 
   // Safety net for verdicts that raced the subscription: re-read scans still waiting.
   const waitingIds = useMemo(

@@ -61,8 +61,9 @@ describe('upload flow', () => {
 
     await waitFor(() => expect(uploader.startUpload).toHaveBeenCalledTimes(2));
     const input1 = vi.mocked(api.createScan).mock.calls.find(([i]) => i.fileName === 'Kitty Cat.PNG')![0];
+    expect(input1.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(input1).toEqual({
-      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      id: input1.id,
       imageKey: `uploads/us-east-1:identity-1/${input1.id}/Kitty_Cat.PNG`,
       fileName: 'Kitty Cat.PNG',
       contentType: 'image/png',

@@ -4,7 +4,7 @@
  * scans subscription. A failed or cancelled upload deletes its scan again, so nothing waits forever for
  * an image that never came.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import * as api from '../graphql/api';
 import * as uploader from '../config/uploader';
 import { imageKeyFor, keySafeFileName, newId } from '../lib/keys';
@@ -57,8 +57,11 @@ export const isActive = (item: UploadItem) => ACTIVE.includes(item.phase);
 export function UploadsProvider({ children }: { children: ReactNode }) {
   const { upsert: upsertScan, remove: removeScan } = useScans();
   const [items, setItems] = useState<UploadItem[]>([]);
+  // The latest items for cancel/retry, which stay the same functions across renders (set after each commit).
   const itemsRef = useRef(items);
-  itemsRef.current = items;
+  useLayoutEffect(() => {
+    itemsRef.current = items;
+  }, [items]);
   const running = useRef(new Map<string, uploader.UploadTask | null>());
   const cancelled = useRef(new Set<string>());
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());

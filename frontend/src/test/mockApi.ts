@@ -7,31 +7,32 @@ const EMPTY: ScanPage = { items: [], nextToken: null };
 
 export function apiMock() {
   return {
-    scansByOwner: vi.fn(async (_owner: string, _limit: number, _token: string | null): Promise<ScanPage> => EMPTY),
-    scansByStatus: vi.fn(async (_status: string, _limit: number, _token: string | null): Promise<ScanPage> => EMPTY),
+    scansByOwner: vi.fn((_owner: string, _limit: number, _token: string | null): Promise<ScanPage> => Promise.resolve(EMPTY)),
+    scansByStatus: vi.fn((_status: string, _limit: number, _token: string | null): Promise<ScanPage> => Promise.resolve(EMPTY)),
     scansByOwnerEmail: vi.fn(
-      async (_email: string, _limit: number, _token: string | null, _status?: string): Promise<ScanPage> => EMPTY,
+      (_email: string, _limit: number, _token: string | null, _status?: string): Promise<ScanPage> => Promise.resolve(EMPTY),
     ),
     subscribeToScans: vi.fn((_onEvent: unknown, _onError: unknown) => () => {}),
     onConnectionStateChange: vi.fn((_cb: unknown) => () => {}),
     createScan: vi.fn(
-      async (input: NewScanInput): Promise<Scan> => ({
-        ...input,
-        status: 'PENDING',
-        owner: 'sub-1::sub-1',
-        isCat: null,
-        confidence: null,
-        catBoxes: null,
-        reason: null,
-        ownerEmail: null,
-        thumbnailKey: null,
-        createdAt: '2026-11-21T10:00:00.000Z',
-        updatedAt: '2026-11-21T10:00:00.000Z',
-      }),
+      (input: NewScanInput): Promise<Scan> =>
+        Promise.resolve({
+          ...input,
+          status: 'PENDING',
+          owner: 'sub-1::sub-1',
+          isCat: null,
+          confidence: null,
+          catBoxes: null,
+          reason: null,
+          ownerEmail: null,
+          thumbnailKey: null,
+          createdAt: '2026-11-21T10:00:00.000Z',
+          updatedAt: '2026-11-21T10:00:00.000Z',
+        }),
     ),
-    deleteScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
-    getScan: vi.fn(async (_id: string): Promise<Scan | null> => null),
-    getScanDebug: vi.fn(async (_id: string): Promise<ScanWithDebug | null> => null),
+    deleteScan: vi.fn((_id: string): Promise<Scan | null> => Promise.resolve(null)),
+    getScan: vi.fn((_id: string): Promise<Scan | null> => Promise.resolve(null)),
+    getScanDebug: vi.fn((_id: string): Promise<ScanWithDebug | null> => Promise.resolve(null)),
     errorMessage: (err: unknown) => (err instanceof Error ? err.message : String(err)),
   };
 }
@@ -39,10 +40,10 @@ export function apiMock() {
 export function uploaderMock() {
   class UploadCancelledError extends Error {}
   return {
-    currentIdentityId: vi.fn(async () => 'us-east-1:identity-1'),
+    currentIdentityId: vi.fn(() => Promise.resolve('us-east-1:identity-1')),
     startUpload: vi.fn((_request: unknown) => ({ result: Promise.resolve(), cancel: vi.fn() })),
-    imageUrl: vi.fn(async (key: string) => `https://images.test/${key}`),
-    removeImage: vi.fn(async (_key: string) => {}),
+    imageUrl: vi.fn((key: string) => Promise.resolve(`https://images.test/${key}`)),
+    removeImage: vi.fn((_key: string) => Promise.resolve()),
     UploadCancelledError,
   };
 }

@@ -7,26 +7,29 @@ import type { ScanWithDebug } from '../graphql/types';
 import { describeKey, summarizeDebug } from '../lib/debug';
 import { formatPercent } from '../lib/format';
 
-type State = { phase: 'loading' } | { phase: 'error'; message: string } | { phase: 'ready'; scan: ScanWithDebug | null };
+type Loaded = { phase: 'error'; message: string } | { phase: 'ready'; scan: ScanWithDebug | null };
+type State = { phase: 'loading' } | Loaded;
 
 /** Admin: the scan's `debug` (read with getScan: it is never in subscription payloads), summarized and raw. */
 export function DebugPanel({ scanId, updatedAt }: { scanId: string; updatedAt?: string | null }) {
-  const [state, setState] = useState<State>({ phase: 'loading' });
   const [reload, setReload] = useState(0);
+  // Re-read when the scan changes (a verdict arrives while the panel is open) or on "Try again". A result
+  // counts only for the read it answers: until the current read answers, the panel shows it loading.
+  const read = `${scanId}\n${updatedAt ?? ''}\n${reload}`;
+  const [loaded, setLoaded] = useState<{ read: string; result: Loaded } | null>(null);
 
   useEffect(() => {
     let active = true;
-    setState({ phase: 'loading' });
     api
       .getScanDebug(scanId)
-      .then((scan) => active && setState({ phase: 'ready', scan }))
-      .catch((err: unknown) => active && setState({ phase: 'error', message: api.errorMessage(err) }));
+      .then((scan) => active && setLoaded({ read, result: { phase: 'ready', scan } }))
+      .catch((err: unknown) => active && setLoaded({ read, result: { phase: 'error', message: api.errorMessage(err) } }));
     return () => {
       active = false;
     };
-    // Re-read when the scan changes (a verdict arrives while the panel is open).
-  }, [scanId, updatedAt, reload]);
+  }, [scanId, read]);
 
+  const state: State = loaded?.read === read ? loaded.result : { phase: 'loading' };
   if (state.phase === 'loading') return <Spinner label="Loading debug data…" />;
   if (state.phase === 'error') {
     return (
