@@ -2,6 +2,7 @@
 import { vi } from 'vitest';
 import type { NewScanInput, Scan, ScanWithDebug } from '../graphql/types';
 import type { ScanPage } from '../lib/pager';
+import { scan } from './fixtures';
 
 const EMPTY: ScanPage = { items: [], nextToken: null };
 
@@ -14,22 +15,8 @@ export function apiMock() {
     ),
     subscribeToScans: vi.fn((_onEvent: unknown, _onError: unknown) => () => {}),
     onConnectionStateChange: vi.fn((_cb: unknown) => () => {}),
-    createScan: vi.fn(
-      (input: NewScanInput): Promise<Scan> =>
-        Promise.resolve({
-          ...input,
-          status: 'PENDING',
-          owner: 'sub-1::sub-1',
-          isCat: null,
-          confidence: null,
-          catBoxes: null,
-          reason: null,
-          ownerEmail: null,
-          thumbnailKey: null,
-          createdAt: '2026-11-21T10:00:00.000Z',
-          updatedAt: '2026-11-21T10:00:00.000Z',
-        }),
-    ),
+    // A new scan as the API answers it: PENDING, owned by the test user (fixtures.scan's defaults).
+    createScan: vi.fn((input: NewScanInput): Promise<Scan> => Promise.resolve(scan(input))),
     deleteScan: vi.fn((_id: string): Promise<Scan | null> => Promise.resolve(null)),
     getScan: vi.fn((_id: string): Promise<Scan | null> => Promise.resolve(null)),
     getScanDebug: vi.fn((_id: string): Promise<ScanWithDebug | null> => Promise.resolve(null)),
