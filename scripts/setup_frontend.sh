@@ -12,6 +12,6 @@ stamp=node_modules/.catscan-installed
 if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ "$stamp" -nt package.json ]; then
   exit 0
 fi
-echo "setup_frontend: npm ci (frontend; ~220 MB, about 30 s)"
+echo "setup_frontend: npm ci (frontend; ~330 MB, about 40 s)"
 npm ci --no-audit --no-fund --loglevel=error
 touch "$stamp"
