@@ -1,4 +1,4 @@
-"""The `catscan` command run as a subprocess against the shared local cloud (tests/conftest_cloud.py)."""
+"""The `catscan` command run as a subprocess against the shared local cloud (tests/conftest.py)."""
 from __future__ import annotations
 
 import json
@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from catscan.local.seed import DEMO_USERS
-from tests.conftest_cloud import cloud  # noqa: F401 - the shared local cloud fixture
-from tests.images import photo, png_bytes
+from tests.support.images import photo, png_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO = DEMO_USERS[0][:2]
@@ -111,7 +110,7 @@ class Running:
 
 
 @pytest.fixture(scope="session")
-def catscan(cloud) -> Catscan:  # noqa: F811 - the fixture imported above
+def catscan(cloud) -> Catscan:
     return Catscan(cloud.outputs_path)
 
 
@@ -130,7 +129,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def closed_outputs(cloud, tmp_path: Path) -> Iterator[Path]:  # noqa: F811
+def closed_outputs(cloud, tmp_path: Path) -> Iterator[Path]:
     """The cloud's outputs with every endpoint moved to a port where nothing listens."""
     import socket
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.cli.conftest import ADMIN
-from tests.images import photo
+from tests.support.images import photo
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cli.conftest import DEMO
-from tests.images import photo
+from tests.support.images import photo
 
 
 def assert_clear(result, *words: str) -> None:

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.cli.conftest import ADMIN
-from tests.images import photo
+from tests.support.images import photo
 
 
 @pytest.fixture(scope="module")

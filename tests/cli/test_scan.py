@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from tests.images import photo
+from tests.support.images import photo
 
 JSON_KEYS = {"file", "scanId", "status", "isCat", "confidence", "reason", "seconds", "skipped"}
 

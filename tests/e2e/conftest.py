@@ -23,8 +23,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from catscan.client.api import ScanApi
 from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
-from catscan.local.cloud import REPO_ROOT, LocalCloud, Ports
+from catscan.local.cloud import REPO_ROOT, LocalCloud
 from catscan.local.seed import DEMO_USERS
+from tests.support.clouds import own_cloud
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
 CHROMIUM = os.environ.get("CATSCAN_CHROMIUM", "/usr/bin/chromium")
@@ -53,15 +54,8 @@ def ui_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     index = REPO_ROOT / "frontend" / "dist" / "index.html"
     if not index.exists():
         pytest.fail("frontend/dist is not built: run `bash scripts/build_frontend.sh` (make test does)")
-    state = tmp_path_factory.mktemp("e2e-cloud")
-    cloud = LocalCloud(ports=Ports.free(), state_dir=state, outputs_path=state / "amplify_outputs.json",
-                       with_ui=True, persist=False, runner_concurrency=2,
-                       retry_backoff_base=0.5, sweeper_period=None)
-    try:
-        cloud.start(timeout=120)
-        yield cloud
-    finally:
-        cloud.stop()
+    yield from own_cloud(tmp_path_factory, "e2e-cloud", timeout=120, with_ui=True, runner_concurrency=2,
+                         retry_backoff_base=0.5, sweeper_period=None)
 
 
 @pytest.fixture(scope="package")

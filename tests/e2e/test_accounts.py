@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from catscan.local.cloud import LocalCloud
 from catscan.local.seed import add_user
 from tests.e2e.conftest import DEMO, VERDICT_TIMEOUT_MS, Screens, User, choose_files, file_payload, sign_in
-from tests.images import photo
+from tests.support.images import photo
 
 PASSWORD = "Browser-pass-1"
 NEW_PASSWORD = "Browser-reset-2"

@@ -28,7 +28,7 @@ from tests.e2e.conftest import (
     sign_in,
     wait_list_loaded,
 )
-from tests.images import photo
+from tests.support.images import photo
 
 PHONE = {"width": 360, "height": 780}
 

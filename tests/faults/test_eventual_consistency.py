@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from catscan.local.cloud import LocalCloud
-from tests.faults.clouds import demo_of, own_cloud
 from catscan.client.api import upload
-from tests.faults.steps import create, get, wait_for
-from tests.images import photo
+from catscan.local.cloud import LocalCloud
+from tests.support.clouds import demo_of, own_cloud
+from tests.support.images import photo
+from tests.support.steps import create, get, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import urllib.request
 
 from catscan.client.api import upload
 from catscan.local.seed import client
-from tests.faults.steps import billed, create, failure_queue_depth, get, get_raw_status, queue_idle, wait_for
-from tests.images import photo
+from tests.support.images import photo
+from tests.support.steps import billed, create, failure_queue_depth, get, get_raw_status, queue_idle, wait_for
 
 
 def test_after_an_appsync_outage_the_scan_ends_done_with_nobody_running_redrive(cloud, demo):

@@ -8,8 +8,8 @@ from catscan.client.outputs import load_outputs
 from catscan.client.session import AuthError, UserSession
 from catscan.local.cloud import LocalCloud, Ports
 from catscan.local.seed import add_user, client
-from tests.images import photo
-from tests.integration.scanning import run, scan_file
+from tests.support.images import photo
+from tests.support.scanning import run, scan_file
 
 EMAIL, PASSWORD = "keeper@catscan.local", "Keeper-pass-1"
 

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-from tests.images import photo
+from tests.support.images import photo
 
 MB = 1024 * 1024
 

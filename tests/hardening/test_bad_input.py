@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from catscan.client.api import TERMINAL, ScanApi
-from catscan.client.scanning import Scanner, ScanJob
+from catscan.client.scanning import ScanJob, Scanner
 from catscan.client.session import UserSession
 from tests.hardening.corpus import CASES, Case
-from tests.images import photo
+from tests.support.images import photo
 
 BOUND_S = 30.0  # upload -> pushed terminal status, for every case
 PARALLEL = 6    # uploads in flight

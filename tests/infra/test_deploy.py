@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import Resource, Templates
+from tests.support.templates import Resource, Templates
 
 REPO = Path(__file__).resolve().parents[2]
 LAMBDA_LOCK = REPO / "functions" / "scan_image" / "requirements.lock"

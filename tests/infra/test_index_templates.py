@@ -5,9 +5,7 @@ from __future__ import annotations
 import graphql
 
 from catscan.local.appsync.schema_model import load_api_model
-
-from conftest import CDK_OUT, Templates
-from test_templates import _pipeline_vtl
+from tests.support.templates import CDK_OUT, Templates, pipeline_vtl
 
 REPO = CDK_OUT.parent
 
@@ -42,7 +40,7 @@ def test_query_fields_equal_the_emulators(templates: Templates) -> None:
 
 def test_index_queries_are_dynamodb_queries_on_their_gsi(templates: Templates) -> None:
     for field, index in (("scansByOwner", "byOwner"), ("scansByStatus", "byStatus")):
-        request = _pipeline_vtl(templates, "Query", field)[-1][0]
+        request = pipeline_vtl(templates, "Query", field)[-1][0]
         assert '"operation": "Query"' in request and f'"index": "{index}"' in request
         assert "$util.defaultIfNull($context.args.limit, 100)" in request
         assert '$ctx.args.sortDirection == "DESC"' in request
@@ -51,10 +49,10 @@ def test_index_queries_are_dynamodb_queries_on_their_gsi(templates: Templates) -
 def test_owner_index_auth_checks_the_key_instead_of_filtering(templates: Templates) -> None:
     """What the emulator mirrors: on byOwner an owner is authorized by passing one of its own claims as
     `owner` (and is then not filtered); on byStatus owners get the list auth filter."""
-    owner_auth = _pipeline_vtl(templates, "Query", "scansByOwner")[0][0]
+    owner_auth = pipeline_vtl(templates, "Query", "scansByOwner")[0][0]
     assert "$ownerClaimsList0.contains($ctx.args.owner)" in owner_auth
     assert '$ctx.stash.put("authFilter", null)' in owner_auth
     assert '$authFilter.add({"owner"' not in owner_auth
-    status_auth = _pipeline_vtl(templates, "Query", "scansByStatus")[0][0]
+    status_auth = pipeline_vtl(templates, "Query", "scansByStatus")[0][0]
     assert '$authFilter.add({"owner": { "eq": $ownerClaim0 }})' in status_auth
     assert "ctx.args.owner" not in status_auth

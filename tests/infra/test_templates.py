@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import Resource, Templates, _as_list
+from tests.support.templates import Resource, Templates, as_list, flatten, pipeline_vtl
 
 # Actions that have no resource-level permissions, so `Resource: "*"` is the only valid form.
 # Anything else on "*" fails test_no_wildcard_resources_except_documented_actions.
@@ -36,26 +36,12 @@ SCANNER_ENV = {
 }
 
 
-def _flatten(value: Any) -> str:
-    """A CloudFormation value (Fn::Join, Ref, …) as one comparable string."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Fn::Join" in value:
-        sep, parts = value["Fn::Join"]
-        return sep.join(_flatten(p) for p in parts)
-    if isinstance(value, dict) and "Ref" in value:
-        return "${" + value["Ref"] + "}"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
-    return json.dumps(value, sort_keys=True)
-
-
 def _actions(statement: dict[str, Any]) -> list[str]:
-    return _as_list(statement.get("Action", []))
+    return as_list(statement.get("Action", []))
 
 
 def _resources(statement: dict[str, Any]) -> list[Any]:
-    return _as_list(statement.get("Resource", []))
+    return as_list(statement.get("Resource", []))
 
 
 def _statements_with(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
@@ -101,7 +87,7 @@ def test_scanner_environment_matches_the_contract(templates: Templates, scanner:
     assert env["POWERTOOLS_SERVICE_NAME"] == "catscan-scanner"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "catscan"
     assert int(env["PARAM_CACHE_SECONDS"]) > 0
-    assert "GraphQLUrl" in _flatten(env["APPSYNC_URL"])
+    assert "GraphQLUrl" in flatten(env["APPSYNC_URL"])
     table = templates.get(scanner.template, env["IDEMPOTENCY_TABLE"]["Ref"])
     assert table.type == "AWS::DynamoDB::Table"
     for var in ("PARAM_TARGET_LABEL", "PARAM_MIN_CONFIDENCE"):
@@ -209,8 +195,8 @@ def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -
     role_id = sweeper.properties["Role"]["Fn::GetAtt"][0]
     statements = [st for pol in templates.resources("AWS::IAM::Policy")
                   if pol.template == sweeper.template and {"Ref": role_id} in pol.properties.get("Roles", [])
-                  for st in _as_list(pol.properties["PolicyDocument"]["Statement"])]
-    fields = {re.search(r"(types/\w+/fields/\w+)$", _flatten(r)).group(1)
+                  for st in as_list(pol.properties["PolicyDocument"]["Statement"])]
+    fields = {re.search(r"(types/\w+/fields/\w+)$", flatten(r)).group(1)
               for st in statements if "appsync:GraphQL" in _actions(st) for r in _resources(st)}
     assert fields == {"types/Query/fields/scansByStatus", "types/Mutation/fields/updateScan"}
     for st in statements:
@@ -281,18 +267,18 @@ def test_scanner_reads_only_uploads_and_writes_only_thumbnails(scanner_statement
     assert s3_statements
     for st in s3_statements:
         if set(_actions(st)) == {"s3:PutObject"}:
-            assert all(_flatten(res).endswith("/thumbnails/*") for res in _resources(st)), st
+            assert all(flatten(res).endswith("/thumbnails/*") for res in _resources(st)), st
             continue
         assert set(_actions(st)) <= {"s3:GetObject", "s3:GetObjectVersion"}, st
         for res in _resources(st):
-            assert _flatten(res).endswith("/uploads/*"), res
+            assert flatten(res).endswith("/uploads/*"), res
 
 
 def test_scanner_reads_only_user_emails_of_its_pool(scanner: Resource, scanner_statements: list[dict[str, Any]]) -> None:
     idp = [s for s in scanner_statements if any(a.startswith("cognito-idp:") for a in _actions(s))]
     assert len(idp) == 1 and _actions(idp[0]) == ["cognito-idp:AdminGetUser"]
     # one resource: the auth stack's user pool ARN (a nested-stack output reference)
-    assert len(_resources(idp[0])) == 1 and _flatten(_resources(idp[0])[0]).endswith("UserPool73775197Arn}")
+    assert len(_resources(idp[0])) == 1 and flatten(_resources(idp[0])[0]).endswith("UserPool73775197Arn}")
 
 
 def test_scanner_may_call_only_getScan_and_updateScan(scanner_statements: list[dict[str, Any]]) -> None:
@@ -301,7 +287,7 @@ def test_scanner_may_call_only_getScan_and_updateScan(scanner_statements: list[d
     for st in appsync:
         assert _actions(st) == ["appsync:GraphQL"]
         for res in _resources(st):
-            m = re.search(r":apis/\$\{[^}]+\}/(types/\w+/fields/\w+)$", _flatten(res))
+            m = re.search(r":apis/\$\{[^}]+\}/(types/\w+/fields/\w+)$", flatten(res))
             assert m, res
             fields.add(m.group(1))
     assert fields == {"types/Query/fields/getScan", "types/Mutation/fields/updateScan"}
@@ -318,7 +304,7 @@ def test_scanner_reads_only_its_two_parameters(
     for st in ssm:
         assert set(_actions(st)) <= {"ssm:GetParameter", "ssm:GetParameters"}
         for res in _resources(st):
-            refs.update(re.findall(r"\$\{(\w+)\}", _flatten(res).split(":parameter", 1)[1]))
+            refs.update(re.findall(r"\$\{(\w+)\}", flatten(res).split(":parameter", 1)[1]))
     assert refs == expected
 
 
@@ -382,29 +368,8 @@ def test_amplify_generated_operations(templates: Templates) -> None:
         assert ("Subscription", op) in fields
 
 
-def _pipeline_vtl(templates: Templates, type_name: str, field: str) -> list[tuple[str, str]]:
-    """(request, response) VTL of each pipeline function of a resolver, from the cdk.out assets."""
-    resolvers = [
-        r
-        for r in templates.of_type("AWS::AppSync::Resolver")
-        if r.properties["TypeName"] == type_name and r.properties["FieldName"] == field
-    ]
-    assert len(resolvers) == 1, f"{type_name}.{field}"
-    out = []
-    for fn_ref in resolvers[0].properties["PipelineConfig"]["Functions"]:
-        fn = templates.get(resolvers[0].template, fn_ref["Fn::GetAtt"][0]).properties
-        out.append((_mapping_template(templates, fn, "Request"), _mapping_template(templates, fn, "Response")))
-    return out
-
-
-def _mapping_template(templates: Templates, fn: dict[str, Any], kind: str) -> str:
-    if f"{kind}MappingTemplateS3Location" in fn:
-        return templates.asset_text(fn[f"{kind}MappingTemplateS3Location"])
-    return _flatten(fn.get(f"{kind}MappingTemplate", ""))
-
-
 def test_debug_field_is_admin_only(templates: Templates) -> None:
-    vtl = _pipeline_vtl(templates, "Scan", "debug")
+    vtl = pipeline_vtl(templates, "Scan", "debug")
     request = "\n".join(req for req, _ in vtl)
     response = "\n".join(res for _, res in vtl)
     # User pool callers need the Admin group claim; anything else is unauthorized.
@@ -421,7 +386,7 @@ VERDICT_FIELDS = ("status", "isCat", "confidence", "catBoxes", "reason", "debug"
 
 
 def test_owners_create_scans_without_any_verdict_field(templates: Templates) -> None:
-    vtl = _pipeline_vtl(templates, "Mutation", "createScan")
+    vtl = pipeline_vtl(templates, "Mutation", "createScan")
     auth = "\n".join(req for req, _ in vtl if "Authorization Steps" in req)
     assert auth, "no authorization step in createScan"
     allowed = json.loads(re.search(r"#set\( \$ownerAllowedFields0 = (\[[^\]]*\]) \)", auth).group(1))
@@ -437,7 +402,7 @@ def test_owners_create_scans_without_any_verdict_field(templates: Templates) -> 
 def test_status_default_is_stored_after_auth_not_put_into_the_input(templates: Templates) -> None:
     """The generated @default snippet puts `status` into the input before auth, which would refuse every
     owner's create (amplify-category-api#1988); amplify/data/defaults-after-auth.ts replaces it."""
-    requests = [req for req, _ in _pipeline_vtl(templates, "Mutation", "createScan")]
+    requests = [req for req, _ in pipeline_vtl(templates, "Mutation", "createScan")]
     auth_index = next(i for i, r in enumerate(requests) if "Authorization Steps" in r)
     before_auth = "\n".join(requests[:auth_index])
     assert '$ctx.args.input.put("status"' not in before_auth and "$context.args.input.put" not in before_auth
@@ -460,7 +425,7 @@ def test_verdict_fields_reach_subscribers(templates: Templates) -> None:
 def test_only_iam_principals_pass_the_updateScan_auth_step(templates: Templates) -> None:
     """No rule grants `update`, so amplify/data/updates-need-an-update-rule.ts replaces the generated step
     (which admits a deleting owner with the id alone) by one that admits IAM principals granted the API only."""
-    vtl = _pipeline_vtl(templates, "Mutation", "updateScan")
+    vtl = pipeline_vtl(templates, "Mutation", "updateScan")
     auth = [res for _, res in vtl if "Authorization Steps" in res]
     assert len(auth) == 1, "one authorization step in updateScan"
     assert "updates-need-an-update-rule.ts" in auth[0]
@@ -513,7 +478,7 @@ def _storage_statements(templates: Templates, role_logical_id: str) -> list[dict
 
 
 def _bucket_name_free(value: Any) -> str:
-    return re.sub(r"\$\{catscanUploadsBucket\w*\.Arn\}", "${catscanUploadsBucket.Arn}", _flatten(value))
+    return re.sub(r"\$\{catscanUploadsBucket\w*\.Arn\}", "${catscanUploadsBucket.Arn}", flatten(value))
 
 
 def _grants(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:

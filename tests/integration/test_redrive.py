@@ -5,8 +5,15 @@ import json
 import urllib.parse
 
 from catscan.local.seed import client
-from tests.faults.steps import catscan, create, failure_queue_depth, get, upload_without_notification, wait_for
-from tests.images import photo
+from tests.support.images import photo
+from tests.support.steps import (
+    catscan,
+    create,
+    failure_queue_depth,
+    get,
+    upload_without_notification,
+    wait_for,
+)
 
 
 def test_catscan_redrive_replays_the_dead_letters_at_once(cloud, demo):

@@ -7,8 +7,8 @@ import pytest
 from gql.transport.exceptions import TransportQueryError
 
 from catscan.client.api import ScanApi
-from tests.images import photo, png_bytes
-from tests.integration.scanning import run, scan_file
+from tests.support.images import photo, png_bytes
+from tests.support.scanning import run, scan_file
 
 
 def test_a_cat_photo_is_pushed_as_a_cat(demo):

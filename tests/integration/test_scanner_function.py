@@ -18,9 +18,9 @@ from catscan.client.api import ScanApi
 from catscan.local.lambda_runtime import LambdaContext
 from catscan.local.runner import sqs_event
 from catscan.local.seed import client
-from tests.fault_proxy import FaultProxy
-from tests.images import photo
-from tests.integration.scanning import run
+from tests.support.fault_proxy import FaultProxy
+from tests.support.images import photo
+from tests.support.scanning import run
 
 BUCKET = "handler-tests"  # no notification: only these tests invoke the handler for it
 MAX_RECEIVES = 3

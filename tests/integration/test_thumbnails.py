@@ -8,8 +8,8 @@ from PIL import Image
 
 from catscan.client.api import ScanApi
 from catscan.local.seed import DEMO_USERS
-from tests.images import photo, png_bytes
-from tests.integration.scanning import run, scan_file
+from tests.support.images import photo, png_bytes
+from tests.support.scanning import run, scan_file
 
 
 def wait_for_thumbnail(session, scan_id: str, timeout: float = 20.0) -> dict:

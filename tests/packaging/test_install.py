@@ -4,8 +4,8 @@ constrained by requirements.lock)."""
 from __future__ import annotations
 
 import importlib.metadata
-import re
 import os
+import re
 import subprocess
 import tomllib
 import venv
@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import catscan
-from tests.images import photo
+from tests.support.images import photo
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,5 @@
-"""Fixtures: the synthesized resolvers and transformed schema (cdk.out/, from `make synth`), the VTL engine."""
+"""Fixtures: the synthesized resolvers and transformed schema (cdk.out/, from `make synth`; the `templates`
+fixture is shared from tests/conftest.py), the VTL engine."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.infra.conftest import Templates, templates  # noqa: F401 - the synth fixture, shared with tests/infra
+from tests.support.templates import Templates
 
 from .vtl import PipelineRunner, Resolver, VtlEngine, load_resolvers, transformed_schema_text
 

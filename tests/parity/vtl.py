@@ -23,7 +23,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.infra.conftest import Templates
+from tests.support.templates import Templates
 
 HARNESS = Path(__file__).with_name("harness.cjs")
 NONE_DATA_SOURCE = "NONE"

@@ -1,7 +1,6 @@
 """Every kind of caller the auth matrix tries: real users, the scanner's IAM key, and forgeries."""
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import time
@@ -11,10 +10,10 @@ from pathlib import Path
 import jwt
 import moto.cognitoidp
 from botocore.credentials import Credentials
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from catscan.client.session import UserSession
 from catscan.local.cloud import SCANNER_ACCESS_KEY, SCANNER_SECRET_KEY
+from tests.support.forged_tokens import claims, signed_by_another_key, unsigned, with_tampered_claims
 
 
 @dataclass(frozen=True)
@@ -25,38 +24,14 @@ class Caller:
     session: UserSession | None = None  # identity-pool credentials for S3, when the caller has them
 
 
-def _b64(obj: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _claims(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def unsigned(token: str) -> str:
-    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{token.split('.')[1]}."
-
-
-def signed_by_another_key(token: str) -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    kid = jwt.get_unverified_header(token)["kid"]
-    return jwt.encode(_claims(token), key, algorithm="RS256", headers={"kid": kid})
-
-
-def tampered(token: str) -> str:
-    """The owner's genuine signature over claims that now say Admin."""
-    header, _, signature = token.split(".")
-    return f"{header}.{_b64({**_claims(token), 'cognito:groups': ['Admin']})}.{signature}"
-
-
 def expired(token: str) -> str:
     """Correctly signed with the pool's (moto's) own key, but expired an hour ago."""
     path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
     jwk = json.loads(gzip.decompress(path.read_bytes()))
     key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
     now = int(time.time())
-    claims = {**_claims(token), "iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": jwk["kid"]})
+    aged = {**claims(token), "iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}
+    return jwt.encode(aged, key, algorithm="RS256", headers={"kid": jwk["kid"]})
 
 
 def callers(owner: UserSession, other: UserSession, admin: UserSession) -> list[Caller]:
@@ -68,7 +43,7 @@ def callers(owner: UserSession, other: UserSession, admin: UserSession) -> list[
         Caller("scanner (IAM)", credentials=Credentials(SCANNER_ACCESS_KEY, SCANNER_SECRET_KEY)),
         Caller("unsigned JWT", token=unsigned(owner.id_token)),
         Caller("JWT, other key", token=signed_by_another_key(owner.id_token)),
-        Caller("tampered claims", token=tampered(owner.id_token)),
+        Caller("tampered claims", token=with_tampered_claims(owner.id_token, **{"cognito:groups": ["Admin"]})),
         Caller("expired JWT", token=expired(owner.id_token)),
         Caller("wrong SigV4", credentials=Credentials(SCANNER_ACCESS_KEY, "not-the-secret")),
     ]

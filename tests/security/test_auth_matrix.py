@@ -16,13 +16,16 @@ from urllib.parse import urlparse
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.aiohttp import AIOHTTPTransport
-from gql.transport.appsync_auth import AppSyncAuthentication, AppSyncIAMAuthentication, AppSyncJWTAuthentication
+from gql.transport.appsync_auth import (
+    AppSyncAuthentication,
+    AppSyncIAMAuthentication,
+    AppSyncJWTAuthentication,
+)
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 from gql.transport.exceptions import TransportQueryError
 
-from catscan.client.outputs import load_outputs
 from catscan.client.session import UserSession
-from catscan.local.seed import DEMO_USERS, add_user
+from catscan.local.seed import add_user
 from tests.security.identities import Caller, callers
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "auth-matrix.md"
@@ -142,13 +145,11 @@ def new_scan_input(owner: UserSession) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def people(cloud):
-    outputs = load_outputs(cloud.outputs_path)
+def people(cloud, outputs, demo, admin):
+    """The shared cloud's demo user (the owner), its admin, and another user of its own."""
     add_user(cloud.moto_url, cloud.seeded.user_pool_id, "matrix-other@catscan.local", "Matrix-other-1")
-    owner = UserSession.sign_in(outputs, DEMO_USERS[0][0], DEMO_USERS[0][1])
-    admin = UserSession.sign_in(outputs, DEMO_USERS[1][0], DEMO_USERS[1][1])
     other = UserSession.sign_in(outputs, "matrix-other@catscan.local", "Matrix-other-1")
-    return outputs, owner, other, admin
+    return outputs, demo, other, admin
 
 
 def test_graphql_auth_matrix(people):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from scan_image import thumbnail
-from tests.images import photo
+from tests.support.images import photo
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:

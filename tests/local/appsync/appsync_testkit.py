@@ -28,6 +28,7 @@ from scan_image.graphql_documents import CREATE_SCAN as CREATE
 from scan_image.graphql_documents import GET_SCAN as GET
 from scan_image.graphql_documents import LIST_SCANS as LIST
 from scan_image.graphql_documents import SCAN_FIELDS
+from tests.support.clock import Clock
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = REPO / "schema.graphql"
@@ -38,15 +39,6 @@ PASSWORD = "Passw0rd!local"
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-
-class Clock:
-    """The emulator's clock: real time plus an offset tests may move."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
 
 
 @dataclass

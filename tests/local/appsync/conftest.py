@@ -1,22 +1,20 @@
 """Fixtures for the AppSync emulator tests (helpers live in appsync_testkit.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from appsync_testkit import Api, Clock, Cognito, _client, make_config
 from catscan.local.appsync import RunningEmulator, run_in_thread
-from moto.server import ThreadedMotoServer
+from tests.local.appsync.appsync_testkit import Api, Cognito, _client, make_config
+from tests.support.clock import Clock
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Any:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def moto_endpoint() -> Iterator[str]:
+    yield from moto_server()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
-from appsync_testkit import REPO, SCANNER_KEY, SCANNER_SECRET, SCHEMA
+from tests.local.appsync.appsync_testkit import REPO, SCANNER_KEY, SCANNER_SECRET, SCHEMA
 
 
 def _free_port() -> int:

@@ -1,44 +1,20 @@
 """Authentication at the HTTP edge: Cognito JWTs from moto and IAM SigV4, with AppSync's 401/403 shapes."""
 from __future__ import annotations
 
-import base64
 import json
 
 import aiohttp
-import jwt
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from appsync_testkit import LIST, REGION, Api, scanner_credentials
+from tests.local.appsync.appsync_testkit import LIST, REGION, Api, scanner_credentials
+from tests.support.forged_tokens import claims, signed_by_another_key, unsigned, with_tampered_claims
 
 pytestmark = pytest.mark.asyncio
 
 QUERY = json.dumps({"query": "query { listScans(limit: 1) { items { id } } }"})
 MISSING = {"errors": [{"errorType": "UnauthorizedException", "message": "Valid authorization header not provided."}]}
-
-
-def _b64(obj: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _claims(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def alg_none(token: str) -> str:
-    return f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'dummy'})}.{token.split('.')[1]}."
-
-
-def signed_by_another_key(token: str) -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return jwt.encode(_claims(token), key, algorithm="RS256", headers={"kid": "dummy"})
-
-
-def with_tampered_claims(token: str, **changes) -> str:
-    header, _, signature = token.split(".")
-    return f"{header}.{_b64({**_claims(token), **changes})}.{signature}"
 
 
 async def post(url: str, body: str, headers: dict | None = None) -> tuple[int, dict]:
@@ -72,9 +48,9 @@ async def test_forged_tokens_are_refused(emulator, cognito, forge):
     elif forge == "bearer":
         bad, message = f"Bearer {token}", "Unable to parse JWT token."
     elif forge == "alg_none":
-        bad, message = alg_none(token), MISSING["errors"][0]["message"]
+        bad, message = unsigned(token, kid="dummy"), MISSING["errors"][0]["message"]
     elif forge == "other_key":
-        bad, message = signed_by_another_key(token), MISSING["errors"][0]["message"]
+        bad, message = signed_by_another_key(token, kid="dummy"), MISSING["errors"][0]["message"]
     elif forge == "tampered":
         bad, message = with_tampered_claims(token, **{"cognito:groups": ["Admin"]}), MISSING["errors"][0]["message"]
     elif forge == "wrong_client":  # a real token of the same pool, for an app client the API does not trust
@@ -102,7 +78,7 @@ async def test_tampering_does_not_grant_admin_through_gql(emulator, cognito):
 
 async def test_expired_token_is_refused(emulator, cognito, clock):
     token = cognito.access_token("alice")
-    clock.offset = _claims(token)["exp"] - _claims(token)["iat"] + 1  # the same real token, an hour later
+    clock.offset = claims(token)["exp"] - claims(token)["iat"] + 1  # the same real token, an hour later
     status, body = await post(emulator.url, QUERY, {"Authorization": token})
     assert (status, body) == (401, {"errors": [{"errorType": "UnauthorizedException", "message": "Token has expired."}]})
 

@@ -12,11 +12,20 @@ import asyncio
 import graphql
 import pytest
 
-from appsync_testkit import CREATE, SCAN_FIELDS, SCHEMA, UPDATE, Api, Cognito, make_config, new_scan
 from catscan.local.appsync import run_in_thread
 from catscan.local.appsync.indexes import IndexSchemaError
 from catscan.local.appsync.schema_model import build_api_model, load_api_model
 from catscan.local.appsync.server import ENGINE
+from tests.local.appsync.appsync_testkit import (
+    CREATE,
+    SCAN_FIELDS,
+    SCHEMA,
+    UPDATE,
+    Api,
+    Cognito,
+    make_config,
+    new_scan,
+)
 
 BY_OWNER = f"""query ByOwner($owner: String!, $createdAt: ModelStringKeyConditionInput,
   $sortDirection: ModelSortDirection, $filter: ModelScanFilterInput, $limit: Int, $nextToken: String) {{

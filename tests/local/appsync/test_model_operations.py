@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from appsync_testkit import CREATE, DELETE, GET, GET_DEBUG, LIST, UPDATE, Api, new_scan
+from tests.local.appsync.appsync_testkit import CREATE, DELETE, GET, GET_DEBUG, LIST, UPDATE, Api, new_scan
 
 pytestmark = pytest.mark.asyncio
 
@@ -196,7 +196,7 @@ async def test_owner_delete_follows_the_field_level_delete_rule(alice, bob, emul
     """Amplify lets only roles with `delete` on *every* field delete. schema.graphql's `debug` rule grants
     only Admin read, so (like AppSync) the owner may delete only if that rule also grants owner delete."""
     from catscan.local.appsync.schema_model import load_api_model
-    from appsync_testkit import SCHEMA
+    from tests.local.appsync.appsync_testkit import SCHEMA
 
     model = load_api_model(SCHEMA).models["Scan"]
     owner_may_delete = any(r.strategy == "owner" for r in model.roles_for("delete", on_all_fields=True))

@@ -13,7 +13,16 @@ from botocore.awsrequest import AWSRequest
 from gql.transport.exceptions import TransportQueryError, TransportServerError
 from websockets.asyncio.client import connect
 
-from appsync_testkit import CREATE, DELETE, ON_UPDATE, REGION, UPDATE, new_scan, scanner_credentials, tap
+from tests.local.appsync.appsync_testkit import (
+    CREATE,
+    DELETE,
+    ON_UPDATE,
+    REGION,
+    UPDATE,
+    new_scan,
+    scanner_credentials,
+    tap,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import graphql
 import pytest
 
-from appsync_testkit import SCHEMA
 from catscan.local.appsync import authorization as authz
 from catscan.local.appsync.auth import Identity
 from catscan.local.appsync.filters import ConditionBuilder, matches
 from catscan.local.appsync.schema_model import build_api_model, load_api_model
+from tests.local.appsync.appsync_testkit import SCHEMA
 
 ALICE = Identity("userPools", {"sub": "s-alice", "cognito:username": "alice", "token_use": "id"})
 BOB = Identity("userPools", {"sub": "s-bob", "username": "bob", "token_use": "access"})

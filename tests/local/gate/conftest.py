@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gate_testkit import (
+
+from catscan.local.gate import GateConfig, RunningGate, run_in_thread
+from catscan.local.seed import REGION, Seeded, add_user, seed
+from tests.local.gate.gate_testkit import (
     ADMIN,
     DEMO,
     OTHER,
     SERVICE_KEY,
     SERVICE_SECRET,
     UI_ORIGIN,
-    Clock,
     GateProcess,
     Identity,
     client,
@@ -21,19 +23,13 @@ from gate_testkit import (
     identity,
     start_gate_process,
 )
-from moto.server import ThreadedMotoServer
-
-from catscan.local.seed import REGION, Seeded, add_user, seed
-from catscan.local.gate import GateConfig, RunningGate, run_in_thread
+from tests.support.clock import Clock
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    yield from moto_server()
 
 
 @pytest.fixture(scope="session")

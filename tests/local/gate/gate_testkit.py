@@ -25,15 +25,6 @@ ADMIN = ("admin@catscan.local", "Catscan-admin-1")
 OTHER = ("other@catscan.local", "Other-user-1")  # added by the conftest
 
 
-class Clock:
-    """The in-thread gate's clock: real time plus an offset the tests move."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
 
 def client(service: str, endpoint: str, key: str = "local", secret: str = "local", token: str | None = None,
            **config: Any) -> Any:

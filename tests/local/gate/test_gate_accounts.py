@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from gate_testkit import DEMO, Clock, GateProcess, client, error_code, start_gate_process
 
-from catscan.local.seed import Seeded
 from catscan.local.gate import RunningGate
+from catscan.local.seed import Seeded
+from tests.local.gate.gate_testkit import DEMO, GateProcess, client, error_code, start_gate_process
+from tests.support.clock import Clock
 
 PASSWORD = "Signed-up-1"
 NEW_PASSWORD = "Reset-pass-2"

@@ -10,9 +10,9 @@ import io
 
 import requests
 from boto3.s3.transfer import TransferConfig
-from gate_testkit import GateProcess, Identity, client, id_token, identity, refused
 
 from catscan.local.seed import ADMIN_GROUP, Seeded, add_user
+from tests.local.gate.gate_testkit import GateProcess, Identity, client, id_token, identity, refused
 
 SMALL_MULTIPART = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
 

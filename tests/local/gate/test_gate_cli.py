@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import requests
-from gate_testkit import REPO_ROOT, GateProcess, gate_argv
 
 from catscan.local.processes import free_port, port_open
 from catscan.local.seed import Seeded
+from tests.local.gate.gate_testkit import REPO_ROOT, GateProcess, gate_argv
 
 
 def test_health(gate: GateProcess, seeded: Seeded) -> None:

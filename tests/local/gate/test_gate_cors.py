@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import requests
-from gate_testkit import UI_ORIGIN, GateProcess, Identity
 
 from catscan.local.seed import Seeded
+from tests.local.gate.gate_testkit import UI_ORIGIN, GateProcess, Identity
 
 EVIL = "http://evil.example"
 

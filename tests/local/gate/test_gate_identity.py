@@ -1,20 +1,20 @@
 """Cognito Identity through the gate: stable IdentityIds, verified logins, minted credentials."""
 from __future__ import annotations
 
-import base64
-import json
 import time
 from pathlib import Path
 
-import jwt
 import pytest
 from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives.asymmetric import rsa
-from gate_testkit import (
+
+from catscan.client.outputs import load_outputs
+from catscan.client.session import UserSession
+from catscan.local.outputs import amplify_outputs, write_outputs
+from catscan.local.seed import REGION, Seeded
+from tests.local.gate.gate_testkit import (
     ADMIN,
     DEMO,
     OTHER,
-    Clock,
     GateProcess,
     access_token,
     client,
@@ -24,11 +24,8 @@ from gate_testkit import (
     provider,
     start_gate_process,
 )
-
-from catscan.client.outputs import load_outputs
-from catscan.client.session import UserSession
-from catscan.local.outputs import amplify_outputs, write_outputs
-from catscan.local.seed import REGION, Seeded
+from tests.support.clock import Clock
+from tests.support.forged_tokens import signed_by_another_key, with_tampered_claims
 
 
 def _get_id(url: str, seeded: Seeded, logins: dict[str, str], pool: str | None = None) -> str:
@@ -84,26 +81,11 @@ def test_identity_and_credentials_survive_a_restart(moto_url: str, seeded: Seede
         second.stop()
 
 
-def _forged(token: str, **changes: object) -> str:
-    """The same claims, re-signed with a key that is not the pool's (kid kept)."""
-    header = jwt.get_unverified_header(token)
-    claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": header.get("kid")})
-
-
-def _tampered(token: str) -> str:
-    head, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "00000000-0000-0000-0000-000000000000"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-    return f"{head}.{forged}.{signature}"
-
-
 def test_forged_tampered_and_wrong_kind_of_tokens_are_refused(gate: GateProcess, moto_url: str,
                                                                seeded: Seeded) -> None:
     token = id_token(moto_url, seeded.user_pool_client_id, DEMO)
-    for bad in (_forged(token), _tampered(token), "not-a-jwt",
+    tampered = with_tampered_claims(token, sub="00000000-0000-0000-0000-000000000000")
+    for bad in (signed_by_another_key(token), tampered, "not-a-jwt",
                 access_token(moto_url, seeded.user_pool_client_id, DEMO)):
         code, message = _refused(gate.url, seeded, {provider(seeded): bad})
         assert code == "NotAuthorizedException", (bad[:20], message)

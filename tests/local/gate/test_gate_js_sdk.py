@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gate_testkit import REPO_ROOT, GateProcess, Identity
 
 from catscan.local.seed import REGION, Seeded
+from tests.local.gate.gate_testkit import REPO_ROOT, GateProcess, Identity
 
 FRONTEND = REPO_ROOT / "frontend"
 SCRIPT = Path(__file__).with_name("js_sdk_client.cjs")

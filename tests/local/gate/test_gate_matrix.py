@@ -12,9 +12,9 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from gate_testkit import GateProcess, Identity, error_code
 
 from catscan.local.seed import REGION, Seeded
+from tests.local.gate.gate_testkit import GateProcess, Identity, error_code
 
 SMALL_MULTIPART = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
 

@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from gate_testkit import REPO_ROOT
 
 from catscan.local.gate.errors import S3Error
-from catscan.local.gate.s3_payload import verify_chunks
 from catscan.local.gate.grants import (
     ADMIN_POLICY_TEMPLATE,
     AUTHENTICATED_ROLE,
@@ -22,8 +20,10 @@ from catscan.local.gate.grants import (
 )
 from catscan.local.gate.iam_policy import Check, allowed, statements_for, wildcard_match
 from catscan.local.gate.s3_actions import bucket_arn, classify, object_arn
+from catscan.local.gate.s3_payload import verify_chunks
 from catscan.local.gate.s3_signature import S3SigV4Verifier, canonical_uris
 from catscan.local.gate.state import GateState
+from tests.local.gate.gate_testkit import REPO_ROOT
 
 BUCKET = "catscan-uploads-local"
 ME = "us-east-1:11111111-2222-3333-4444-555555555555"

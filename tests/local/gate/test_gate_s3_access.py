@@ -13,10 +13,12 @@ import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from gate_testkit import (
+
+from catscan.local.gate import GateConfig, run_in_thread
+from catscan.local.seed import REGION, Seeded
+from tests.local.gate.gate_testkit import (
     DEMO,
     SERVICE_KEY,
-    Clock,
     GateProcess,
     Identity,
     client,
@@ -25,9 +27,7 @@ from gate_testkit import (
     identity,
     refused,
 )
-
-from catscan.local.seed import REGION, Seeded
-from catscan.local.gate import GateConfig, run_in_thread
+from tests.support.clock import Clock
 
 SIGV4 = {"signature_version": "s3v4"}
 

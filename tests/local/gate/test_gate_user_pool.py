@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from gate_testkit import DEMO, UI_ORIGIN, GateProcess, client, error_code, start_gate_process
 
 from catscan.local.seed import Seeded, add_user
+from tests.local.gate.gate_testkit import DEMO, UI_ORIGIN, GateProcess, client, error_code, start_gate_process
 
 TARGET = "AWSCognitoIdentityProviderService."
 PASSWORD = "Signed-up-1"

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from catscan.local.rekognition.model import Detector
 from catscan.local.app_thread import start_app_thread
+from catscan.local.rekognition.model import Detector
 from catscan.local.rekognition.server import create_app
+from tests.support.images import photo as photo_path
+from tests.support.moto_server import moto_server
 
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-SKIMAGE_DATA = Path(__import__("skimage").__file__).parent / "data"
-
-
-def _photo(name: str) -> bytes:
-    return (SKIMAGE_DATA / name).read_bytes()
 
 
 @pytest.fixture(scope="session")
 def photo():
     """photo("chelsea.png") -> bytes of a scikit-image sample photo."""
-    return _photo
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return lambda name: photo_path(name).read_bytes()
 
 
 @pytest.fixture(scope="session")
@@ -43,15 +32,7 @@ def detector() -> Detector:
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    yield from moto_server()
 
 
 @pytest.fixture(scope="session")
@@ -65,24 +46,16 @@ def rekognition_url(detector: Detector, moto_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def rekognition(rekognition_url: str):
-    return boto3.client(
-        "rekognition",
-        endpoint_url=rekognition_url,
-        region_name=REGION,
-        config=Config(retries={"max_attempts": 1}, read_timeout=60),
-        **CREDENTIALS,
-    )
+    return _client("rekognition", rekognition_url, Config(retries={"max_attempts": 1}, read_timeout=60))
 
 
 @pytest.fixture(scope="session")
 def s3(moto_url: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=moto_url,
-        region_name=REGION,
-        config=Config(s3={"addressing_style": "path"}),
-        **CREDENTIALS,
-    )
+    return _client("s3", moto_url, Config(s3={"addressing_style": "path"}))
+
+
+def _client(service: str, url: str, config: Config):
+    return boto3.client(service, endpoint_url=url, region_name=REGION, config=config, **CREDENTIALS)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from catscan.local.rekognition import boxes
-from tests.images import photo
+from tests.support.images import photo
 
 # Hand-checked on chelsea.png (451x300): the cat fills x 0..390 and the whole height; its face (both
 # eyes and the nose) lies in x 135..345, y 85..270.

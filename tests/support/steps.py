@@ -10,7 +10,7 @@ import urllib.request
 
 from catscan.client.api import ScanApi
 from catscan.local.seed import client
-from tests.integration.scanning import run
+from tests.support.scanning import run
 
 
 def create(demo, path):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catscan.client.scanning import Scanner, ScanJob, Subscription
+from catscan.client.scanning import ScanJob, Scanner, Subscription
 from catscan.client.session import UserSession
 
 ACK_TIMEOUT_S = 10.0
