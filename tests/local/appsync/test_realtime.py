@@ -23,6 +23,7 @@ from tests.local.appsync.appsync_testkit import (
     scanner_credentials,
     tap,
 )
+from tests.support.forged_tokens import signed_by_another_key
 
 pytestmark = pytest.mark.asyncio
 
@@ -136,9 +137,7 @@ async def test_on_create_and_on_delete(emulator, cognito, alice, bob, scanner):
 
 
 async def test_forged_and_expired_tokens_are_refused_at_connection(emulator, cognito, clock):
-    from test_identity import signed_by_another_key
-
-    forged = signed_by_another_key(cognito.id_token("alice"))
+    forged = signed_by_another_key(cognito.id_token("alice"), kid="dummy")
     async with tap(emulator, ON_UPDATE, token=forged) as sub:
         await asyncio.sleep(0.1)
         assert isinstance(sub.error, TransportServerError)
