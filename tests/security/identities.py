@@ -24,6 +24,9 @@ class Caller:
     session: UserSession | None = None  # identity-pool credentials for S3, when the caller has them
 
 
+ADMIN_CLAIM = {"cognito:groups": ["Admin"]}  # what a tampering owner would claim
+
+
 def expired(token: str) -> str:
     """Correctly signed with the pool's (moto's) own key, but expired an hour ago."""
     path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
@@ -43,7 +46,7 @@ def callers(owner: UserSession, other: UserSession, admin: UserSession) -> list[
         Caller("scanner (IAM)", credentials=Credentials(SCANNER_ACCESS_KEY, SCANNER_SECRET_KEY)),
         Caller("unsigned JWT", token=unsigned(owner.id_token)),
         Caller("JWT, other key", token=signed_by_another_key(owner.id_token)),
-        Caller("tampered claims", token=with_tampered_claims(owner.id_token, **{"cognito:groups": ["Admin"]})),
+        Caller("tampered claims", token=with_tampered_claims(owner.id_token, **ADMIN_CLAIM)),
         Caller("expired JWT", token=expired(owner.id_token)),
         Caller("wrong SigV4", credentials=Credentials(SCANNER_ACCESS_KEY, "not-the-secret")),
     ]
