@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 
 from catscan.local.seed import client
-
 from tests.cli.conftest import DEMO
 
 PASSWORD = "Cli-user-pass-1"

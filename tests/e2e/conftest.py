@@ -8,6 +8,7 @@ the browser console there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -114,10 +115,8 @@ def _keep_failure(request: pytest.FixtureRequest, screens: Screens) -> None:
         return
     for n, page in enumerate(screens.pages):
         if not page.is_closed():
-            try:
+            with contextlib.suppress(Exception):  # best effort on the way out
                 page.screenshot(path=ARTIFACTS / f"{screens.test}-FAILED-page{n + 1}.png", full_page=True)
-            except Exception:  # noqa: BLE001 - best effort on the way out
-                pass
     (ARTIFACTS / f"{screens.test}-FAILED-console.log").write_text("\n".join(screens.console) + "\n")
 
 

@@ -11,8 +11,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -39,7 +38,7 @@ def seeded(ui_cloud: LocalCloud) -> tuple[UserSession, list[dict[str, Any]]]:
     add_user(ui_cloud.moto_url, ui_cloud.seeded.user_pool_id, PAGES.email, PAGES.password)
     session = UserSession.sign_in(load_outputs(ui_cloud.outputs_path), PAGES.email, PAGES.password)
     identity_id, _ = session.identity()
-    now = datetime.now(timezone.utc) - timedelta(hours=1)  # older than anything the tests create
+    now = datetime.now(UTC) - timedelta(hours=1)  # older than anything the tests create
     items = [scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), PAGES.email, True)
              for i in range(SEEDED)]
     put_items(ui_cloud, items)
@@ -112,7 +111,7 @@ def test_scrolling_loads_more_and_cards_load_thumbnails_not_originals(new_page, 
 
 
 def test_a_new_scan_appears_at_the_top_while_older_pages_are_unread(new_page, shot: Screens, seeded):
-    session, items = seeded
+    session, _items = seeded
     page = new_page()
     sign_in(page, PAGES)
     expect(page.get_by_test_id("scan-row")).to_have_count(PAGE)

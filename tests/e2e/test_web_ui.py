@@ -180,7 +180,7 @@ def test_admin_sees_all_scans_and_debug(new_page, shot: Screens, made: Made, api
     expect(facts).to_contain_text("Model version")
     # Facts named for people; the raw key is each name's tooltip.
     for label, key in (("Cat threshold (minimum confidence)", "thresholds.minConfidence"),
-                       ("Detector’s minimum label confidence", "thresholds.detectorMinConfidence"),
+                       ("Detector’s minimum label confidence", "thresholds.detectorMinConfidence"),  # noqa: RUF001 - the UI's typography
                        ("Detect labels", "detect"), ("Total", "total"),
                        ("Rekognition request id", "requestIds.rekognition")):
         expect(facts.locator("dt").get_by_text(label, exact=True)).to_have_attribute("title", key)

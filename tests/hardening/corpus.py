@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 from PIL import Image
@@ -62,7 +62,7 @@ def bomb_png(side: int = 30_000) -> bytes:
     return png_from_idat(side, side, 1, 0, b"".join(parts))
 
 
-@lru_cache(maxsize=None)
+@cache
 def chelsea() -> Image.Image:
     return Image.open(photo("chelsea.png")).convert("RGB")
 

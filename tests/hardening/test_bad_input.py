@@ -42,7 +42,7 @@ async def scan_all(session: UserSession, files: list[tuple[Case, Path]], timeout
     async with Scanner(session, uploads=parallel, reread_after=None, ack_timeout=20.0) as scanner:
         results = await asyncio.gather(*(scanner.scan_one(ScanJob(path), timeout) for _, path in files))
         answers = []
-        for (case, path), result in zip(files, results):
+        for (case, path), result in zip(files, results, strict=True):
             assert result.scan_id, f"{path.name!r}: {result.status} {result.reason}"
             pushed = [s for s in scanner.subscription.scans() if s["id"] == result.scan_id]
             answers.append(Answer(case, result.scan_id, pushed, result.scan if result.pushed else None,

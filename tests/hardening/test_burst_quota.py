@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.reliability import make_samples, provision_users, run_load
 from catscan.client.outputs import load_outputs
 from catscan.local.cloud import LocalCloud, Ports
-from benchmarks.reliability import make_samples, provision_users, run_load
 
 UPLOADS, CLIENTS, TPS = 40, 8, 2.0
 

@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
+from benchmarks.reliability import make_samples, provision_users, run_load
 from catscan.client.session import UserSession
 from catscan.local.seed import DEMO_USERS
-from benchmarks.reliability import make_samples, provision_users, run_load
 
 UPLOADS, CLIENTS, SUBSCRIBERS, SUBSCRIBER_USERS = 60, 6, 30, 5
 

@@ -98,13 +98,13 @@ def test_alarms_watch_failures_errors_and_throttles(templates: Templates, scanne
     watched = {(a.properties["Namespace"], a.properties["MetricName"]): a for a in templates.of_type("AWS::CloudWatch::Alarm")}
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in watched
     errors = watched[("AWS/Lambda", "Errors")]
-    fn = [d for d in errors.properties["Dimensions"] if d["Name"] == "FunctionName"][0]
+    fn = next(d for d in errors.properties["Dimensions"] if d["Name"] == "FunctionName")
     assert templates.resolve(errors.template, fn["Value"]) == (scanner.template, {"Ref": scanner.logical_id})
     throttles = watched[("AWS/Rekognition", "ThrottledCount")]
     assert throttles.properties["Dimensions"] == [{"Name": "Operation", "Value": "DetectLabels"}]
     # The sweeper's metric, by the namespace and service name the sweeper is deployed with.
-    sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"][0]
+    sweeper = next(f for f in templates.of_type("AWS::Lambda::Function")
+               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler")
     env = sweeper.properties["Environment"]["Variables"]
     swept = watched[(env["POWERTOOLS_METRICS_NAMESPACE"], "SweeperFailedScans")]
     assert swept.properties["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
@@ -137,8 +137,8 @@ def test_dashboard_shows_status_latency_and_rekognition_calls(templates: Templat
         return out
 
     # Every scanner metric with the dimension the scanner's Powertools writes.
-    scanner_env = [f for f in templates.of_type("AWS::Lambda::Function")
-                   if f.properties.get("Handler") == "scan_image.handler.lambda_handler"][0].properties["Environment"]["Variables"]
+    scanner_env = next(f for f in templates.of_type("AWS::Lambda::Function")
+                   if f.properties.get("Handler") == "scan_image.handler.lambda_handler").properties["Environment"]["Variables"]
     for line in (line for lines in graphs.values() for line in lines):
         names = [x for x in line if not isinstance(x, dict)]
         if names[0] == scanner_env["POWERTOOLS_METRICS_NAMESPACE"]:

@@ -65,11 +65,11 @@ def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
 def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates, scanner: Resource) -> None:
     """defineFunction: Amplify tags each function and lists both in its outputs (definedFunctions), which
     `ampx sandbox --stream-function-logs` and the Amplify console use."""
-    sweeper = [f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"][0]
+    sweeper = next(f for f in templates.of_type("AWS::Lambda::Function")
+               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler")
     for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
         assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
-    root = [t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json")][0]
+    root = next(t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json"))
     defined = json.dumps(root["Outputs"]["definedFunctions"])
     assert "storagescanImage" in defined and "storagesweepScans" in defined
 

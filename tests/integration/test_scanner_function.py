@@ -9,7 +9,7 @@ import os
 import time
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -66,7 +66,7 @@ def clean_proxy(proxy, appsync_proxy):
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
 def s3_event(key: str, size: int, event_time: str | None = None) -> dict:
@@ -209,9 +209,9 @@ def test_an_old_upload_without_its_scan_is_ignored(cloud, handler, proxy):
 
 def test_metrics_carry_upload_to_verdict_latency(cloud, demo, handler, capsys):
     """The dashboard's p50/p95 (amplify/monitoring) read UploadToVerdictLatency from the EMF output."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     _, event = new_upload(cloud, demo, photo("chelsea.png"))
-    uploaded = datetime.now(timezone.utc) - timedelta(seconds=2)
+    uploaded = datetime.now(UTC) - timedelta(seconds=2)
     event["Records"][0]["eventTime"] = uploaded.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     capsys.readouterr()
     assert invoke(handler, event) == []

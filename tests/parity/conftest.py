@@ -2,8 +2,8 @@
 fixture is shared from tests/conftest.py), the VTL engine."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -316,7 +316,7 @@ def _subscription_args(f: Any, api: Api) -> list[tuple[dict[str, Any], str]]:
                              ("other's username", OTHER[1])):
             variants.append(({name: value}, f" {name}={label}"))
     if filter_type is not None:
-        for name, x in filter_type.fields.items():
+        for name, _x in filter_type.fields.items():
             if name in ("and", "or", "not"):
                 continue
             value = OWNER[1] if name == "owner" else sample(api.model.fields[name].type) if name in api.model.fields else None
@@ -440,7 +440,7 @@ class StubStore:
     def table(self, model: Any) -> str:
         return model.name
 
-    def query(self, *, KeyConditionExpression: str, ExpressionAttributeNames: dict[str, str],  # noqa: N803
+    def query(self, *, KeyConditionExpression: str, ExpressionAttributeNames: dict[str, str],  # boto3-style names
               ExpressionAttributeValues: dict[str, Any], Limit: int, **_: Any) -> dict[str, Any]:
         items = [i for i in self.items.values() if key_condition_matches(
             KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, i)]

@@ -53,7 +53,7 @@ def structure(sdl: str) -> dict[str, Any]:
         elif d.kind == "schema_definition":
             out["schema"] = {"kind": "schema", "operations": {o.operation.value: o.type.name.value for o in d.operation_types}}
         else:
-            out[getattr(d, "name", None) and d.name.value or d.kind] = {"kind": d.kind, "sdl": print_ast(d)}
+            out[(getattr(d, "name", None) and d.name.value) or d.kind] = {"kind": d.kind, "sdl": print_ast(d)}
     return out
 
 

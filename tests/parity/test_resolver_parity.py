@@ -11,8 +11,17 @@ from __future__ import annotations
 import copy
 import json
 
-from .parity import (CALLERS, Case, Emulator, compare, describe_api, generate_cases, model_names, run_generated,
-                     stipulated_table)
+from .parity import (
+    CALLERS,
+    Case,
+    Emulator,
+    compare,
+    describe_api,
+    generate_cases,
+    model_names,
+    run_generated,
+    stipulated_table,
+)
 
 
 def report(differences: list[dict]) -> str:
@@ -27,7 +36,7 @@ def diff(a, b, path="") -> list[tuple[str, object, object]]:
     if isinstance(a, dict) and isinstance(b, dict):
         return [d for k in dict.fromkeys([*a, *b]) for d in diff(a.get(k, "<absent>"), b.get(k, "<absent>"), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for n, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, f"{path}[{n}]")]
+        return [d for n, (x, y) in enumerate(zip(a, b, strict=True)) for d in diff(x, y, f"{path}[{n}]")]
     return [] if a == b else [(path or ".", a, b)]
 
 

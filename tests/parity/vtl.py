@@ -122,7 +122,7 @@ def _data_source_name(props: dict[str, Any], resources: dict[str, Any]) -> str:
 def load_resolvers(templates: Templates) -> dict[str, Resolver]:
     """`Type.field` -> Resolver, for every AppSync resolver of the synth."""
     out: dict[str, Resolver] = {}
-    for name, tpl in templates.by_name.items():
+    for _name, tpl in templates.by_name.items():
         resources = tpl.get("Resources", {})
         for res in resources.values():
             if res["Type"] != "AWS::AppSync::Resolver":

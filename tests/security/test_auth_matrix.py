@@ -126,13 +126,13 @@ async def subscription_column(all_callers, outputs, name: str, trigger) -> dict[
         listener.start()
     allowed = sum(1 for row in EXPECTED.values() if row[GRAPHQL_COLUMNS.index(name)] != D)
     for _ in range(100):  # until the allowed ones are registered and the refused ones have failed
-        settled = sum(1 for l in listeners.values() if l.error is not None or (l.task and l.task.done()))
+        settled = sum(1 for li in listeners.values() if li.error is not None or (li.task and li.task.done()))
         if subscriptions_registered(outputs) - before >= allowed and settled >= len(listeners) - allowed:
             break
         await asyncio.sleep(0.1)
     target = await trigger()
     await asyncio.sleep(1.0)
-    outcomes = {n: l.outcome(target) for n, l in listeners.items()}
+    outcomes = {n: li.outcome(target) for n, li in listeners.items()}
     for listener in listeners.values():
         await listener.stop()
     return outcomes

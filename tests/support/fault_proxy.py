@@ -69,8 +69,8 @@ class FaultProxy:
                                 headers={"x-amzn-ErrorType": code})
         # The Host header stays the proxy's: SigV4 signed it (the AppSync emulator verifies signatures).
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        async with ClientSession() as session:
-            async with session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream:
-                return web.Response(status=upstream.status, body=await upstream.read(),
-                                    headers={k: v for k, v in upstream.headers.items()
-                                             if k.lower() in ("content-type", "x-amzn-requestid", "x-amzn-errortype")})
+        async with (ClientSession() as session,
+                    session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream):
+            return web.Response(status=upstream.status, body=await upstream.read(),
+                                headers={k: v for k, v in upstream.headers.items()
+                                         if k.lower() in ("content-type", "x-amzn-requestid", "x-amzn-errortype")})

@@ -8,7 +8,7 @@ import io
 import json
 import struct
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from scan_image.scan_service import ObjectRef, RetryableScanError, ScanService
 SCAN_ID = "11111111-2222-3333-4444-555555555555"
 KEY = f"uploads/us-east-1:abc/{SCAN_ID}/cat.png"
 CONFIG = scan_logic.DetectionConfig(target_label="Cat", min_confidence=50)
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 
 
 def png(width: int, height: int) -> bytes:
@@ -90,7 +90,7 @@ def service(api: FakeApi, store: FakeStore, detect=None) -> ScanService:
 
 
 def run(svc: ScanService, *, key: str = KEY, final: bool = False, event_age: float = 10, attempt: int = 1):
-    moment = datetime.fromtimestamp(NOW - event_age, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    moment = datetime.fromtimestamp(NOW - event_age, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     ref = ObjectRef(bucket="b", key=key, sequencer="s", event_time=moment)
     return svc.process(ref, Deadline(lambda: 30_000, reserve_seconds=5), attempt=attempt, final=final)
 

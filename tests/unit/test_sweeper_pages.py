@@ -3,7 +3,7 @@ invocation can read is still worked off, oldest first (in-memory fakes; millisec
 from __future__ import annotations
 
 import importlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from scan_image.appsync_client import ScanApi
 from scan_image.deadline import Deadline
 from scan_image.graphql_documents import GET_SCAN, SCANS_UPDATED_BEFORE, UPDATE_SCAN
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 OLD = "2026-11-28T00:00:00.000Z"  # older than the stuck cut-off
 
 

@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
@@ -24,11 +25,11 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 from gql.transport.exceptions import TransportQueryError
 
 from catscan.local.appsync import EmulatorConfig, RunningEmulator
-from scan_image.graphql_documents import CREATE_SCAN as CREATE
-from scan_image.graphql_documents import GET_SCAN as GET
-from scan_image.graphql_documents import LIST_SCANS as LIST
-from scan_image.graphql_documents import SCAN_FIELDS
+from scan_image.graphql_documents import CREATE_SCAN, GET_SCAN, LIST_SCANS, SCAN_FIELDS
 from tests.support.clock import Clock
+
+# The documents the emulator tests share with the scanner and the client (re-exported under short names).
+CREATE, GET, LIST = CREATE_SCAN, GET_SCAN, LIST_SCANS
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = REPO / "schema.graphql"
@@ -180,7 +181,7 @@ class Tap:
     async def nothing(self, within: float = 0.5) -> bool:
         try:
             event = await asyncio.wait_for(self.events.get(), within)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         raise AssertionError(f"unexpected subscription event: {event}")
 

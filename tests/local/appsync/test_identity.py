@@ -18,9 +18,9 @@ MISSING = {"errors": [{"errorType": "UnauthorizedException", "message": "Valid a
 
 
 async def post(url: str, body: str, headers: dict | None = None) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=body, headers={"content-type": "application/json", **(headers or {})}) as r:
-            return r.status, await r.json(content_type=None)
+    async with (aiohttp.ClientSession() as session,
+                session.post(url, data=body, headers={"content-type": "application/json", **(headers or {})}) as r):
+        return r.status, await r.json(content_type=None)
 
 
 def sigv4_headers(emulator, body: str, credentials=None, region: str = REGION) -> dict:

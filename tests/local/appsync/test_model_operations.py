@@ -135,7 +135,7 @@ async def test_admin_lists_everyones_scans_but_cannot_update_them(alice, bob, ca
     ids = {i["id"] for i in (await carol.ok(LIST, limit=1000))["listScans"]["items"]}
     assert {a["id"], b["id"]} <= ids
     assert (await carol.ok(GET, id=b["id"]))["getScan"]["owner"] == "bob"
-    data, errors = await carol.call(UPDATE, input={"id": a["id"], "status": "DONE"})
+    _data, errors = await carol.call(UPDATE, input={"id": a["id"], "status": "DONE"})
     assert errors[0]["message"] == "Not Authorized to access updateScan on type Mutation"
     # the owner rule covers every signed-in user: an Admin creates (and owns) their own scans
     assert (await create(carol))["owner"] == "carol"
@@ -175,7 +175,7 @@ async def test_conditional_update_failure(alice, scanner):
 
 async def test_create_with_an_existing_id_fails_the_condition(alice):
     mine = await create(alice)
-    data, errors = await alice.call(CREATE, input=new_scan(id=mine["id"]))
+    _data, errors = await alice.call(CREATE, input=new_scan(id=mine["id"]))
     assert errors[0]["errorType"] == "DynamoDB:ConditionalCheckFailedException"
 
 

@@ -291,7 +291,7 @@ def test_delete_objects_deletes_only_what_the_caller_may(demo: Identity, other: 
     for key in mine:
         demo.s3().put_object(Bucket=bucket, Key=key, Body=b"x")
     other.s3().put_object(Bucket=bucket, Key=theirs, Body=b"x")
-    result = demo.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in mine + [theirs]]})
+    result = demo.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in [*mine, theirs]]})
     assert sorted(d["Key"] for d in result["Deleted"]) == sorted(mine)
     assert [(e["Key"], e["Code"]) for e in result["Errors"]] == [(theirs, "AccessDenied")]
     assert moto_s3.head_object(Bucket=bucket, Key=theirs)["ContentLength"] == 1

@@ -61,7 +61,7 @@ def raw_call(url: str, body: bytes, target: str = "RekognitionService.DetectLabe
 
 def test_chelsea_bytes_is_a_cat(rekognition, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo("chelsea.png")}, MinConfidence=1)
-    print("chelsea", cat_confidence(response), [(l["Name"], round(l["Confidence"], 1)) for l in response["Labels"]])
+    print("chelsea", cat_confidence(response), [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]])
     assert cat_confidence(response) >= CAT_THRESHOLD
     assert [label["Name"] for label in response["Labels"]][:4] == ["Animal", "Mammal", "Pet", "Cat"]
     assert response["LabelModelVersion"] == "efficientnet-lite0-imagenet-1.0"
@@ -78,7 +78,7 @@ def test_chelsea_s3_object_is_a_cat(rekognition, s3, bucket, photo) -> None:
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "rocket.jpg"])
 def test_non_cats(rekognition, name: str, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo(name)}, MinConfidence=0, MaxLabels=5)
-    print(name, cat_confidence(response), [(l["Name"], round(l["Confidence"], 1)) for l in response["Labels"]])
+    print(name, cat_confidence(response), [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]])
     assert len(response["Labels"]) == 5
     assert cat_confidence(response) < CAT_THRESHOLD
     default = rekognition.detect_labels(Image={"Bytes": photo(name)})  # MinConfidence 55
