@@ -157,7 +157,12 @@ def main() -> None:
     parser.add_argument("--load-scans", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the throughput run; print its figures (BENCHMARKS.md untouched)")
     args = parser.parse_args()
+    if args.throughput_only:
+        throughput_only(args.clients, args.load_scans)
+        return
 
     print("detector ...", flush=True)
     detector = measure_detector(n=100)
@@ -179,18 +184,9 @@ def main() -> None:
             before = snapshot(cloud)
             lat = asyncio.run(latency(demo, image, args.scans))
             calls_seq = per_scan(before, snapshot(cloud), args.scans + 1)  # + the warm-up scan
-            sessions = []
-            for i in range(args.clients):
-                email = f"bench{i}@catscan.local"
-                add_user(cloud.moto_url, cloud.seeded.user_pool_id, email, "Bench-user-1")
-                sessions.append(UserSession.sign_in(outputs, email, "Bench-user-1"))
+            sessions = signed_in_clients(cloud, args.clients)
             print(f"throughput: {args.clients} clients, {args.load_scans} scans ...", flush=True)
-            before, cpu_before = snapshot(cloud), cpu_seconds(cloud)
-            thr = asyncio.run(throughput(sessions, image, args.load_scans))
-            cpu_after = cpu_seconds(cloud)
-            thr["cpu_ms_per_scan"] = {name: (cpu_after[name] - cpu_before.get(name, 0)) * 1000 / thr["scans"]
-                                      for name in cpu_after}
-            calls_load = per_scan(before, snapshot(cloud), thr["scans"])
+            thr, calls_load = measured_throughput(cloud, sessions, image, args.load_scans)
             rss = peak_rss_mb(cloud)
         finally:
             cloud.stop()
@@ -201,6 +197,50 @@ def main() -> None:
     # The bytecode cold-start figures (make bench-bundle) have their own section: keep it.
     args.out.write_text(report + kept_section(args.out))
     print(report)
+
+
+def signed_in_clients(cloud: LocalCloud, n: int) -> list[UserSession]:
+    outputs = load_outputs(cloud.outputs_path)
+    sessions = []
+    for i in range(n):
+        email = f"bench{i}@catscan.local"
+        add_user(cloud.moto_url, cloud.seeded.user_pool_id, email, "Bench-user-1")
+        sessions.append(UserSession.sign_in(outputs, email, "Bench-user-1"))
+    return sessions
+
+
+def measured_throughput(cloud: LocalCloud, sessions: list[UserSession], image: Path, scans: int) -> tuple[dict, dict]:
+    """The throughput run with its CPU per scan by process and its calls per scan."""
+    before, cpu_before = snapshot(cloud), cpu_seconds(cloud)
+    thr = asyncio.run(throughput(sessions, image, scans))
+    cpu_after = cpu_seconds(cloud)
+    thr["cpu_ms_per_scan"] = {name: (cpu_after[name] - cpu_before.get(name, 0)) * 1000 / thr["scans"]
+                              for name in cpu_after}
+    return thr, per_scan(before, snapshot(cloud), thr["scans"])
+
+
+def throughput_only(clients: int, scans: int) -> None:
+    """The throughput run alone, on a fresh local cloud (while working on it; `make bench` runs it all)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "state", outputs_path=tmpdir / "outputs.json",
+                           with_ui=False)
+        cloud.start()
+        try:
+            image = half_megapixel_jpeg(tmpdir)
+            sessions = signed_in_clients(cloud, clients)
+            asyncio.run(throughput(sessions[:1], image, 2))  # warm-up: first connections, caches
+            load1 = os.getloadavg()[0]
+            thr, calls = measured_throughput(cloud, sessions, image, scans)
+        finally:
+            cloud.stop()
+    cpu = thr["cpu_ms_per_scan"]
+    print(f"{thr['scans_per_s']:.1f} scans/s ({thr['scans']} scans, {thr['clients']} clients, {thr['seconds']:.1f} s; "
+          f"lost {thr['lost']}, not DONE {thr['not_done']}); load average (1 min) {load1:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
+    print("CPU per scan: " + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items()) + f"; {sum(cpu.values()):.0f} ms in all")
+    for (caller, service, operation), n in sorted(calls.items()):
+        print(f"  {caller:15} {service:12} {operation:28} {n:.2f}")
 
 
 def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, first: dict, rss: dict[str, float],
