@@ -20,9 +20,14 @@ ITEM = {"id": {"S": "a"}, "b": {"B": b"\x00\xffhi"}, "bs": {"BS": [b"x", b"y"]},
         "ns": {"NS": ["1", "2"]}}
 
 
+NESTED = {"M": {"labels": {"L": [{"M": {"name": {"S": "Cat"}, "boxes": {"L": [{"M": {"w": {"N": "0.5"}}}]},
+                                        "tags": {"SS": ["x", "y"]}}}]}, "raw": {"B": b"\x02"}}}
+
+
 def item_operations(ddb) -> list:
     """What the scanner's idempotency records and the AppSync resolvers do, and the edges (binaries,
-    conditional failures with the old item, deletes) that a direct dump could get wrong."""
+    nested maps and lists, conditional failures with the old item, every ReturnValues of UpdateItem,
+    deletes) that a direct dump or the host's fewer copies of an item could get wrong."""
     ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                      BillingMode="PAY_PER_REQUEST")
@@ -36,10 +41,22 @@ def item_operations(ddb) -> list:
            ddb.update_item(TableName="t", Key=key, UpdateExpression="SET z = :o",
                            ExpressionAttributeValues={":o": {"B": b"\x01"}}, ReturnValues="ALL_NEW"),
            ddb.update_item(TableName="t", Key=key, UpdateExpression="REMOVE z")]
+    for returned in ("NONE", "ALL_OLD", "UPDATED_OLD", "UPDATED_NEW", "ALL_NEW"):
+        out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET deep = :d, n = n + :o ADD ss :s",
+                                   ConditionExpression="attribute_exists(id)", ReturnValues=returned,
+                                   ExpressionAttributeValues={":d": NESTED, ":o": {"N": "1"}, ":s": {"SS": [returned]}}))
+    out.append(ddb.update_item(TableName="t", Key={"id": {"S": "new"}}, UpdateExpression="SET deep = :d",
+                               ExpressionAttributeValues={":d": NESTED}, ReturnValues="ALL_OLD"))
+    out.append(ddb.get_item(TableName="t", Key=key))
     with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
         ddb.put_item(TableName="t", Item=ITEM, ConditionExpression="attribute_not_exists(id)",
                      ReturnValuesOnConditionCheckFailure="ALL_OLD")
     out.append(failed.value.response.get("Item"))
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
+        ddb.update_item(TableName="t", Key=key, UpdateExpression="SET n = :o", ConditionExpression="n = :o",
+                        ExpressionAttributeValues={":o": {"N": "0"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    out.append(failed.value.response.get("Item"))
+    out.append(ddb.get_item(TableName="t", Key=key))  # the failed update changed nothing
     out += [ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD"),
             ddb.delete_item(TableName="t", Key=key)]
     for response in out:
@@ -75,6 +92,26 @@ def test_item_results_are_those_of_moto_s_own_serializer(moto_host):
         reference = item_operations(client("dynamodb"))
     assert served == reference
     assert served[2]["Item"]["b"] == {"B": b"\x00\xffhi"} and served[-2]["Attributes"]["bs"] == {"BS": [b"x", b"y"]}
+    assert served[8]["Attributes"]["n"] == {"N": "3.5"} and served[11]["Attributes"]["deep"] == NESTED  # not vacuous
+
+
+def test_an_update_on_a_table_with_a_stream_records_the_old_image(moto_host):
+    """The host skips moto's copy of the item under UpdateItem only for a table without a stream."""
+    ddb = client("dynamodb", moto_host)
+    arn = ddb.create_table(TableName="streamed", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST",
+                           StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+                           )["TableDescription"]["LatestStreamArn"]
+    ddb.put_item(TableName="streamed", Item={"id": {"S": "a"}, "n": {"N": "1"}})
+    ddb.update_item(TableName="streamed", Key={"id": {"S": "a"}}, UpdateExpression="SET n = :two",
+                    ExpressionAttributeValues={":two": {"N": "2"}})
+    streams = client("dynamodbstreams", moto_host)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    modify = [r["dynamodb"] for r in records if r["eventName"] == "MODIFY"]
+    assert [(m["OldImage"]["n"], m["NewImage"]["n"]) for m in modify] == [({"N": "1"}, {"N": "2"})]
 
 
 def test_requests_are_counted_by_caller_service_and_operation(moto_host):
