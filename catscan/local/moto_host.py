@@ -11,7 +11,6 @@ import copy
 import functools
 import inspect
 import json
-import logging
 import re
 import signal
 import threading
@@ -23,17 +22,24 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import moto.backends
+import moto.dynamodb.models
+import moto.dynamodb.parsing.validators
+import moto.dynamodb.responses
+from cheroot import wsgi
+from moto.core.request import (
+    PRESERVED_HEADER_NAMES_ENVIRON_KEY,
+    environ_key_for_header,
+    should_preserve_original_header_name,
+)
 from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model, unix_time
-import moto.dynamodb.models
-import moto.dynamodb.responses
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sqs.models import SQSBackend
-from werkzeug.serving import make_server
 
 from catscan.local.moto_state import load_state, save_state
 
@@ -110,38 +116,75 @@ class _ItemCopies(threading.local):
         return x if self.skip else copy.deepcopy(x, memo)
 
 
-def _uses_of_deepcopy(function: Callable) -> int:
-    return inspect.getsource(function).count("copy.deepcopy(")
+class _UpdateState(threading.local):
+    ast_copy_needed = True  # the update expression's tree is validated more than once (a new item)
 
 
-def _fewer_item_copies() -> None:
-    """- The UpdateItem handler deep-copies the stored item only to take `existing_item.to_json()` of it
+_update = _UpdateState()
+
+
+def _validator_deepcopy(x: Any, memo: Any = None) -> Any:
+    """The validators' deepcopy: the update expression's tree is copied only when it is validated twice."""
+    if isinstance(x, Node) and not _update.ast_copy_needed:
+        return x
+    return copy.deepcopy(x, memo)
+
+
+def _size(self: DynamoType) -> int:
+    """DynamoType.size without rebuilding each nested map value (moto wraps every value of a map in a new
+    DynamoType, which converts the whole subtree again, at each level): the same sizes."""
+    if self.is_map():
+        return sum(bytesize(k) + (v if type(v) is DynamoType else DynamoType(v)).size() for k, v in self.value.items())
+    return _moto_size(self)
+
+
+_moto_size = DynamoType.size
+
+
+def _uses_of_deepcopy(function: Any) -> int:
+    return inspect.getsource(function).count("deepcopy(")
+
+
+def _cheaper_updates() -> None:
+    """DynamoDB UpdateItem, the commonest write of a scan (5 a scan), as moto answers it but with less work:
+    - the UpdateItem handler deep-copies the stored item only to take `existing_item.to_json()` of it
       before the update: to_json builds a fresh structure already (its values are copied), so the old
-      attributes are the same without the copy. That copy is the handler's only deep copy.
-    - The backend's UpdateItem copies the item for the table's stream only (`orig_item`): skipped for a
-      table without a stream.
-    The counts are checked so that another moto version cannot silently change what is skipped."""
+      attributes are the same without the copy (the handler's only deep copy);
+    - the backend copies the item for the table's stream only (`orig_item`): skipped without a stream;
+    - the update expression's tree is copied by each validator, as a new item validates it twice: not copied
+      for an existing item (one validation);
+    - DynamoType.size and to_regular_json without their redundant rebuilds and copies of nested values.
+    The sources are checked so that another moto version cannot silently change what is skipped."""
     handler_update, backend_update = DynamoHandler.update_item, DynamoDBBackend.update_item
+    validators = moto.dynamodb.parsing.validators
     if _uses_of_deepcopy(moto.dynamodb.responses) != 1 or _uses_of_deepcopy(handler_update) != 1 \
-            or _uses_of_deepcopy(backend_update) != 1 or "orig_item" not in inspect.getsource(backend_update):
+            or _uses_of_deepcopy(backend_update) != 1 or "orig_item" not in inspect.getsource(backend_update) \
+            or _uses_of_deepcopy(validators.Validator.__init__) != 1 or _uses_of_deepcopy(validators) != 2:
         raise RuntimeError("moto's DynamoDB UpdateItem changed: review catscan/local/moto_host.py")
     no_copy = _ItemCopies()
     no_copy.skip = True
     moto.dynamodb.responses.copy = no_copy  # type: ignore[attr-defined]
     copies = _ItemCopies()
     moto.dynamodb.models.copy = copies  # type: ignore[attr-defined]
+    validators.deepcopy = _validator_deepcopy  # type: ignore[attr-defined]
 
-    def update_item(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Any:
-        if self.get_table(table_name).stream_shard is not None:
-            return backend_update(self, table_name, *args, **kwargs)
-        copies.skip = True
+    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        table = self.get_table(table_name)
         try:
-            return backend_update(self, table_name, *args, **kwargs)
+            exists = self.get_item(table_name, key) is not None
+        except Exception:  # noqa: BLE001 - a bad key: moto's own path gives moto's own error
+            exists = False
+        copies.skip = table.stream_shard is None
+        _update.ast_copy_needed = not exists
+        try:
+            return backend_update(self, table_name, key, *args, **kwargs)
         finally:
             copies.skip = False
+            _update.ast_copy_needed = True
 
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     DynamoType.to_regular_json = _regular_json  # type: ignore[method-assign]
+    DynamoType.size = _size  # type: ignore[method-assign]
 
 
 def within_retention(backend: SQSBackend, queue_name: str, message: Any) -> bool:
@@ -219,14 +262,39 @@ class CallCounter:
         return self.app(environ, start_response)
 
 
-class CountingMotoServer(ThreadedMotoServer):
-    """moto's threaded server (same app and handler) behind the call counter."""
+class MotoGateway(wsgi.Gateway_10):
+    """The request's headers as moto's own server (werkzeug's, with moto's handler) hands them to moto:
+    a header with an underscore in its name is dropped (WSGI cannot tell `X_Foo` from `X-Foo`), except S3
+    metadata (`x-amz-meta-*`), kept with its spelling for moto to report, and never in the place of a
+    dashed header."""
 
-    def _server_entry(self) -> None:
-        app = CallCounter(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-        self._server_ready_event.set()
-        self._server.serve_forever()
+    def get_environ(self) -> dict[str, Any]:
+        env = super().get_environ()
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()]
+        for name, _ in headers:
+            if "_" in name:
+                env.pop(environ_key_for_header(name), None)
+        dashed = {environ_key_for_header(name) for name, _ in headers if "_" not in name}
+        names: dict[str, str] = {}
+        for name, value in headers:
+            key = environ_key_for_header(name)
+            if "_" not in name:
+                env[key] = value  # its own value, whatever an underscored twin said
+            elif should_preserve_original_header_name(name) and key not in dashed:
+                names.setdefault(key, name)
+                env[key] = value.replace("\r\n", "")
+        env[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names
+        return env
+
+
+def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.Server:
+    """moto's app on cheroot rather than werkzeug's development server, which closes every connection
+    (each request paid a TCP connect and a new thread: ~13% of moto's CPU under the scanner's load, and
+    as much again in its callers' connection set-up). cheroot keeps connections alive and answers from a
+    pool of threads; long polls (SQS ReceiveMessage) hold a thread while they wait, hence the pool's size."""
+    server = wsgi.Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=60)
+    server.gateway = MotoGateway
+    return server
 
 
 def main() -> None:
@@ -242,12 +310,11 @@ def main() -> None:
             print(f"restored state from {args.state_file} in {time.monotonic() - started:.2f}s", flush=True)
     _cache_module_list()
     _dump_item_results()
-    _fewer_item_copies()
+    _cheaper_updates()
     SQSBackend.is_message_valid_based_on_retention_period = within_retention  # type: ignore[method-assign]
-    # One log line a request costs ~9% of moto's CPU under load; errors are still logged.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = CountingMotoServer(ip_address=args.host, port=args.port, verbose=False)
-    server.start()
+    server = make_server(args.host, args.port, CallCounter(DomainDispatcherApplication(create_backend_app)))
+    server.prepare()  # the port is open from here
+    threading.Thread(target=server.serve, daemon=True).start()
     print(f"moto listening on http://{args.host}:{args.port}", flush=True)
 
     stop = threading.Event()

@@ -57,6 +57,13 @@ def item_operations(ddb) -> list:
                         ExpressionAttributeValues={":o": {"N": "0"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
     out.append(failed.value.response.get("Item"))
     out.append(ddb.get_item(TableName="t", Key=key))  # the failed update changed nothing
+    big = {":big": {"S": "x" * 250_000}}
+    out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET big1 = :big", ExpressionAttributeValues=big))
+    with pytest.raises(ddb.exceptions.ClientError) as too_large:  # the item would exceed 400 KB
+        ddb.update_item(TableName="t", Key=key, UpdateExpression="SET big2 = :big", ExpressionAttributeValues=big)
+    out.append(too_large.value.response["Error"])
+    out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET l2 = list_append(l, :more)",
+                               ExpressionAttributeValues={":more": {"L": [{"S": "added"}]}}, ReturnValues="ALL_NEW"))
     out += [ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD"),
             ddb.delete_item(TableName="t", Key=key)]
     for response in out:
@@ -93,6 +100,8 @@ def test_item_results_are_those_of_moto_s_own_serializer(moto_host):
     assert served == reference
     assert served[2]["Item"]["b"] == {"B": b"\x00\xffhi"} and served[-2]["Attributes"]["bs"] == {"BS": [b"x", b"y"]}
     assert served[8]["Attributes"]["n"] == {"N": "3.5"} and served[11]["Attributes"]["deep"] == NESTED  # not vacuous
+    assert served[-4]["Code"] == "ValidationException" and "size" in served[-4]["Message"]
+    assert served[-3]["Attributes"]["l2"]["L"][-1] == {"S": "added"} and len(served[-3]["Attributes"]["l"]["L"]) == 2
 
 
 def test_an_update_on_a_table_with_a_stream_records_the_old_image(moto_host):
