@@ -156,9 +156,12 @@ def detect_labels_response(
     limit = DEFAULT_MAX_LABELS if max_labels is None else max_labels
 
     values = [float(p) for p in probs]
+    # Only classes that can reach MinConfidence are rounded (1000 of them a call otherwise): below
+    # min_conf - 1e-6 no rounding to 6 decimals reaches it; NaN and infinities go through _confidence.
+    floor = min_conf - 1e-6 if min_conf > 0 else -math.inf
     # (confidence, name, class index or None for a group, tie rank)
     candidates: list[tuple[float, str, int | None, int]] = [
-        (_confidence(p), class_names[i], i, len(GROUPS)) for i, p in enumerate(values)
+        (_confidence(p), class_names[i], i, len(GROUPS)) for i, p in enumerate(values) if not p * 100.0 < floor
     ]
     if len(values) == NUM_IMAGENET_CLASSES:
         candidates += [

@@ -142,3 +142,22 @@ def test_every_ancestor_is_a_label_with_the_sum_of_its_classes() -> None:
     for label in labels.values():
         for parent in label["Parents"]:
             assert parent["Name"] in labels and labels[parent["Name"]]["Confidence"] >= label["Confidence"]
+
+
+@pytest.mark.parametrize("min_confidence", [0, 0.5, 10, 40.000001, 55, 99.9999995, 100])
+def test_a_min_confidence_keeps_exactly_the_labels_at_or_above_it(min_confidence) -> None:
+    """Only classes that can reach MinConfidence are rounded: the labels kept are those of a call without
+    a threshold, cut at the threshold (edges just below it, NaN and out-of-range values included)."""
+    import random
+
+    rng = random.Random(7)
+    probs = [rng.random() / 500 for _ in range(1000)]
+    edges = [min_confidence / 100 - 1e-9, min_confidence / 100 - 6e-9, min_confidence / 100 + 1e-9, float("nan"),
+             float("inf"), -0.25, 1.5, 0.40000001]
+    for i, p in enumerate(edges):
+        probs[100 + 37 * i] = p
+    limit = 2000
+    everything = detect_labels_response(probs, NAMES, max_labels=limit, min_confidence=0)["Labels"]
+    kept = detect_labels_response(probs, NAMES, max_labels=limit, min_confidence=min_confidence)["Labels"]
+    assert kept == [label for label in everything if label["Confidence"] >= min_confidence]
+    assert len(everything) > 1000  # not vacuous: every class and group at MinConfidence 0
