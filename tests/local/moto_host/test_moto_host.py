@@ -153,3 +153,48 @@ def test_the_retention_check_agrees_with_moto_s():
             verdicts.append((within_retention(backend, "kept", message),
                              SQSBackend.is_message_valid_based_on_retention_period(backend, "kept", message)))
     assert verdicts == [(True, True), (True, True), (False, False), (False, False)]
+
+
+def test_s3_metadata_headers_are_read_as_moto_s_own_server_reads_them(moto_host):
+    """The host serves moto on cheroot: the header rules of moto's own (werkzeug) server still hold: S3
+    metadata keeps its underscores, and an underscored header never stands in for a dashed one."""
+    from moto.server import ThreadedMotoServer
+
+    def metadata(endpoint: str) -> list[dict]:
+        s3 = client("s3", endpoint)
+        s3.create_bucket(Bucket="meta")
+        cases = [{"my_key": "under", "plain": "p"}, {"my_key": "under", "my-key": "dash"}, {"a_b_c": "1", "A-b": "2"}]
+        for i, sent in enumerate(cases):
+            s3.put_object(Bucket="meta", Key=f"k{i}", Body=b"x", Metadata=sent)
+        return [s3.head_object(Bucket="meta", Key=f"k{i}")["Metadata"] for i in range(len(cases))]
+
+    port = free_port()
+    reference_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    reference_server.start()
+    try:
+        reference = metadata(f"http://127.0.0.1:{port}")
+    finally:
+        reference_server.stop()
+    served = metadata(moto_host)
+    assert served == reference
+    assert served[0] == {"my_key": "under", "plain": "p"}  # not vacuous: the underscore kept
+
+
+def test_connections_are_kept_alive(moto_host):
+    """One TCP connection answers several requests (moto's own server closed each one)."""
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(moto_host)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        statuses = []
+        for _ in range(3):
+            connection.request("GET", "/_local/calls")
+            response = connection.getresponse()
+            response.read()
+            statuses.append((response.status, response.getheader("Connection")))
+            assert connection.sock is not None  # still open
+    finally:
+        connection.close()
+    assert statuses == [(200, None)] * 3
