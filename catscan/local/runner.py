@@ -19,6 +19,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -35,6 +36,8 @@ from catscan.local.lambda_runtime import LambdaContext
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
 RUNTIME = json.loads((FUNCTION_DIR / "runtime.json").read_text())  # the limits CDK deploys too
 log = logging.getLogger("catscan.runner")
+SQS_MAX_RECEIVE = 10  # the most messages one ReceiveMessage or DeleteMessageBatch takes
+DELETE_WINDOW = 0.25  # seconds: the handled messages deleted together (fewer calls under load)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,10 @@ class Runner:
         self.sweeper = (Container(config.sweeper_env, "scan_image.sweeper.lambda_handler", "catscan-sweeper-local")
                         if config.sweeper_period else None)
         self._threads: list[threading.Thread] = []
+        self._idle: queue.Queue[Container] = queue.Queue()  # the containers free for a batch
+        self._done: queue.Queue[str] = queue.Queue()  # receipt handles of handled messages, to delete
+        self._invocations: set[threading.Thread] = set()  # batches being handled now
+        self._invocations_over = threading.Event()  # stopping, and no batch is being handled: the last deletes
 
     def warm_up(self) -> None:
         """Start every container now (cold starts before the first upload, not during it)."""
@@ -200,28 +207,63 @@ class Runner:
             t.join()
 
     def run(self) -> None:
-        self._threads = [threading.Thread(target=self._poll, args=(c,), daemon=True) for c in self.scanners]
+        for container in self.scanners:
+            self._idle.put(container)
+        self._threads = [threading.Thread(target=self._poll, daemon=True),
+                         threading.Thread(target=self._delete_done, daemon=True)]
         if self.sweeper:
             self._threads.append(threading.Thread(target=self._schedule, daemon=True))
         for t in self._threads:
             t.start()
         self._stop.wait()
 
-    def _poll(self, container: Container) -> None:
-        """One concurrent invocation slot of the event source mapping."""
+    def _idle_containers(self) -> list[Container]:
+        """Every container free now (waits a little for the first one)."""
+        try:
+            idle = [self._idle.get(timeout=0.5)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                return idle
+
+    def _poll(self) -> None:
+        """The event source mapping's poller: one ReceiveMessage of up to 10 messages for the containers
+        free now, split into batches of `batch_size`, each invoked on its own container (Lambda's pollers
+        also receive more than one batch at a time; each message's visibility timeout starts when it is
+        received, as before). The concurrency stays that of the mapping: one batch per free container."""
         while not self._stop.is_set():
+            idle = self._idle_containers()
+            if not idle:
+                continue
+            wanted = min(SQS_MAX_RECEIVE, len(idle) * self.config.batch_size)
             try:
                 messages = self._sqs.receive_message(
-                    QueueUrl=self.config.queue_url, MaxNumberOfMessages=self.config.batch_size,
+                    QueueUrl=self.config.queue_url, MaxNumberOfMessages=wanted,
                     WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"],
                 ).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - moto restarting or gone: keep polling
                 if not self._stop.is_set():
                     log.warning("receive failed: %s", exc)
                     time.sleep(0.5)
-                continue
-            if messages:
-                self._deliver(container, messages)
+                messages = []
+            size = self.config.batch_size
+            for i in range(0, len(messages), size):
+                invocation = threading.Thread(target=self._invoke_and_free, args=(idle.pop(), messages[i:i + size]),
+                                              daemon=True)
+                self._invocations.add(invocation)
+                invocation.start()
+            for container in idle:
+                self._idle.put(container)
+
+    def _invoke_and_free(self, container: Container, messages: list[dict[str, Any]]) -> None:
+        try:
+            self._deliver(container, messages)
+        finally:
+            self._idle.put(container)
+            self._invocations.discard(threading.current_thread())
 
     def _deliver(self, container: Container, messages: list[dict[str, Any]]) -> None:
         outcome = container.invoke(sqs_event(messages, self._queue_arn, self.config.region),
@@ -235,11 +277,31 @@ class Runner:
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         if failed:
             log.info("invocation %s: %d of %d message(s) to retry", outcome["requestId"], len(failed), len(messages))
-        done = [m for m in messages if m["MessageId"] not in failed]
-        if done:
+        for m in messages:
+            if m["MessageId"] not in failed:
+                self._done.put(m["ReceiptHandle"])
+
+    def _delete_done(self) -> None:
+        """Deletes the handled messages, up to 10 in one DeleteMessageBatch: those handled within
+        DELETE_WINDOW of the first (a handled message stays in flight that much longer, invisible to the
+        others; were its delete lost, it would come back after its visibility timeout and be answered by
+        idempotency, as in AWS)."""
+        while not self._invocations_over.is_set() or not self._done.empty():
             try:
-                self._sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+                handles = [self._done.get(timeout=0.5)]
+            except queue.Empty:
+                continue
+            until = time.monotonic() + DELETE_WINDOW
+            while len(handles) < SQS_MAX_RECEIVE:
+                try:
+                    handles.append(self._done.get(timeout=max(0.0, until - time.monotonic())))
+                except queue.Empty:
+                    break
+            try:
+                response = self._sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)])
+                for failure in response.get("Failed", []):
+                    log.warning("delete failed: %s", failure.get("Message", failure.get("Code")))
             except Exception as exc:  # noqa: BLE001 - they reappear and are answered by idempotency
                 log.warning("delete failed: %s", exc)
 
@@ -254,8 +316,13 @@ class Runner:
 
     def stop(self) -> None:
         self._stop.set()
-        for t in self._threads:
-            t.join(self.config.function_timeout + 2)
+        poller, deleter, *others = self._threads or [None, None]
+        for t in [poller, *list(self._invocations), *others]:
+            if t is not None:
+                t.join(self.config.function_timeout + 2)
+        self._invocations_over.set()
+        if deleter is not None:
+            deleter.join(5)
         for c in [*self.scanners, *([self.sweeper] if self.sweeper else [])]:
             c.stop()
 
