@@ -18,6 +18,7 @@ import jwt
 INVALID = "invalid"
 EXPIRED = "expired"
 UNPARSABLE = "unparsable"
+SIGNED_TOKENS_KEPT = 4096
 
 
 class TokenRejected(Exception):
@@ -47,9 +48,22 @@ class CognitoJwtVerifier:
         self.token_uses = frozenset(token_uses)
         self.clock = clock
         self._keys = jwt.PyJWKClient(jwks_url, timeout=5, cooldown_duration=2.0)
+        # Tokens whose signature verified, with their claims: a client sends the same token with each
+        # request until it expires, and the RSA check (and a thread hop for the key) is most of a verification.
+        # The claims are checked again at each use (exp against the clock above all).
+        self._signed: dict[str, Mapping[str, Any]] = {}
 
     async def verify(self, token: str) -> Mapping[str, Any]:
         """The token's claims; TokenRejected when it is not a valid token of this pool and its clients."""
+        claims = self._signed.get(token)
+        if claims is None:
+            claims = await self._verify_signature(token)
+            if len(self._signed) >= SIGNED_TOKENS_KEPT:
+                del self._signed[next(iter(self._signed))]  # the oldest
+            self._signed[token] = claims
+        return self._checked(dict(claims))
+
+    async def _verify_signature(self, token: str) -> Mapping[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -65,6 +79,9 @@ class CognitoJwtVerifier:
                 "verify_iss": False, "require": ["exp", "iss", "token_use"]})
         except jwt.PyJWTError as exc:
             raise TokenRejected(INVALID) from exc
+        return claims
+
+    def _checked(self, claims: dict[str, Any]) -> Mapping[str, Any]:
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or isinstance(exp, bool):
             raise TokenRejected(INVALID)

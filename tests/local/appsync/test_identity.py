@@ -83,6 +83,16 @@ async def test_expired_token_is_refused(emulator, cognito, clock):
     assert (status, body) == (401, {"errors": [{"errorType": "UnauthorizedException", "message": "Token has expired."}]})
 
 
+async def test_a_token_accepted_before_is_still_refused_once_expired(emulator, cognito, clock):
+    """The emulator keeps the tokens whose signature it verified; their expiry is checked at each request."""
+    token = cognito.access_token("alice")
+    status, body = await post(emulator.url, QUERY, {"Authorization": token})
+    assert status == 200 and "errors" not in body
+    clock.offset = _claims(token)["exp"] - _claims(token)["iat"] + 1
+    status, body = await post(emulator.url, QUERY, {"Authorization": token})
+    assert (status, body) == (401, {"errors": [{"errorType": "UnauthorizedException", "message": "Token has expired."}]})
+
+
 async def test_sigv4_scanner_is_accepted(emulator):
     status, body = await post(emulator.url, QUERY, sigv4_headers(emulator, QUERY))
     assert status == 200 and "errors" not in body
