@@ -4,8 +4,9 @@ In AWS, S3 notifies a queue, and an SQS event source mapping with a maximum conc
 scanner with batches of messages (partial batch responses; a failed message comes back after its
 visibility timeout and goes to the dead-letter queue after `maxReceiveCount` deliveries, as the
 queue's redrive policy says). moto cannot run Lambdas, so this runner plays that part with the
-unchanged handlers: one poller per concurrent "container", each a process that imports the handler
-once (a cold start) and is killed at the function timeout, as Lambda kills a timed-out invocation:
+unchanged handlers: one poller receives for every free "container" (up to the maximum concurrency, one
+batch each) and the handled messages are deleted in batches; a container is a process that imports the
+handler once (a cold start) and is killed at the function timeout, as Lambda kills a timed-out invocation:
 nothing after that line runs, the messages are not deleted and come back later. A killed container
 is replaced by a fresh one (another cold start). The sweeper runs on a fixed period in its own
 container, like an EventBridge schedule.
