@@ -271,13 +271,16 @@ class CallCounter:
 
 
 class MotoGateway(wsgi.Gateway_10):
-    """The request's headers as moto's own server (werkzeug's, with moto's handler) hands them to moto:
-    a header with an underscore in its name is dropped (WSGI cannot tell `X_Foo` from `X-Foo`), except S3
+    """The request as moto's own server (werkzeug's, with moto's handler) hands it to moto: the raw target
+    in RAW_URI, and the headers: a header with an underscore in its name is dropped (WSGI cannot tell `X_Foo` from `X-Foo`), except S3
     metadata (`x-amz-meta-*`), kept with its spelling for moto to report, and never in the place of a
     dashed header."""
 
     def get_environ(self) -> dict[str, Any]:
         env = super().get_environ()
+        # The request target as sent, which moto reads for S3 keys (werkzeug's RAW_URI; PATH_INFO is decoded).
+        env["RAW_URI"] = env["REQUEST_URI"]
+        env["SERVER_NAME"] = self.req.server.bind_addr[0]  # the host, as werkzeug says (cheroot: its own name)
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()]
         for name, _ in headers:
             if "_" in name:

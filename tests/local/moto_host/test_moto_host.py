@@ -155,9 +155,10 @@ def test_the_retention_check_agrees_with_moto_s():
     assert verdicts == [(True, True), (True, True), (False, False), (False, False)]
 
 
-def test_s3_metadata_headers_are_read_as_moto_s_own_server_reads_them(moto_host):
-    """The host serves moto on cheroot: the header rules of moto's own (werkzeug) server still hold: S3
-    metadata keeps its underscores, and an underscored header never stands in for a dashed one."""
+def test_s3_keys_and_metadata_are_read_as_moto_s_own_server_reads_them(moto_host):
+    """The host serves moto on cheroot: what moto's own (werkzeug) server hands moto still holds: keys with
+    escapes read from the raw path, S3 metadata keeping its underscores, an underscored header never standing
+    in for a dashed one."""
     from moto.server import ThreadedMotoServer
 
     def metadata(endpoint: str) -> list[dict]:
@@ -166,7 +167,12 @@ def test_s3_metadata_headers_are_read_as_moto_s_own_server_reads_them(moto_host)
         cases = [{"my_key": "under", "plain": "p"}, {"my_key": "under", "my-key": "dash"}, {"a_b_c": "1", "A-b": "2"}]
         for i, sent in enumerate(cases):
             s3.put_object(Bucket="meta", Key=f"k{i}", Body=b"x", Metadata=sent)
-        return [s3.head_object(Bucket="meta", Key=f"k{i}")["Metadata"] for i in range(len(cases))]
+        read = [s3.head_object(Bucket="meta", Key=f"k{i}")["Metadata"] for i in range(len(cases))]
+        for key in ("100% cat %2B %41.png", "a+b c/ü?x=1&y#z"):  # keys moto reads from the raw path
+            s3.put_object(Bucket="meta", Key=key, Body=key.encode())
+            read.append({"key": key, "body": s3.get_object(Bucket="meta", Key=key)["Body"].read().decode()})
+        read.append({"listed": sorted(o["Key"] for o in s3.list_objects_v2(Bucket="meta")["Contents"])})
+        return read
 
     port = free_port()
     reference_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -178,6 +184,7 @@ def test_s3_metadata_headers_are_read_as_moto_s_own_server_reads_them(moto_host)
     served = metadata(moto_host)
     assert served == reference
     assert served[0] == {"my_key": "under", "plain": "p"}  # not vacuous: the underscore kept
+    assert served[3] == {"key": "100% cat %2B %41.png", "body": "100% cat %2B %41.png"}
 
 
 def test_connections_are_kept_alive(moto_host):
