@@ -88,7 +88,7 @@ async def test_a_token_accepted_before_is_still_refused_once_expired(emulator, c
     token = cognito.access_token("alice")
     status, body = await post(emulator.url, QUERY, {"Authorization": token})
     assert status == 200 and "errors" not in body
-    clock.offset = _claims(token)["exp"] - _claims(token)["iat"] + 1
+    clock.offset = claims(token)["exp"] - claims(token)["iat"] + 1
     status, body = await post(emulator.url, QUERY, {"Authorization": token})
     assert (status, body) == (401, {"errors": [{"errorType": "UnauthorizedException", "message": "Token has expired."}]})
 
