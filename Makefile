@@ -50,8 +50,11 @@ test-frontend: setup-frontend
 test-python: setup-python setup-model
 	$(PY) -m pytest tests
 
-## make lint-python: mypy --strict on the scanner and the client library (settings: pyproject.toml)
+## make lint-python: ruff (lint and format check) on every Python file, mypy --strict on the scanner and the
+## client library (settings: pyproject.toml). `.venv/bin/ruff format . && .venv/bin/ruff check --fix .` fixes most.
 lint-python: setup-python
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy -p scan_image -p catscan.client
 
 ## make bench-bundle: does precompiled bytecode shorten the scanner's cold start? (BENCHMARKS.md)

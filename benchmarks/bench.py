@@ -3,6 +3,7 @@
 Targets on a 2-core machine: detector <= 10 ms, upload -> pushed result p50 <= 100 ms and
 p95 <= 250 ms, >= 20 scans/s with 8 clients, ready <= 10 s, and the figures below.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,13 @@ async def latency(session: UserSession, image: Path, n: int) -> dict:
         await client.scan_one(ScanJob(image))  # warm-up, not counted
         results = [pushed_in(await client.scan_one(ScanJob(image))) for _ in range(n)]
     ms = [r[0] * 1000 for r in results if r[1]]
-    return {"n": n, "lost": sum(1 for r in results if not r[1]), "p50_ms": percentile(ms, 50),
-            "p95_ms": percentile(ms, 95), "max_ms": max(ms)}
+    return {
+        "n": n,
+        "lost": sum(1 for r in results if not r[1]),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "max_ms": max(ms),
+    }
 
 
 async def throughput(sessions: list[UserSession], image: Path, total: int) -> dict:
@@ -83,7 +89,10 @@ async def throughput(sessions: list[UserSession], image: Path, total: int) -> di
         started = time.perf_counter()
 
         async def work(client: Scanner) -> list:
-            return await asyncio.gather(*(client.scan_one(ScanJob(image), timeout=120) for _ in range(per_client)))
+            return await asyncio.gather(
+                *(client.scan_one(ScanJob(image), timeout=120) for _ in range(per_client))
+            )
+
         results = [pushed_in(r) for rs in await asyncio.gather(*(work(c) for c in clients)) for r in rs]
         elapsed = time.perf_counter() - started
     finally:
@@ -91,8 +100,14 @@ async def throughput(sessions: list[UserSession], image: Path, total: int) -> di
             await c.__aexit__()
     done = [r for r in results if r[1]]
     wrong = sum(1 for r in done if r[1]["status"] != "DONE")
-    return {"clients": len(sessions), "scans": len(results), "lost": len(results) - len(done),
-            "not_done": wrong, "seconds": elapsed, "scans_per_s": len(done) / elapsed}
+    return {
+        "clients": len(sessions),
+        "scans": len(results),
+        "lost": len(results) - len(done),
+        "not_done": wrong,
+        "seconds": elapsed,
+        "scans_per_s": len(done) / elapsed,
+    }
 
 
 async def upload_one(session: UserSession, image: Path) -> tuple[str, str]:
@@ -123,7 +138,9 @@ def cpu_seconds(cloud: LocalCloud) -> dict[str, float]:
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for child in cloud.children:
-        used[child.name] = sum(_cpu_ticks(pid) for pid in [child.process.pid, *_descendants(child.process.pid)]) / tick
+        used[child.name] = (
+            sum(_cpu_ticks(pid) for pid in [child.process.pid, *_descendants(child.process.pid)]) / tick
+        )
     used["benchmark clients"] = sum(os.times()[:2])
     return used
 
@@ -158,8 +175,11 @@ def main() -> None:
     parser.add_argument("--load-scans", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
-    parser.add_argument("--throughput-only", action="store_true",
-                        help="only the throughput run; print its figures (BENCHMARKS.md untouched)")
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only the throughput run; print its figures (BENCHMARKS.md untouched)",
+    )
     args = parser.parse_args()
     if args.throughput_only:
         throughput_only(args.clients, args.load_scans)
@@ -169,8 +189,9 @@ def main() -> None:
     detector = measure_detector(n=100)
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "state", outputs_path=tmpdir / "outputs.json",
-                           with_ui=True)
+        cloud = LocalCloud(
+            ports=Ports.free(), state_dir=tmpdir / "state", outputs_path=tmpdir / "outputs.json", with_ui=True
+        )
         print("starting the local cloud ...", flush=True)
         cloud.start()
         try:
@@ -179,8 +200,12 @@ def main() -> None:
             image = half_megapixel_jpeg(tmpdir)
             print("cold start: imports and a cold container's first scan ...", flush=True)
             imports = measure_imports(cloud.function_env(), tmpdir)
-            first = cold_container(cloud, imports, lambda: asyncio.run(upload_one(demo, image)),
-                                   lambda scan_id: asyncio.run(scan_status(demo, scan_id)))
+            first = cold_container(
+                cloud,
+                imports,
+                lambda: asyncio.run(upload_one(demo, image)),
+                lambda scan_id: asyncio.run(scan_status(demo, scan_id)),
+            )
             print(f"latency over {args.scans} sequential scans ...", flush=True)
             before = snapshot(cloud)
             lat = asyncio.run(latency(demo, image, args.scans))
@@ -192,9 +217,19 @@ def main() -> None:
         finally:
             cloud.stop()
     ready = cloud.startup_seconds
-    report = render(detector, lat, thr, ready, imports, first, rss, image_desc="866x577 JPEG (0.5 MP)",
-                    calls=(calls_seq, calls_load), runner_concurrency=cloud.runner_concurrency,
-                    batch_size=cloud.batch_size)
+    report = render(
+        detector,
+        lat,
+        thr,
+        ready,
+        imports,
+        first,
+        rss,
+        image_desc="866x577 JPEG (0.5 MP)",
+        calls=(calls_seq, calls_load),
+        runner_concurrency=cloud.runner_concurrency,
+        batch_size=cloud.batch_size,
+    )
     # The bytecode cold-start figures (make bench-bundle) have their own section: keep it.
     args.out.write_text(report + kept_section(args.out) + kept_notes(args.out))
     print(report)
@@ -222,13 +257,16 @@ def signed_in_clients(cloud: LocalCloud, n: int) -> list[UserSession]:
     return sessions
 
 
-def measured_throughput(cloud: LocalCloud, sessions: list[UserSession], image: Path, scans: int) -> tuple[dict, dict]:
+def measured_throughput(
+    cloud: LocalCloud, sessions: list[UserSession], image: Path, scans: int
+) -> tuple[dict, dict]:
     """The throughput run with its CPU per scan by process and its calls per scan."""
     before, cpu_before = snapshot(cloud), cpu_seconds(cloud)
     thr = asyncio.run(throughput(sessions, image, scans))
     cpu_after = cpu_seconds(cloud)
-    thr["cpu_ms_per_scan"] = {name: (cpu_after[name] - cpu_before.get(name, 0)) * 1000 / thr["scans"]
-                              for name in cpu_after}
+    thr["cpu_ms_per_scan"] = {
+        name: (cpu_after[name] - cpu_before.get(name, 0)) * 1000 / thr["scans"] for name in cpu_after
+    }
     return thr, per_scan(before, snapshot(cloud), thr["scans"])
 
 
@@ -236,8 +274,12 @@ def throughput_only(clients: int, scans: int) -> None:
     """The throughput run alone, on a fresh local cloud (while working on it; `make bench` runs it all)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "state", outputs_path=tmpdir / "outputs.json",
-                           with_ui=False)
+        cloud = LocalCloud(
+            ports=Ports.free(),
+            state_dir=tmpdir / "state",
+            outputs_path=tmpdir / "outputs.json",
+            with_ui=False,
+        )
         cloud.start()
         try:
             image = half_megapixel_jpeg(tmpdir)
@@ -248,30 +290,68 @@ def throughput_only(clients: int, scans: int) -> None:
         finally:
             cloud.stop()
     cpu = thr["cpu_ms_per_scan"]
-    print(f"{thr['scans_per_s']:.1f} scans/s ({thr['scans']} scans, {thr['clients']} clients, {thr['seconds']:.1f} s; "
-          f"lost {thr['lost']}, not DONE {thr['not_done']}); load average (1 min) {load1:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after")
-    print("CPU per scan: " + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items()) + f"; {sum(cpu.values()):.0f} ms in all")
+    print(
+        f"{thr['scans_per_s']:.1f} scans/s ({thr['scans']} scans, {thr['clients']} clients, {thr['seconds']:.1f} s; "
+        f"lost {thr['lost']}, not DONE {thr['not_done']}); load average (1 min) {load1:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
+    print(
+        "CPU per scan: "
+        + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items())
+        + f"; {sum(cpu.values()):.0f} ms in all"
+    )
     for (caller, service, operation), n in sorted(calls.items()):
         print(f"  {caller:15} {service:12} {operation:28} {n:.2f}")
 
 
-def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, first: dict, rss: dict[str, float],
-           image_desc: str, calls: tuple[dict, dict], runner_concurrency: int, batch_size: int) -> str:
+def render(
+    detector: dict,
+    lat: dict,
+    thr: dict,
+    ready: float,
+    imports: dict,
+    first: dict,
+    rss: dict[str, float],
+    image_desc: str,
+    calls: tuple[dict, dict],
+    runner_concurrency: int,
+    batch_size: int,
+) -> str:
     def mark(ok: bool) -> str:
         return "met" if ok else "**missed**"
+
     rows = [
-        ("detector per image with the cat's boxes, median", f"{detector['median_ms']:.1f} ms", "<= 10 ms",
-         mark(detector["median_ms"] <= 10)),
-        ("peak memory of a 10000x10000 PNG scan (above the loaded detector)",
-         f"{detector['big_png']['scan_peak_mb']} MB", "<= 100 MB", mark(detector["big_png"]["scan_peak_mb"] <= 100)),
-        (f"upload -> pushed result p50 ({lat['n']} sequential)", f"{lat['p50_ms']:.0f} ms", "<= 100 ms",
-         mark(lat["p50_ms"] <= 100)),
+        (
+            "detector per image with the cat's boxes, median",
+            f"{detector['median_ms']:.1f} ms",
+            "<= 10 ms",
+            mark(detector["median_ms"] <= 10),
+        ),
+        (
+            "peak memory of a 10000x10000 PNG scan (above the loaded detector)",
+            f"{detector['big_png']['scan_peak_mb']} MB",
+            "<= 100 MB",
+            mark(detector["big_png"]["scan_peak_mb"] <= 100),
+        ),
+        (
+            f"upload -> pushed result p50 ({lat['n']} sequential)",
+            f"{lat['p50_ms']:.0f} ms",
+            "<= 100 ms",
+            mark(lat["p50_ms"] <= 100),
+        ),
         ("upload -> pushed result p95", f"{lat['p95_ms']:.0f} ms", "<= 250 ms", mark(lat["p95_ms"] <= 250)),
-        (f"throughput, {thr['clients']} clients, {thr['scans']} scans", f"{thr['scans_per_s']:.1f} scans/s",
-         ">= 20 scans/s", mark(thr["scans_per_s"] >= 20)),
-        ("lost scans (latency + throughput runs)", str(lat["lost"] + thr["lost"]), "0",
-         mark(lat["lost"] + thr["lost"] == 0)),
+        (
+            f"throughput, {thr['clients']} clients, {thr['scans']} scans",
+            f"{thr['scans_per_s']:.1f} scans/s",
+            ">= 20 scans/s",
+            mark(thr["scans_per_s"] >= 20),
+        ),
+        (
+            "lost scans (latency + throughput runs)",
+            str(lat["lost"] + thr["lost"]),
+            "0",
+            mark(lat["lost"] + thr["lost"] == 0),
+        ),
         ("local cloud start -> ready (installed)", f"{ready:.1f} s", "<= 10 s", mark(ready <= 10)),
         *cold_rows(imports, first, mark),
         ("peak RSS of the local cloud (sum of process peaks)", f"{sum(rss.values()):.0f} MB", "-", "-"),
@@ -290,8 +370,9 @@ def render(detector: dict, lat: dict, thr: dict, ready: float, imports: dict, fi
         "",
         *cold_notes(imports, first),
         "",
-        *calls_table(*calls, scans=(lat["n"] + 1, thr["scans"]), concurrency=runner_concurrency,
-                     batch_size=batch_size),
+        *calls_table(
+            *calls, scans=(lat["n"] + 1, thr["scans"]), concurrency=runner_concurrency, batch_size=batch_size
+        ),
         "",
         "Peak RSS by process (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()) + ".",
         f"Latency max {lat['max_ms']:.0f} ms; throughput run took {thr['seconds']:.1f} s, "
@@ -337,15 +418,26 @@ def cold_rows(imports: dict, first: dict, mark) -> list[tuple[str, str, str, str
         if variant not in imports:
             continue
         m = imports[variant]
-        rows.append((f"scanner handler import / (`import boto3` + one client), {label}",
-                     f"x{m['ratio']:.2f} ({m['handler_ms']:.0f} / {m['boto3_ms']:.0f} ms; CPU x{m['cpu_ratio']:.2f})",
-                     "<= 1.6", mark(m["ratio"] <= 1.6)))
+        rows.append(
+            (
+                f"scanner handler import / (`import boto3` + one client), {label}",
+                f"x{m['ratio']:.2f} ({m['handler_ms']:.0f} / {m['boto3_ms']:.0f} ms; CPU x{m['cpu_ratio']:.2f})",
+                "<= 1.6",
+                mark(m["ratio"] <= 1.6),
+            )
+        )
     for variant, label in VARIANTS.items():
         if variant in first:
             f = first[variant]
-            rows.append((f"cold container: init + first scan, {label}",
-                         f"{f['total_ms']:.0f} ms (init {f['init_ms']:.0f} + first invocation {f['invoke_ms']:.0f}; "
-                         f"{f['status']})", "-", "-"))
+            rows.append(
+                (
+                    f"cold container: init + first scan, {label}",
+                    f"{f['total_ms']:.0f} ms (init {f['init_ms']:.0f} + first invocation {f['invoke_ms']:.0f}; "
+                    f"{f['status']})",
+                    "-",
+                    "-",
+                )
+            )
     return rows
 
 
@@ -360,13 +452,20 @@ def cold_notes(imports: dict, first: dict) -> list[str]:
         "The cold container is a fresh process that imports the handler and handles one real SQS batch "
         "(one upload) against the local cloud: its first invocation includes the first SSM read, the first "
         "connections and the scan itself.",
-        *([f"Bytecode in the bundle takes the cold container from {first['as_built']['total_ms']:.0f} to "
-           f"{first['bytecode']['total_ms']:.0f} ms here; the bundle does not ship it yet."]
-          if "as_built" in first and "bytecode" in first else []),
+        *(
+            [
+                f"Bytecode in the bundle takes the cold container from {first['as_built']['total_ms']:.0f} to "
+                f"{first['bytecode']['total_ms']:.0f} ms here; the bundle does not ship it yet."
+            ]
+            if "as_built" in first and "bytecode" in first
+            else []
+        ),
     ]
 
 
-def calls_table(seq: dict, load: dict, scans: tuple[int, int], concurrency: int, batch_size: int) -> list[str]:
+def calls_table(
+    seq: dict, load: dict, scans: tuple[int, int], concurrency: int, batch_size: int
+) -> list[str]:
     keys = sorted(set(seq) | set(load))
     lines = [
         "## Calls per scan",
@@ -382,8 +481,10 @@ def calls_table(seq: dict, load: dict, scans: tuple[int, int], concurrency: int,
     ]
     for key in keys:
         caller, service, operation = key
-        lines.append(f"| {caller} | {service} | {operation} | {seq.get(key, 0):.2f} | {load.get(key, 0):.2f} | "
-                     f"{PURPOSE.get(key, '-')} |")
+        lines.append(
+            f"| {caller} | {service} | {operation} | {seq.get(key, 0):.2f} | {load.get(key, 0):.2f} | "
+            f"{PURPOSE.get(key, '-')} |"
+        )
     return [*lines, "", *CALLS_KEPT_AND_DROPPED]
 
 

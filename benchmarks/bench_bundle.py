@@ -6,6 +6,7 @@ does at a cold start (module import = the part of the init phase the asset decid
 read-only, so nothing compiled at import time is ever cached: PYTHONDONTWRITEBYTECODE=1 here).
 Figures go into their own section of BENCHMARKS.md, which `make bench` keeps.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,9 @@ HANDLER_ENV = {
     "AWS_SECRET_ACCESS_KEY": "bench",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
-IMPORT = "import time; t = time.perf_counter(); import scan_image.handler; print((time.perf_counter() - t) * 1000)"
+IMPORT = (
+    "import time; t = time.perf_counter(); import scan_image.handler; print((time.perf_counter() - t) * 1000)"
+)
 
 
 def find_python312() -> str:
@@ -44,12 +47,20 @@ def find_python312() -> str:
     candidates = [os.environ.get("PYTHON312"), shutil.which("python3.12")]
     pyenv = shutil.which("pyenv")
     if pyenv:
-        out = subprocess.run([pyenv, "which", "python3.12"], capture_output=True, text=True,
-                             env={**os.environ, "PYENV_VERSION": "3.12"})
+        out = subprocess.run(
+            [pyenv, "which", "python3.12"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYENV_VERSION": "3.12"},
+        )
         candidates.append(out.stdout.strip() if out.returncode == 0 else None)
     for c in filter(None, candidates):
-        if subprocess.run([c, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"],
-                          capture_output=True).returncode == 0:
+        if (
+            subprocess.run(
+                [c, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"], capture_output=True
+            ).returncode
+            == 0
+        ):
             return c
     raise SystemExit("no CPython 3.12 found (set PYTHON312): the Lambda runtime is python3.12")
 
@@ -68,8 +79,14 @@ def tree_mb(path: Path) -> float:
 
 
 def import_ms(python: str, asset: Path) -> float:
-    out = subprocess.run([python, "-c", IMPORT], cwd=asset, capture_output=True, text=True, check=True,
-                         env={"PATH": os.environ.get("PATH", ""), **HANDLER_ENV})
+    out = subprocess.run(
+        [python, "-c", IMPORT],
+        cwd=asset,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ.get("PATH", ""), **HANDLER_ENV},
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -77,8 +94,11 @@ def measure(runs: int) -> dict:
     python = find_python312()
     with tempfile.TemporaryDirectory() as tmp:
         with_pyc, without = Path(tmp) / "with-pyc", Path(tmp) / "without-pyc"
-        subprocess.run(["bash", str(REPO_ROOT / "scripts" / "bundle_lambda.sh"), str(with_pyc)], check=True,
-                       env={**os.environ, "BUNDLE_BYTECODE": "1", "PYTHON312": python})
+        subprocess.run(
+            ["bash", str(REPO_ROOT / "scripts" / "bundle_lambda.sh"), str(with_pyc)],
+            check=True,
+            env={**os.environ, "BUNDLE_BYTECODE": "1", "PYTHON312": python},
+        )
         shutil.copytree(with_pyc, without)
         for cache in list(without.rglob("__pycache__")):
             shutil.rmtree(cache)
@@ -89,9 +109,13 @@ def measure(runs: int) -> dict:
             times["with"].append(import_ms(python, with_pyc))
             times["without"].append(import_ms(python, without))
         version = subprocess.run([python, "--version"], capture_output=True, text=True).stdout.strip()
-        return {"python": version, "runs": runs, "times": times,
-                "size": {"with": tree_mb(with_pyc), "without": tree_mb(without)},
-                "zip": {"with": zipped_mb(with_pyc), "without": zipped_mb(without)}}
+        return {
+            "python": version,
+            "runs": runs,
+            "times": times,
+            "size": {"with": tree_mb(with_pyc), "without": tree_mb(without)},
+            "zip": {"with": zipped_mb(with_pyc), "without": zipped_mb(without)},
+        }
 
 
 def render(m: dict) -> str:
@@ -100,37 +124,41 @@ def render(m: dict) -> str:
 
     w, wo = m["times"]["with"], m["times"]["without"]
     saved = statistics.median(wo) - statistics.median(w)
-    return "\n".join([
-        BEGIN,
-        "## Scanner cold start: precompiled bytecode in the code asset",
-        "",
-        f"Recorded by `make bench-bundle` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {m['python']}, "
-        f"{os.cpu_count()} cores. `import scan_image.handler` in a fresh "
-        f"process from the asset as the synth builds it, {m['runs']} runs each, alternating; nothing is "
-        "compiled to disk at import (read-only /var/task in Lambda). Figures, not assertions.",
-        "",
-        "| asset | import median | import p90 | unzipped | zipped |",
-        "|---|---|---|---|---|",
-        f"| with .pyc (unchecked-hash) | {statistics.median(w):.0f} ms | {q(w, 90):.0f} ms | "
-        f"{m['size']['with']:.0f} MB | {m['zip']['with']:.1f} MB |",
-        f"| without .pyc | {statistics.median(wo):.0f} ms | {q(wo, 90):.0f} ms | "
-        f"{m['size']['without']:.0f} MB | {m['zip']['without']:.1f} MB |",
-        "",
-        f"Precompiled bytecode saves {saved:.0f} ms of each cold start's import "
-        f"({saved / statistics.median(wo):.0%}), so scripts/bundle_lambda.sh keeps it"
-        if saved > 0 else
-        f"Precompiled bytecode does not shorten the import here ({-saved:.0f} ms slower)",
-        "(the larger asset costs Lambda a little download time on a cold start; not measured here).",
-        END,
-        "",
-    ])
+    return "\n".join(
+        [
+            BEGIN,
+            "## Scanner cold start: precompiled bytecode in the code asset",
+            "",
+            f"Recorded by `make bench-bundle` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {m['python']}, "
+            f"{os.cpu_count()} cores. `import scan_image.handler` in a fresh "
+            f"process from the asset as the synth builds it, {m['runs']} runs each, alternating; nothing is "
+            "compiled to disk at import (read-only /var/task in Lambda). Figures, not assertions.",
+            "",
+            "| asset | import median | import p90 | unzipped | zipped |",
+            "|---|---|---|---|---|",
+            f"| with .pyc (unchecked-hash) | {statistics.median(w):.0f} ms | {q(w, 90):.0f} ms | "
+            f"{m['size']['with']:.0f} MB | {m['zip']['with']:.1f} MB |",
+            f"| without .pyc | {statistics.median(wo):.0f} ms | {q(wo, 90):.0f} ms | "
+            f"{m['size']['without']:.0f} MB | {m['zip']['without']:.1f} MB |",
+            "",
+            f"Precompiled bytecode saves {saved:.0f} ms of each cold start's import "
+            f"({saved / statistics.median(wo):.0%}), so scripts/bundle_lambda.sh keeps it"
+            if saved > 0
+            else f"Precompiled bytecode does not shorten the import here ({-saved:.0f} ms slower)",
+            "(the larger asset costs Lambda a little download time on a cold start; not measured here).",
+            END,
+            "",
+        ]
+    )
 
 
 def write_section(path: Path, section: str) -> None:
     """Replaces this benchmark's section of BENCHMARKS.md (or appends it), leaving the rest alone."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    )
     path.write_text(text)
 
 

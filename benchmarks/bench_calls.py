@@ -4,6 +4,7 @@ moto counts its requests by access key, service and operation (catscan/local/mot
 emulator by auth kind, root field and input status, the local Rekognition its billed DetectLabels. A
 snapshot before and after a run, divided by the scans of the run, gives the calls per scan.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,23 +20,39 @@ Key = tuple[str, str, str]  # (caller, service, operation)
 # the AppSync emulator's resolvers and the local Rekognition reading the image.
 PURPOSE: dict[Key, str] = {
     ("scanner", "appsync", "getScan"): "ownership check: the object's key belongs to this Scan's owner; "
-                                        "skips a scan already terminal",
+    "skips a scan already terminal",
     ("scanner", "appsync", "updateScan PROCESSING"): "live status, pushed to the owner's subscription",
     ("scanner", "appsync", "updateScan DONE"): "the verdict (and boxes), pushed to the owner",
     ("scanner", "appsync", "updateScan FAILED"): "a scan that cannot succeed, with its reason",
-    ("scanner", "s3", "GetObject (ranged)"): "the image header (type, dimensions) before DetectLabels is paid",
+    (
+        "scanner",
+        "s3",
+        "GetObject (ranged)",
+    ): "the image header (type, dimensions) before DetectLabels is paid",
     ("scanner", "rekognition", "DetectLabels"): "the detection, once per object version",
-    ("scanner", "dynamodb", "PutItem"): "idempotency: the INPROGRESS record of scan_object and of detect_once",
+    (
+        "scanner",
+        "dynamodb",
+        "PutItem",
+    ): "idempotency: the INPROGRESS record of scan_object and of detect_once",
     ("scanner", "dynamodb", "UpdateItem"): "idempotency: each record completed with its result",
     ("scanner", "dynamodb", "GetItem"): "idempotency: reading an existing record (duplicate or in progress)",
-    ("scanner", "dynamodb", "DeleteItem"): "idempotency: a failed attempt's record removed so a retry can run",
+    (
+        "scanner",
+        "dynamodb",
+        "DeleteItem",
+    ): "idempotency: a failed attempt's record removed so a retry can run",
     ("scanner", "ssm", "GetParameters"): "target label and threshold (one call for both), cached for "
-                                         "PARAM_CACHE_SECONDS in each container",
+    "PARAM_CACHE_SECONDS in each container",
     ("scanner", "sqs", "ChangeMessageVisibility"): "retry backoff of a message to be retried",
     ("scanner", "cognito-idp", "AdminGetUser"): "the uploader's e-mail, cached per container and user",
     ("scanner", "s3", "GetObject"): "the whole image, for its thumbnail (after the verdict was pushed)",
     ("scanner", "s3", "PutObject"): "the thumbnail",
-    ("scanner", "appsync", "updateScan"): "the thumbnail's key on the scan (one more push, after the verdict)",
+    (
+        "scanner",
+        "appsync",
+        "updateScan",
+    ): "the thumbnail's key on the scan (one more push, after the verdict)",
     ("scanner", "appsync", "scansByStatus"): "the sweeper (every sweeper period, not per scan)",
     ("local services", "sqs", "ReceiveMessage"): "event source polling (empty long polls included)",
     ("local services", "sqs", "DeleteMessageBatch"): "event source: the batch's handled messages",
@@ -43,7 +60,11 @@ PURPOSE: dict[Key, str] = {
     ("local services", "dynamodb", "GetItem"): "AppSync resolvers (getScan, the updates' owner check)",
     ("local services", "dynamodb", "UpdateItem"): "AppSync resolvers: updateScan",
     ("local services", "dynamodb", "PutItem"): "AppSync resolvers: createScan",
-    ("local services", "sqs", "GetQueueAttributes"): "the event source learns its queue's ARN (once per start)",
+    (
+        "local services",
+        "sqs",
+        "GetQueueAttributes",
+    ): "the event source learns its queue's ARN (once per start)",
     ("clients", "appsync", "createScan"): "the client registers the upload",
     ("clients", "s3", "PutObject"): "the upload itself (through the storage gate)",
 }
@@ -69,7 +90,9 @@ def snapshot(cloud: LocalCloud) -> Counter[Key]:
         caller = "scanner" if row["auth"] == "iam" else "clients"
         operation = f"{row['field']} {row['status']}".strip()
         counts[(caller, "appsync", operation)] += row["count"]
-    counts[("scanner", "rekognition", "DetectLabels")] += _get(f"{cloud.rekognition_url}/_local/usage")["DetectLabels"]
+    counts[("scanner", "rekognition", "DetectLabels")] += _get(f"{cloud.rekognition_url}/_local/usage")[
+        "DetectLabels"
+    ]
     return counts
 
 

@@ -8,6 +8,7 @@
 - Init plus the first scan: a fresh python3.12 process imports the handler from the bundle and handles
   one real SQS batch (one upload) against the local cloud, as a cold container's first invocation.
 """
+
 from __future__ import annotations
 
 import glob
@@ -58,10 +59,18 @@ print("PROBE " + json.dumps({"init_ms": (init - wall) * 1000, "invoke_ms": (done
 def lambda_python() -> str | None:
     """A python3.12 (the Lambda runtime's version): on PATH, else a pyenv-installed one."""
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which("python3.12"), *sorted(glob.glob(str(root / "versions" / "3.12*" / "bin" / "python3.12")))]
+    candidates = [
+        shutil.which("python3.12"),
+        *sorted(glob.glob(str(root / "versions" / "3.12*" / "bin" / "python3.12"))),
+    ]
     for candidate in candidates:
-        if candidate and subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
-                                        capture_output=True).returncode == 0:
+        if (
+            candidate
+            and subprocess.run(
+                [candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"], capture_output=True
+            ).returncode
+            == 0
+        ):
             return candidate
     return None
 
@@ -79,8 +88,11 @@ def build_bundle() -> Path | None:
 
 def with_bytecode(bundle: Path, python: str, target: Path) -> Path:
     shutil.copytree(bundle, target)
-    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                    str(target)], check=True, capture_output=True)
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
@@ -94,8 +106,14 @@ def import_times(python: str, code_dir: Path, function_env: dict[str, str], runs
     samples: dict[str, list[tuple[float, float]]] = {"boto3": [], "handler": []}
     for _ in range(runs):
         for what in samples:
-            out = subprocess.run([python, "-c", IMPORT_PROBE, what], cwd=code_dir, check=True,
-                                 capture_output=True, text=True, env=_env(function_env))
+            out = subprocess.run(
+                [python, "-c", IMPORT_PROBE, what],
+                cwd=code_dir,
+                check=True,
+                capture_output=True,
+                text=True,
+                env=_env(function_env),
+            )
             wall, cpu = map(float, out.stdout.split()[-2:])
             samples[what].append((wall, cpu))
     result: dict[str, Any] = {"runs": runs}
@@ -107,16 +125,25 @@ def import_times(python: str, code_dir: Path, function_env: dict[str, str], runs
     return result
 
 
-def first_scan(python: str, code_dir: Path, function_env: dict[str, str], event: dict[str, Any]) -> dict[str, Any]:
+def first_scan(
+    python: str, code_dir: Path, function_env: dict[str, str], event: dict[str, Any]
+) -> dict[str, Any]:
     """A cold container: fresh process, handler import, one invocation with a real batch."""
     # The repository root after the code root: only the local Lambda context object comes from there.
     env = {**_env(function_env), "PYTHONPATH": str(REPO_ROOT)}
-    out = subprocess.run([python, "-c", FIRST_SCAN_PROBE], cwd=code_dir, input=json.dumps(event),
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [python, "-c", FIRST_SCAN_PROBE],
+        cwd=code_dir,
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     lines = [line for line in out.stdout.splitlines() if line.startswith("PROBE ")]
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"first-scan probe failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return json.loads(lines[-1][len("PROBE "):])
+    return json.loads(lines[-1][len("PROBE ") :])
 
 
 def measure_imports(function_env: dict[str, str], tmpdir: Path) -> dict[str, Any]:
@@ -125,13 +152,19 @@ def measure_imports(function_env: dict[str, str], tmpdir: Path) -> dict[str, Any
     bundle = build_bundle()
     if python is None or bundle is None:
         interpreter = python or sys.executable
-        return {"python": interpreter, "code": "functions/scan_image (sources)",
-                "as_built": import_times(interpreter, SOURCE_DIR, function_env)}
+        return {
+            "python": interpreter,
+            "code": "functions/scan_image (sources)",
+            "as_built": import_times(interpreter, SOURCE_DIR, function_env),
+        }
     compiled = with_bytecode(bundle, python, tmpdir / "bundle-bytecode")
-    return {"python": python, "code": "build/scan_image",
-            "as_built": import_times(python, bundle, function_env, runs=5),
-            "bytecode": import_times(python, compiled, function_env),
-            "bytecode_dir": compiled}
+    return {
+        "python": python,
+        "code": "build/scan_image",
+        "as_built": import_times(python, bundle, function_env, runs=5),
+        "bytecode": import_times(python, compiled, function_env),
+        "bytecode_dir": compiled,
+    }
 
 
 def cold_container(cloud: Any, imports: dict[str, Any], upload_one: Any, scan_status: Any) -> dict[str, Any]:
@@ -139,10 +172,18 @@ def cold_container(cloud: Any, imports: dict[str, Any], upload_one: Any, scan_st
 
     The runner is stopped meanwhile (its pollers would take the message) and started again after.
     """
-    variants = ({"as_built": BUNDLE_DIR, "bytecode": imports["bytecode_dir"]} if "bytecode" in imports
-                else {"as_built": SOURCE_DIR})
-    sqs = boto3.client("sqs", endpoint_url=cloud.moto_url, region_name=REGION, aws_access_key_id="local",
-                       aws_secret_access_key="local")
+    variants = (
+        {"as_built": BUNDLE_DIR, "bytecode": imports["bytecode_dir"]}
+        if "bytecode" in imports
+        else {"as_built": SOURCE_DIR}
+    )
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=cloud.moto_url,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     queue = cloud.seeded.queue_url
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     results: dict[str, Any] = {}
@@ -153,18 +194,26 @@ def cold_container(cloud: Any, imports: dict[str, Any], upload_one: Any, scan_st
             messages: list[dict[str, Any]] = []
             deadline = time.monotonic() + 20
             while not messages and time.monotonic() < deadline:
-                got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                          AttributeNames=["All"]).get("Messages", [])
+                got = sqs.receive_message(
+                    QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+                ).get("Messages", [])
                 messages = [m for m in got if scan_id in m["Body"]]  # the key is URL-encoded there
             if not messages:
                 raise RuntimeError(f"no queue message for {key}")
-            figures = first_scan(imports["python"], code_dir, cloud.function_env(), sqs_event(messages, arn, REGION))
+            figures = first_scan(
+                imports["python"], code_dir, cloud.function_env(), sqs_event(messages, arn, REGION)
+            )
             failed = figures["result"].get("batchItemFailures")
-            sqs.delete_message_batch(QueueUrl=queue, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
-            results[variant] = {"init_ms": figures["init_ms"], "invoke_ms": figures["invoke_ms"],
-                                "total_ms": figures["init_ms"] + figures["invoke_ms"],
-                                "status": "retry" if failed else scan_status(scan_id)}
+            sqs.delete_message_batch(
+                QueueUrl=queue,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+            results[variant] = {
+                "init_ms": figures["init_ms"],
+                "invoke_ms": figures["invoke_ms"],
+                "total_ms": figures["init_ms"] + figures["invoke_ms"],
+                "status": "retry" if failed else scan_status(scan_id),
+            }
     finally:
         cloud.restart("runner")
     return results

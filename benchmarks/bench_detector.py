@@ -107,9 +107,15 @@ def _scan_for_memory(path: str) -> dict[str, Any]:
     analysis = detector.analyse_bytes(data)
     seconds = time.perf_counter() - started
     peak = _proc_mb("VmHWM")
-    return {"file_mb": round(len(data) / 1e6, 2), "rss_before_mb": round(before), "peak_rss_mb": round(peak),
-            "scan_peak_mb": round(peak - before), "scan_s": round(seconds, 2),
-            "cat_confidence": round(float(analysis.probs[281:286].sum()) * 100, 1), "boxes": len(analysis.cat_boxes)}
+    return {
+        "file_mb": round(len(data) / 1e6, 2),
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(peak),
+        "scan_peak_mb": round(peak - before),
+        "scan_s": round(seconds, 2),
+        "cat_confidence": round(float(analysis.probs[281:286].sum()) * 100, 1),
+        "boxes": len(analysis.cat_boxes),
+    }
 
 
 def peak_memory() -> dict[str, Any]:
@@ -119,13 +125,28 @@ def peak_memory() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.png"
         # made in a child too, so that building it (Pillow holds 400 MB) does not count
-        subprocess.run([sys.executable, "-c", (
-            "import sys; from PIL import Image; "
-            f"Image.open(sys.argv[1]).convert('RGB').resize(({BIG_SIDE}, {BIG_SIDE}), Image.Resampling.NEAREST)"
-            ".save(sys.argv[2], 'PNG')"), str(_chelsea()), str(path)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys; from PIL import Image; "
+                    f"Image.open(sys.argv[1]).convert('RGB').resize(({BIG_SIDE}, {BIG_SIDE}), Image.Resampling.NEAREST)"
+                    ".save(sys.argv[2], 'PNG')"
+                ),
+                str(_chelsea()),
+                str(path),
+            ],
+            check=True,
+        )
         assert Image.open(path).size == (BIG_SIDE, BIG_SIDE)
-        out = subprocess.run([sys.executable, "-m", "benchmarks.bench_detector", "--memory-child", str(path)],
-                             check=True, capture_output=True, text=True, env=dict(os.environ))
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_detector", "--memory-child", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
     result = json.loads(out.stdout)
     result["image"] = f"{BIG_SIDE}x{BIG_SIDE} PNG"
     return result

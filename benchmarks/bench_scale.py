@@ -11,6 +11,7 @@ Rows are written straight into the local DynamoDB table (and thumbnails into S3)
 emulator and the scanner write them: seeding 10,000 scans through the whole pipeline would take an hour
 and measure the scanner instead. Writes the "Scale" section of BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,19 +49,35 @@ def _iso(at: datetime) -> str:
 
 
 def _client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(service, endpoint_url=cloud.moto_url, region_name="us-east-1",
-                        aws_access_key_id="bench", aws_secret_access_key="bench")
+    return boto3.client(
+        service,
+        endpoint_url=cloud.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
 
 
-def scan_item(owner_key: str, identity_id: str, created: datetime, email: str, thumbnail: bool) -> dict[str, Any]:
+def scan_item(
+    owner_key: str, identity_id: str, created: datetime, email: str, thumbnail: bool
+) -> dict[str, Any]:
     """A DONE scan as the API and the scanner leave it."""
     scan_id = str(uuid.uuid4())
     stamp = _iso(created)
     item = {
-        "id": scan_id, "__typename": "Scan", "owner": owner_key, "ownerEmail": email,
-        "imageKey": f"uploads/{identity_id}/{scan_id}/photo.jpg", "fileName": f"photo-{scan_id[:8]}.jpg",
-        "contentType": "image/jpeg", "sizeBytes": 2_400_000, "status": "DONE", "isCat": True,
-        "confidence": 93, "createdAt": stamp, "updatedAt": stamp,
+        "id": scan_id,
+        "__typename": "Scan",
+        "owner": owner_key,
+        "ownerEmail": email,
+        "imageKey": f"uploads/{identity_id}/{scan_id}/photo.jpg",
+        "fileName": f"photo-{scan_id[:8]}.jpg",
+        "contentType": "image/jpeg",
+        "sizeBytes": 2_400_000,
+        "status": "DONE",
+        "isCat": True,
+        "confidence": 93,
+        "createdAt": stamp,
+        "updatedAt": stamp,
     }
     if thumbnail:
         item["thumbnailKey"] = f"thumbnails/{identity_id}/{scan_id}.jpg"
@@ -70,10 +87,14 @@ def scan_item(owner_key: str, identity_id: str, created: datetime, email: str, t
 def put_items(cloud: LocalCloud, items: list[dict[str, Any]]) -> None:
     ddb = _client(cloud, "dynamodb")
     for start in range(0, len(items), 25):
-        requests = [{"PutRequest": {"Item": {k: _serializer.serialize(v) for k, v in item.items()}}}
-                    for item in items[start:start + 25]]
+        requests = [
+            {"PutRequest": {"Item": {k: _serializer.serialize(v) for k, v in item.items()}}}
+            for item in items[start : start + 25]
+        ]
         while requests:
-            unprocessed = ddb.batch_write_item(RequestItems={"Scan-local": requests}).get("UnprocessedItems", {})
+            unprocessed = ddb.batch_write_item(RequestItems={"Scan-local": requests}).get(
+                "UnprocessedItems", {}
+            )
             requests = unprocessed.get("Scan-local", [])
 
 
@@ -95,8 +116,19 @@ def new_user(cloud: LocalCloud, outputs: Any, email: str) -> UserSession:
 def time_cli_list(cloud: LocalCloud, email: str, runs: int) -> float:
     """Median seconds of `catscan list --json --limit 20` (a new process each run, as a user runs it)."""
     env = {**os.environ, "CATSCAN_PASSWORD": PASSWORD, "NO_COLOR": "1"}
-    argv = [sys.executable, "-m", "catscan", "list", "--json", "--limit", "20", "--outputs", str(cloud.outputs_path),
-            "--user", email]
+    argv = [
+        sys.executable,
+        "-m",
+        "catscan",
+        "list",
+        "--json",
+        "--limit",
+        "20",
+        "--outputs",
+        str(cloud.outputs_path),
+        "--user",
+        email,
+    ]
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -109,15 +141,19 @@ def time_cli_list(cloud: LocalCloud, email: str, runs: int) -> float:
 
 def time_query(session: UserSession, runs: int) -> float:
     """Median ms of one scansByOwner(limit: 20) request."""
+
     async def go() -> float:
         async with ScanApi(session) as api:
             times = []
             for _ in range(runs):
                 started = time.perf_counter()
-                await api.execute(documents.SCANS_BY_OWNER, {"owner": session.owner_key, "sortDirection": "DESC",
-                                                             "limit": 20})
+                await api.execute(
+                    documents.SCANS_BY_OWNER,
+                    {"owner": session.owner_key, "sortDirection": "DESC", "limit": 20},
+                )
                 times.append((time.perf_counter() - started) * 1000)
             return statistics.median(times)
+
     return asyncio.run(go())
 
 
@@ -127,18 +163,28 @@ def list_ratio(cloud: LocalCloud, outputs: Any, total_rows: int, runs: int) -> d
     async def three() -> None:
         async with ScanApi(few) as api:
             for name in ("a.jpg", "b.jpg", "c.jpg"):
-                await api.execute(documents.CREATE_SCAN, {"input": {
-                    "imageKey": f"uploads/x/{uuid.uuid4()}/{name}", "fileName": name}})
+                await api.execute(
+                    documents.CREATE_SCAN,
+                    {"input": {"imageKey": f"uploads/x/{uuid.uuid4()}/{name}", "fileName": name}},
+                )
+
     asyncio.run(three())
     small_cli = time_cli_list(cloud, "few@catscan.local", runs)
     small_query = time_query(few, 20)
-    print(f"  3 rows: list {small_cli:.2f} s, query {small_query:.1f} ms; seeding {total_rows - 3} rows ...",
-          flush=True)
+    print(
+        f"  3 rows: list {small_cli:.2f} s, query {small_query:.1f} ms; seeding {total_rows - 3} rows ...",
+        flush=True,
+    )
     put_items(cloud, other_users_rows(total_rows - 3))
     large_cli = time_cli_list(cloud, "few@catscan.local", runs)
     large_query = time_query(few, 20)
-    return {"rows": total_rows, "small_cli_s": small_cli, "large_cli_s": large_cli,
-            "small_query_ms": small_query, "large_query_ms": large_query}
+    return {
+        "rows": total_rows,
+        "small_cli_s": small_cli,
+        "large_cli_s": large_cli,
+        "small_query_ms": small_query,
+        "large_query_ms": large_query,
+    }
 
 
 def thumbnail_bytes() -> bytes:
@@ -159,15 +205,23 @@ def first_view(cloud: LocalCloud, outputs: Any, scans: int) -> dict[str, float]:
     session = new_user(cloud, outputs, email)
     identity_id, _ = session.identity()
     now = datetime.now(UTC)
-    items = [scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), email, True) for i in range(scans)]
+    items = [
+        scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), email, True)
+        for i in range(scans)
+    ]
     put_items(cloud, items)
     s3, body = _client(cloud, "s3"), thumbnail_bytes()
     for item in items:
-        s3.put_object(Bucket=cloud.seeded.bucket, Key=item["thumbnailKey"], Body=body, ContentType="image/jpeg")
+        s3.put_object(
+            Bucket=cloud.seeded.bucket, Key=item["thumbnailKey"], Body=body, ContentType="image/jpeg"
+        )
     chromium = os.environ.get("CATSCAN_CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=cloud.ui_url)
             page = context.new_page()
@@ -186,6 +240,7 @@ def first_view(cloud: LocalCloud, outputs: Any, scans: int) -> dict[str, float]:
                             images.append((response.url, len(response.body())))
                         except Exception:  # noqa: BLE001 - a response without a body (redirect)
                             images.append((response.url, 0))
+
                 page.on("response", on_response)
                 started = time.perf_counter()
                 page.reload()
@@ -200,8 +255,14 @@ def first_view(cloud: LocalCloud, outputs: Any, scans: int) -> dict[str, float]:
         finally:
             browser.close()
     first_card, image_bytes, image_count, cards, originals = sorted(results)[len(results) // 2]
-    return {"scans": scans, "first_card_s": first_card, "image_bytes": image_bytes, "images": image_count,
-            "cards": cards, "originals": originals}
+    return {
+        "scans": scans,
+        "first_card_s": first_card,
+        "image_bytes": image_bytes,
+        "images": image_count,
+        "cards": cards,
+        "originals": originals,
+    }
 
 
 _HWM_PROBE = """
@@ -228,10 +289,18 @@ def thumbnail_memory(width: int = 6000, height: int = 4000) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "large.jpg"
         Image.effect_noise((width, height), 30).convert("RGB").save(path, "JPEG", quality=70)
-        peaks = {mode: float(subprocess.run([sys.executable, "-c", _HWM_PROBE, str(path), mode, str(width),
-                                             str(height)], capture_output=True, text=True, check=True,
-                                            cwd=REPO_ROOT).stdout)
-                 for mode in ("thumbnail", "full")}
+        peaks = {
+            mode: float(
+                subprocess.run(
+                    [sys.executable, "-c", _HWM_PROBE, str(path), mode, str(width), str(height)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=REPO_ROOT,
+                ).stdout
+            )
+            for mode in ("thumbnail", "full")
+        }
         return {"pixels": width * height, "file_mb": path.stat().st_size / 1e6, **peaks}
 
 
@@ -239,34 +308,36 @@ def render(ratio: dict[str, float], view: dict[str, float], memory: dict[str, fl
     r = ratio["large_cli_s"] / ratio["small_cli_s"]
     q = ratio["large_query_ms"] / ratio["small_query_ms"]
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        SECTION,
-        "",
-        f"Recorded by `make bench` (benchmarks/bench_scale.py) on {now}; {os.cpu_count()} cores.",
-        "",
-        "| measure | result | target | |",
-        "|---|---|---|---|",
-        f"| `catscan list --limit 20`, user with 3 scans, 3 rows in the table (median) | {ratio['small_cli_s']:.2f} s | - | - |",
-        f"| the same with {ratio['rows']:,} rows in the table | {ratio['large_cli_s']:.2f} s | - | - |",
-        f"| ratio | x{r:.2f} | <= 1.5 | {'met' if r <= 1.5 else '**missed**'} |",
-        f"| scansByOwner(limit: 20) alone, 3 rows / {ratio['rows']:,} rows (median) | "
-        f"{ratio['small_query_ms']:.1f} ms / {ratio['large_query_ms']:.1f} ms (x{q:.2f}) | - | - |",
-        f"| web UI, {view['scans']:,} scans: navigation -> first card (median of 3 loads) | "
-        f"{view['first_card_s']:.2f} s | <= 1 s | {'met' if view['first_card_s'] <= 1 else '**missed**'} |",
-        f"| web UI, image bytes of the first view | {view['image_bytes'] / 1024:.0f} KB "
-        f"({view['images']} images, {view['cards']} cards, {view['originals']} originals) | <= 2 MB | "
-        f"{'met' if view['image_bytes'] <= 2 * 1024 * 1024 else '**missed**'} |",
-        f"| thumbnail of a {memory['pixels'] / 1e6:.0f} MP JPEG ({memory['file_mb']:.1f} MB): peak memory above the "
-        f"file, draft-mode decode / full decode | {memory['thumbnail']:.0f} MB / {memory['full']:.0f} MB | - | - |",
-        "",
-        "The CLI figures include starting Python and signing in (most of the time). Before the indexes (issue",
-        "10) the same list took 0.7 s with 3 rows and 4 s with 3,000 (x5.7): listScans is a DynamoDB Scan of",
-        "the whole table, read page by page over HTTP. Now one Query on the byOwner GSI answers it; but moto",
-        "answers a GSI Query by comparing every item of the table in memory, so the request alone still grows",
-        f"with the table locally (x{q:.1f} here); DynamoDB reads only the owner's partition. The first view",
-        "reads 24 scans and downloads only their ~15 KB thumbnails (those in view), never an original.",
-        "",
-    ])
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            f"Recorded by `make bench` (benchmarks/bench_scale.py) on {now}; {os.cpu_count()} cores.",
+            "",
+            "| measure | result | target | |",
+            "|---|---|---|---|",
+            f"| `catscan list --limit 20`, user with 3 scans, 3 rows in the table (median) | {ratio['small_cli_s']:.2f} s | - | - |",
+            f"| the same with {ratio['rows']:,} rows in the table | {ratio['large_cli_s']:.2f} s | - | - |",
+            f"| ratio | x{r:.2f} | <= 1.5 | {'met' if r <= 1.5 else '**missed**'} |",
+            f"| scansByOwner(limit: 20) alone, 3 rows / {ratio['rows']:,} rows (median) | "
+            f"{ratio['small_query_ms']:.1f} ms / {ratio['large_query_ms']:.1f} ms (x{q:.2f}) | - | - |",
+            f"| web UI, {view['scans']:,} scans: navigation -> first card (median of 3 loads) | "
+            f"{view['first_card_s']:.2f} s | <= 1 s | {'met' if view['first_card_s'] <= 1 else '**missed**'} |",
+            f"| web UI, image bytes of the first view | {view['image_bytes'] / 1024:.0f} KB "
+            f"({view['images']} images, {view['cards']} cards, {view['originals']} originals) | <= 2 MB | "
+            f"{'met' if view['image_bytes'] <= 2 * 1024 * 1024 else '**missed**'} |",
+            f"| thumbnail of a {memory['pixels'] / 1e6:.0f} MP JPEG ({memory['file_mb']:.1f} MB): peak memory above the "
+            f"file, draft-mode decode / full decode | {memory['thumbnail']:.0f} MB / {memory['full']:.0f} MB | - | - |",
+            "",
+            "The CLI figures include starting Python and signing in (most of the time). Before the indexes (issue",
+            "10) the same list took 0.7 s with 3 rows and 4 s with 3,000 (x5.7): listScans is a DynamoDB Scan of",
+            "the whole table, read page by page over HTTP. Now one Query on the byOwner GSI answers it; but moto",
+            "answers a GSI Query by comparing every item of the table in memory, so the request alone still grows",
+            f"with the table locally (x{q:.1f} here); DynamoDB reads only the owner's partition. The first view",
+            "reads 24 scans and downloads only their ~15 KB thumbnails (those in view), never an original.",
+            "",
+        ]
+    )
 
 
 def write_section(path: Path, section: str) -> None:
@@ -289,8 +360,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        cloud = LocalCloud(ports=Ports.free(), state_dir=tmpdir / "state", outputs_path=tmpdir / "outputs.json",
-                           with_ui=True, persist=False, sweeper_period=None)
+        cloud = LocalCloud(
+            ports=Ports.free(),
+            state_dir=tmpdir / "state",
+            outputs_path=tmpdir / "outputs.json",
+            with_ui=True,
+            persist=False,
+            sweeper_period=None,
+        )
         print("starting the local cloud ...", flush=True)
         cloud.start(timeout=120)
         try:

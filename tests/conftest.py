@@ -5,6 +5,7 @@ once per run.
 folders that need a cloud configured otherwise (tests/faults, tests/e2e) override it or use their own,
 built with tests/support/clouds.py. `templates` is the synth read by tests/infra and tests/parity.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,8 +21,15 @@ from tests.support.templates import CDK_OUT, Templates
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    yield from own_cloud(tmp_path_factory, "local-cloud", persist=True, param_cache_seconds=0,
-                         runner_concurrency=2, retry_backoff_base=0.5, sweeper_period=None)
+    yield from own_cloud(
+        tmp_path_factory,
+        "local-cloud",
+        persist=True,
+        param_cache_seconds=0,
+        runner_concurrency=2,
+        retry_backoff_base=0.5,
+        sweeper_period=None,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 Each subcommand module has `register(commands)` and a `run(args) -> exit code`; expected failures
 (see errors.py) become one `error: ...` line on stderr and an exit code, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,12 @@ the local cloud (`make dev`) or AWS (`npx ampx sandbox`), the same way.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="catscan", description="Does this image contain a cat?",
-                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="catscan",
+        description="Does this image contain a cat?",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"catscan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Imported here, not at the top: `python -m catscan` stays cheap to import, and a Ctrl-C while the

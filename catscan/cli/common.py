@@ -1,4 +1,5 @@
 """What the client subcommands share: which backend (amplify_outputs.json), who signs in, the consoles."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,17 @@ class CliError(Exception):
 
 
 def add_backend_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--outputs", type=Path, metavar="PATH",
-                        help=f"the backend's {OUTPUTS_NAME} "
-                             f"(default: ./{OUTPUTS_NAME}, then the repository's)")
-    parser.add_argument("--user", metavar="EMAIL", help=f"sign in as EMAIL (default: ${USER_ENV}; "
-                                                        f"{DEFAULT_LOCAL_USER} on the local cloud)")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        metavar="PATH",
+        help=f"the backend's {OUTPUTS_NAME} (default: ./{OUTPUTS_NAME}, then the repository's)",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="EMAIL",
+        help=f"sign in as EMAIL (default: ${USER_ENV}; {DEFAULT_LOCAL_USER} on the local cloud)",
+    )
 
 
 def resolve_outputs(args: argparse.Namespace) -> Outputs:
@@ -52,8 +59,10 @@ def resolve_outputs(args: argparse.Namespace) -> Outputs:
         candidates = [Path.cwd() / OUTPUTS_NAME, REPO_ROOT / OUTPUTS_NAME]
         found = [path for path in candidates if path.is_file()]
         if not found:
-            raise CliError(f"no {OUTPUTS_NAME} in {Path.cwd()} or {REPO_ROOT}: start the local cloud with "
-                           "`make dev`, deploy with `npx ampx sandbox`, or pass --outputs PATH")
+            raise CliError(
+                f"no {OUTPUTS_NAME} in {Path.cwd()} or {REPO_ROOT}: start the local cloud with "
+                "`make dev`, deploy with `npx ampx sandbox`, or pass --outputs PATH"
+            )
         candidates = found[:1]
     try:
         outputs = load_outputs(candidates[0])
@@ -117,22 +126,37 @@ def verdict(scan: dict) -> str:
     status = scan.get("status")
     if status == "DONE":
         return "Cat" if scan.get("isCat") else "No cat"
-    return {"REJECTED": "Rejected", "FAILED": "Failed", "PENDING": "Pending",
-            "PROCESSING": "Processing", "TIMEOUT": "Timed out", "ERROR": "Error",
-            "SKIPPED": "Skipped"}.get(str(status), str(status))
+    return {
+        "REJECTED": "Rejected",
+        "FAILED": "Failed",
+        "PENDING": "Pending",
+        "PROCESSING": "Processing",
+        "TIMEOUT": "Timed out",
+        "ERROR": "Error",
+        "SKIPPED": "Skipped",
+    }.get(str(status), str(status))
 
 
-VERDICT_STYLES = {"Cat": "bold green", "No cat": "cyan", "Rejected": "yellow", "Failed": "bold red",
-                  "Timed out": "red", "Error": "bold red", "Skipped": "dim", "Pending": "dim",
-                  "Processing": "dim"}
+VERDICT_STYLES = {
+    "Cat": "bold green",
+    "No cat": "cyan",
+    "Rejected": "yellow",
+    "Failed": "bold red",
+    "Timed out": "red",
+    "Error": "bold red",
+    "Skipped": "dim",
+    "Pending": "dim",
+    "Processing": "dim",
+}
 
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} %"
 
 
-def print_table(console: Console, headers: list[str], rows: list[list[tuple[str, str]]],
-                right: tuple[int, ...] = ()) -> None:
+def print_table(
+    console: Console, headers: list[str], rows: list[list[tuple[str, str]]], right: tuple[int, ...] = ()
+) -> None:
     """Plain aligned columns (the last one unpadded): readable on a terminal, greppable in a pipe."""
     widths = [max([len(headers[i])] + [len(row[i][0]) for row in rows]) for i in range(len(headers))]
 

@@ -1,4 +1,5 @@
 """`catscan dev`: the whole app on the local cloud until Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,21 +14,36 @@ from catscan.local.ports import Ports
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("dev", help="run the app on the local cloud (moto, AppSync emulator, detector, UI)",
-                            epilog="environment: CATSCAN_REKOGNITION_TPS=N gives the local Rekognition a DetectLabels "
-                                   "quota of N calls a second (default unlimited); CATSCAN_REKOGNITION_LATENCY_MS=N "
-                                   "adds N ms to each call; CATSCAN_APPSYNC_READ_LAG_MS=N lets getScan miss a scan "
-                                   "for N ms after its creation, as DynamoDB's eventually consistent reads may.")
+    p = commands.add_parser(
+        "dev",
+        help="run the app on the local cloud (moto, AppSync emulator, detector, UI)",
+        epilog="environment: CATSCAN_REKOGNITION_TPS=N gives the local Rekognition a DetectLabels "
+        "quota of N calls a second (default unlimited); CATSCAN_REKOGNITION_LATENCY_MS=N "
+        "adds N ms to each call; CATSCAN_APPSYNC_READ_LAG_MS=N lets getScan miss a scan "
+        "for N ms after its creation, as DynamoDB's eventually consistent reads may.",
+    )
     defaults = Ports()
     for name in ("moto", "appsync", "rekognition", "ui", "gate"):
-        p.add_argument(f"--{name}-port", type=int, default=getattr(defaults, name), metavar="PORT",
-                       help=f"port of {name} (default {getattr(defaults, name)})")
-    p.add_argument("--workers", type=int, default=2,
-                   help="concurrent scanner invocations: the event source's maximum concurrency (default 2; "
-                        "the deployed one is in functions/scan_image/runtime.json)")
+        p.add_argument(
+            f"--{name}-port",
+            type=int,
+            default=getattr(defaults, name),
+            metavar="PORT",
+            help=f"port of {name} (default {getattr(defaults, name)})",
+        )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="concurrent scanner invocations: the event source's maximum concurrency (default 2; "
+        "the deployed one is in functions/scan_image/runtime.json)",
+    )
     p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
-    p.add_argument("--fresh", action="store_true",
-                   help="start empty: forget the users, images and scans kept from earlier runs")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start empty: forget the users, images and scans kept from earlier runs",
+    )
     p.set_defaults(run=run)
 
 
@@ -36,9 +52,13 @@ def missing_prerequisite() -> str | None:
     # The local cloud runs the scanner's sources, the schema and the web UI of a repository checkout;
     # a `pip install .` copies only the Python package.
     if not (REPO_ROOT / "schema.graphql").is_file() or not (REPO_ROOT / "functions" / "scan_image").is_dir():
-        return ("catscan dev runs the local cloud from a repository checkout, not from an installed package: "
-                "clone the repository and run `make dev` there")
-    missing = [m for m in ("moto", "onnxruntime", "aws_lambda_powertools") if importlib.util.find_spec(m) is None]
+        return (
+            "catscan dev runs the local cloud from a repository checkout, not from an installed package: "
+            "clone the repository and run `make dev` there"
+        )
+    missing = [
+        m for m in ("moto", "onnxruntime", "aws_lambda_powertools") if importlib.util.find_spec(m) is None
+    ]
     if missing:
         return f"catscan dev needs the local extra ({', '.join(missing)} missing): pip install -e '.[local]', or make dev"
     return None
@@ -54,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from catscan.local.processes import StartupError
     from catscan.local.rekognition import quota
     from catscan.local.seed import DEMO_USERS
+
     try:
         rekognition_tps, rekognition_latency_ms = quota.from_env()
         read_lag_ms = int(os.environ.get("CATSCAN_APPSYNC_READ_LAG_MS", "0") or 0)
@@ -62,11 +83,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", flush=True)
         return 2
-    cloud = LocalCloud(ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port,
-                                   args.gate_port),
-                       runner_concurrency=args.workers, with_ui=not args.no_ui,
-                       rekognition_tps=rekognition_tps, rekognition_latency_ms=rekognition_latency_ms,
-                       appsync_read_lag_ms=read_lag_ms)
+    cloud = LocalCloud(
+        ports=Ports(args.moto_port, args.appsync_port, args.rekognition_port, args.ui_port, args.gate_port),
+        runner_concurrency=args.workers,
+        with_ui=not args.no_ui,
+        rekognition_tps=rekognition_tps,
+        rekognition_latency_ms=rekognition_latency_ms,
+        appsync_read_lag_ms=read_lag_ms,
+    )
     if args.fresh:
         cloud.wipe_state()
     print("starting the catscan local cloud ...", flush=True)
@@ -120,7 +144,9 @@ class MailPrinter:
 
         self.read_messages = read_messages
         self.path = path
-        self.seen = max((m.id for m in self.read_messages(path)), default=0)  # earlier runs' mail is on the page
+        self.seen = max(
+            (m.id for m in self.read_messages(path)), default=0
+        )  # earlier runs' mail is on the page
         self.mtime = self._mtime()
 
     def _mtime(self) -> float:

@@ -3,6 +3,7 @@
 Exit codes: 1 for a failed operation (something the API refused for a reason that is not the caller's
 identity), 2 for usage, configuration, sign-in, permission and connection errors, 130 for Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,9 +65,17 @@ _TOKEN_REFUSED = "the API refused the sign-in token (expired or revoked?): sign 
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError,
-                            TransportConnectionFailed, aiohttp.ClientConnectionError, ConnectionError,
-                            TimeoutError))
+    return isinstance(
+        exc,
+        (
+            botocore.exceptions.ConnectionError,
+            botocore.exceptions.HTTPClientError,
+            TransportConnectionFailed,
+            aiohttp.ClientConnectionError,
+            ConnectionError,
+            TimeoutError,
+        ),
+    )
 
 
 def _unreachable(exc: BaseException, outputs: Outputs | None) -> str:

@@ -4,6 +4,7 @@ This module finds the files, refuses what would be refused anyway (before any up
 scan protocol (subscribe, wait for the ack, createScan, upload, the pushed verdict, re-reads) is
 catscan.client.scanning's Scanner, which yields each result as it is known.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,19 +66,35 @@ uploaded or was skipped; 2 usage, sign-in or connection error.
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("scan", help="scan image files and folders for cats, with live results",
-                            description="Upload images and print each verdict the moment it is pushed.",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "scan",
+        help="scan image files and folders for cats, with live results",
+        description="Upload images and print each verdict the moment it is pushed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image files and folders")
     p.add_argument("-r", "--recursive", action="store_true", help="scan folders' sub-folders too")
     p.add_argument("--json", action="store_true", help="one JSON object a line on stdout, nothing else")
-    p.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
-                   help="uploads at the same time (default 4)")
-    p.add_argument("--timeout", type=_positive_float, default=120.0, metavar="SECONDS",
-                   help="for the whole run; scans without a verdict by then are reported as timed out "
-                        "(default 120)")
-    p.add_argument("--send-all", action="store_true",
-                   help="upload files that are not JPEG/PNG too, and let the scanner reject them")
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="uploads at the same time (default 4)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=120.0,
+        metavar="SECONDS",
+        help="for the whole run; scans without a verdict by then are reported as timed out (default 120)",
+    )
+    p.add_argument(
+        "--send-all",
+        action="store_true",
+        help="upload files that are not JPEG/PNG too, and let the scanner reject them",
+    )
     add_backend_args(p)
     p.set_defaults(run=run)
 
@@ -99,6 +116,7 @@ def _positive_float(text: str) -> float:
 @dataclass
 class Item:
     """One file of the run and what became of it."""
+
     path: Path
     label: str
     content_type: str | None = None
@@ -113,17 +131,29 @@ class Item:
         self.status, self.reason = "SKIPPED", reason
 
     def finish(self, result: ScanResult) -> None:
-        self.status, self.scan_id, self.scan, self.reason = result.status, result.scan_id, result.scan, result.reason
+        self.status, self.scan_id, self.scan, self.reason = (
+            result.status,
+            result.scan_id,
+            result.scan,
+            result.reason,
+        )
         self.seconds = result.seconds if result.status in TERMINAL else None
 
     def as_json(self) -> dict[str, Any]:
-        return {"file": self.label, "scanId": self.scan_id, "status": self.status,
-                "isCat": self.scan.get("isCat"), "confidence": self.scan.get("confidence"),
-                "reason": self.reason, "seconds": None if self.seconds is None else round(self.seconds, 3),
-                "skipped": self.status == "SKIPPED"}
+        return {
+            "file": self.label,
+            "scanId": self.scan_id,
+            "status": self.status,
+            "isCat": self.scan.get("isCat"),
+            "confidence": self.scan.get("confidence"),
+            "reason": self.reason,
+            "seconds": None if self.seconds is None else round(self.seconds, 3),
+            "skipped": self.status == "SKIPPED",
+        }
 
 
 # ---------------------------------------------------------------------------------------------- files
+
 
 def collect(paths: list[Path], recursive: bool, send_all: bool) -> tuple[list[Item], list[str]]:
     """Every file to consider, in order, without duplicates; notes for the person (sub-folders left out)."""
@@ -191,6 +221,7 @@ def _sniffed(item: Item, send_all: bool) -> Item:
 
 # --------------------------------------------------------------------------------------------- output
 
+
 class Reporter:
     """Prints each file's line the moment its answer is known: a table row, or a JSON line."""
 
@@ -229,10 +260,17 @@ class Reporter:
             self.header_done = True
             self._line([(h, "bold") for h in self.HEADERS])
         word = verdict({"status": item.status, "isCat": item.scan.get("isCat")})
-        label = item.label if len(item.label) <= self.width else "…" + item.label[-(self.width - 1):]
+        label = item.label if len(item.label) <= self.width else "…" + item.label[-(self.width - 1) :]
         seconds = "-" if item.seconds is None else f"{item.seconds:.1f}"
-        self._line([(label, ""), (word, VERDICT_STYLES.get(word, "")),
-                    (percent(item.scan.get("confidence")), ""), (seconds, ""), (item.reason or "", "dim")])
+        self._line(
+            [
+                (label, ""),
+                (word, VERDICT_STYLES.get(word, "")),
+                (percent(item.scan.get("confidence")), ""),
+                (seconds, ""),
+                (item.reason or "", "dim"),
+            ]
+        )
 
     def _line(self, cells: list[tuple[str, str]]) -> None:
         widths = (self.width, 10, 10, 7)
@@ -262,6 +300,7 @@ class Reporter:
 
 # ------------------------------------------------------------------------------------------------ run
 
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     items, notes = collect(args.paths, args.recursive, args.send_all)
@@ -286,9 +325,17 @@ class ProgressBar(ScanEvents):
     """The client's progress on a terminal: phase, files answered, files uploaded (stderr, transient)."""
 
     def __init__(self, reporter: Reporter, total: int) -> None:
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("[dim]{task.fields[uploaded]} uploaded"), TimeElapsedColumn(),
-                            console=reporter.err, transient=True, disable=not reporter.err.is_terminal)
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[dim]{task.fields[uploaded]} uploaded"),
+            TimeElapsedColumn(),
+            console=reporter.err,
+            transient=True,
+            disable=not reporter.err.is_terminal,
+        )
         self.task = self.bar.add_task("connecting", total=total, uploaded=0)
         self.count = 0
 
@@ -306,7 +353,9 @@ class ProgressBar(ScanEvents):
         self.bar.advance(self.task)
 
 
-async def scan_all(session: UserSession, items: list[Item], args: argparse.Namespace, reporter: Reporter) -> None:
+async def scan_all(
+    session: UserSession, items: list[Item], args: argparse.Namespace, reporter: Reporter
+) -> None:
     """Renders what the client yields: the scan protocol itself is catscan.client.scanning's."""
     started = time.perf_counter()  # --timeout counts from here: connecting and subscribing included
     by_job = {ScanJob(item.path, item.content_type): item for item in items}

@@ -1,4 +1,5 @@
 """`catscan show ID`: one scan; `--debug` adds the detector's raw data (Admin group only)."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,12 +36,19 @@ exit status: 0 shown; 1 no such scan; 2 usage, sign-in, permission or connection
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("show", help="show one scan (--debug: detector data, Admin only)",
-                            description="Show one scan.", epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "show",
+        help="show one scan (--debug: detector data, Admin only)",
+        description="Show one scan.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("id", metavar="ID", help="the scan's id")
-    p.add_argument("--debug", action="store_true",
-                   help="also the raw detector response, thresholds, timings, request ids (Admin only)")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="also the raw detector response, thresholds, timings, request ids (Admin only)",
+    )
     p.add_argument("--json", action="store_true", help="the scan as one JSON object")
     add_backend_args(p)
     p.set_defaults(run=run)
@@ -49,8 +57,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     session = sign_in(args)
     if args.debug and not session.is_admin:
-        raise CliError(f"--debug shows the detector's raw data and is for the Admin group only; "
-                       f"{session.username} is not in it (leave out --debug to see the scan)")
+        raise CliError(
+            f"--debug shows the detector's raw data and is for the Admin group only; "
+            f"{session.username} is not in it (leave out --debug to see the scan)"
+        )
     refused: str | None = None
     try:
         scan = asyncio.run(_get(session, args.id, args.debug))
@@ -115,8 +125,7 @@ def _print(console, scan: dict[str, Any], debug: bool) -> None:
 
 
 def _box(box: dict[str, Any]) -> str:
-    text = (f"left {box['left']:.2f} top {box['top']:.2f} width {box['width']:.2f} "
-            f"height {box['height']:.2f}")
+    text = f"left {box['left']:.2f} top {box['top']:.2f} width {box['width']:.2f} height {box['height']:.2f}"
     if box.get("confidence") is not None:
         text += f" ({box['confidence']:.1f} %)"
     return text

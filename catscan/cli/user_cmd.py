@@ -4,6 +4,7 @@ Both call the user pool's admin operations (in AWS they need IAM credentials all
 Cognito takes its local key), through the endpoint the outputs give: the storage gate, which answers
 `AdminConfirmSignUp` as Cognito does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,22 +33,33 @@ class UserError(Exception):
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("user", help="manage users of the local cloud", epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "user",
+        help="manage users of the local cloud",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="user_command", metavar="ACTION")
     add = sub.add_parser("add", help="add a confirmed user to the running local cloud")
     add.add_argument("email")
     add.add_argument("--password", required=True)
     add.add_argument("--admin", action="store_true", help="add the user to the Admin group")
     add.set_defaults(run=lambda args: _run(args, run_add))
-    confirm = sub.add_parser("confirm", help="confirm a signed-up user without the e-mailed code",
-                             description="Confirm a user who signed up but did not enter the code (an "
-                                         "administrator's AdminConfirmSignUp); their e-mail counts as verified.")
+    confirm = sub.add_parser(
+        "confirm",
+        help="confirm a signed-up user without the e-mailed code",
+        description="Confirm a user who signed up but did not enter the code (an "
+        "administrator's AdminConfirmSignUp); their e-mail counts as verified.",
+    )
     confirm.add_argument("email")
     confirm.set_defaults(run=lambda args: _run(args, run_confirm))
     for command in (add, confirm):
-        command.add_argument("--outputs", type=Path, default=REPO_ROOT / "amplify_outputs.json",
-                             help="amplify_outputs.json of the local cloud")
+        command.add_argument(
+            "--outputs",
+            type=Path,
+            default=REPO_ROOT / "amplify_outputs.json",
+            help="amplify_outputs.json of the local cloud",
+        )
 
 
 def _run(args: argparse.Namespace, action: Any) -> int:
@@ -68,15 +80,19 @@ def _run(args: argparse.Namespace, action: Any) -> int:
         print(f"error: {exc.response['Error'].get('Message', exc)}", file=sys.stderr)
         return 2
     except BotoCoreError as exc:
-        print(f"error: the local cloud at {endpoint} does not answer ({exc}); is `make dev` running?",
-              file=sys.stderr)
+        print(
+            f"error: the local cloud at {endpoint} does not answer ({exc}); is `make dev` running?",
+            file=sys.stderr,
+        )
         return 2
 
 
 def _status(endpoint: str, pool_id: str, email: str) -> str | None:
     """The user's UserStatus (CONFIRMED, UNCONFIRMED, ...), None if there is no such user."""
     try:
-        return client("cognito-idp", endpoint).admin_get_user(UserPoolId=pool_id, Username=email)["UserStatus"]
+        return client("cognito-idp", endpoint).admin_get_user(UserPoolId=pool_id, Username=email)[
+            "UserStatus"
+        ]
     except ClientError as exc:
         if exc.response["Error"].get("Code") == "UserNotFoundException":
             return None
@@ -91,8 +107,9 @@ def run_add(args: argparse.Namespace, endpoint: str, pool_id: str) -> str:
             raise
         status = _status(endpoint, pool_id, args.email)
         if status == "UNCONFIRMED":
-            raise UserError(f"{args.email} exists but is not confirmed; run `catscan user confirm {args.email}`",
-                            1) from None
+            raise UserError(
+                f"{args.email} exists but is not confirmed; run `catscan user confirm {args.email}`", 1
+            ) from None
         raise UserError(f"{args.email} already exists", 1) from None
     return f"added {args.email}{' to group Admin' if args.admin else ''}"
 
@@ -100,7 +117,9 @@ def run_add(args: argparse.Namespace, endpoint: str, pool_id: str) -> str:
 def run_confirm(args: argparse.Namespace, endpoint: str, pool_id: str) -> str:
     status = _status(endpoint, pool_id, args.email)
     if status is None:
-        raise UserError(f"there is no user {args.email} in the local cloud; add one with `catscan user add`", 1)
+        raise UserError(
+            f"there is no user {args.email} in the local cloud; add one with `catscan user add`", 1
+        )
     if status == "CONFIRMED":
         return f"{args.email} is already confirmed"
     if status != "UNCONFIRMED":
@@ -109,6 +128,7 @@ def run_confirm(args: argparse.Namespace, endpoint: str, pool_id: str) -> str:
     idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=args.email)
     # Confirming by code verifies the e-mail; an administrator's confirmation does not, so say it is verified
     # (else the sign-in screen asks the user to verify it before going on).
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username=args.email,
-                                     UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=args.email, UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+    )
     return f"confirmed {args.email}: they can sign in with the password they chose"

@@ -1,4 +1,5 @@
 """`catscan watch`: every update of my scans (an Admin: everyone's) as it is pushed, until Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,13 @@ An Admin sees every user's scans. Ctrl-C stops (exit status 0); a lost connectio
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("watch", help="stream my scans' updates live until Ctrl-C",
-                            description="Print every update of my scans the moment it is pushed.",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "watch",
+        help="stream my scans' updates live until Ctrl-C",
+        description="Print every update of my scans the moment it is pushed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", action="store_true", help="one JSON object (the pushed Scan) a line")
     add_backend_args(p)
     p.set_defaults(run=run, interrupt_ends_normally=True)
@@ -53,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
 async def watch(session: UserSession, as_json: bool) -> None:
     out, err = stdout_console(), stderr_console()
     # "watching everyone's scans as admin@… (Admin)" / "watching demo@…'s scans"
-    what = f"everyone's scans as {session.username} (Admin)" if session.is_admin else f"{session.username}'s scans"
+    what = (
+        f"everyone's scans as {session.username} (Admin)"
+        if session.is_admin
+        else f"{session.username}'s scans"
+    )
     attempt = 0
     connected_once = False
     while True:
@@ -92,13 +101,20 @@ def _print(console, scan: dict, as_json: bool, with_uploader: bool = False) -> N
         console.out(json.dumps(scan, ensure_ascii=False), highlight=False)
     else:
         word = verdict(scan)
-        console.print(Text.assemble(
-            (datetime.now().strftime("%H:%M:%S"), "dim"), "  ",
-            (f"{word:<10}", VERDICT_STYLES.get(word, "")), "  ",
-            (f"{percent(scan.get('confidence')):>7}", ""), "  ",
-            (scan.get("fileName") or "-", "bold"), "  ",
-            (scan.get("id") or "", "dim"),
-            # an Admin sees everyone's scans: name the uploader (written by the scanner, from Cognito)
-            (f"  {scan.get('ownerEmail') or scan.get('owner') or '-'}" if with_uploader else "", ""),
-            (f"  {scan['reason']}" if scan.get("reason") else "", "dim")))
+        console.print(
+            Text.assemble(
+                (datetime.now().strftime("%H:%M:%S"), "dim"),
+                "  ",
+                (f"{word:<10}", VERDICT_STYLES.get(word, "")),
+                "  ",
+                (f"{percent(scan.get('confidence')):>7}", ""),
+                "  ",
+                (scan.get("fileName") or "-", "bold"),
+                "  ",
+                (scan.get("id") or "", "dim"),
+                # an Admin sees everyone's scans: name the uploader (written by the scanner, from Cognito)
+                (f"  {scan.get('ownerEmail') or scan.get('owner') or '-'}" if with_uploader else "", ""),
+                (f"  {scan['reason']}" if scan.get("reason") else "", "dim"),
+            )
+        )
     console.file.flush()

@@ -1,4 +1,5 @@
 """The catscan GraphQL API for a signed-in user, over HTTP and the AppSync realtime WebSocket (gql)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,9 +37,12 @@ class ScanApi:
         self._gql: Any = None
 
     async def __aenter__(self) -> ScanApi:
-        transport = AIOHTTPTransport(url=self.session.outputs.graphql_url,
-                                     headers={"Authorization": self.session.id_token}, timeout=30,
-                                     ssl_close_timeout=1)
+        transport = AIOHTTPTransport(
+            url=self.session.outputs.graphql_url,
+            headers={"Authorization": self.session.id_token},
+            timeout=30,
+            ssl_close_timeout=1,
+        )
         self._client = Client(transport=transport, fetch_schema_from_transport=False, execute_timeout=30)
         self._gql = await self._client.connect_async(reconnecting=False)
         return self
@@ -50,7 +54,9 @@ class ScanApi:
     async def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         # Tokens refresh on expiry: set the current one on every request.
         self._client.transport.headers = {"Authorization": self.session.id_token}  # type: ignore[union-attr]
-        data: dict[str, Any] = await self._gql.execute(GraphQLRequest(document, variable_values=variables or {}))
+        data: dict[str, Any] = await self._gql.execute(
+            GraphQLRequest(document, variable_values=variables or {})
+        )
         return data
 
     async def create_scan(self, path: Path, content_type: str | None = None) -> NewScan:
@@ -58,9 +64,18 @@ class ScanApi:
         scan_id = str(uuid.uuid4())
         key = f"uploads/{identity_id}/{scan_id}/{path.name}"
         content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        data = await self.execute(documents.CREATE_SCAN, {"input": {
-            "id": scan_id, "imageKey": key, "fileName": path.name, "contentType": content_type,
-            "sizeBytes": path.stat().st_size}})
+        data = await self.execute(
+            documents.CREATE_SCAN,
+            {
+                "input": {
+                    "id": scan_id,
+                    "imageKey": key,
+                    "fileName": path.name,
+                    "contentType": content_type,
+                    "sizeBytes": path.stat().st_size,
+                }
+            },
+        )
         return NewScan(scan=data["createScan"], key=key)
 
     async def get_scan(self, scan_id: str, debug: bool = False) -> dict[str, Any] | None:
@@ -72,14 +87,18 @@ class ScanApi:
         items: list[dict[str, Any]] = []
         token = None
         while True:
-            page = (await self.execute(documents.LIST_SCANS, {"limit": limit, "nextToken": token}))["listScans"]
+            page = (await self.execute(documents.LIST_SCANS, {"limit": limit, "nextToken": token}))[
+                "listScans"
+            ]
             items.extend(page["items"])
             token = page.get("nextToken")
             if not token:
                 return items
 
     async def delete_scan(self, scan_id: str) -> dict[str, Any]:
-        deleted: dict[str, Any] = (await self.execute(documents.DELETE_SCAN, {"input": {"id": scan_id}}))["deleteScan"]
+        deleted: dict[str, Any] = (await self.execute(documents.DELETE_SCAN, {"input": {"id": scan_id}}))[
+            "deleteScan"
+        ]
         return deleted
 
 
@@ -101,18 +120,21 @@ class AckedAppSyncWebsocketsTransport(AppSyncWebsocketsTransport):
         return parsed
 
 
-def realtime_transport(session: UserSession,
-                       started: asyncio.Event | None = None) -> AppSyncWebsocketsTransport:
+def realtime_transport(
+    session: UserSession, started: asyncio.Event | None = None
+) -> AppSyncWebsocketsTransport:
     """`started` (optional) is set when AppSync acknowledges the (first) subscription."""
     outputs = session.outputs
     auth = AppSyncJWTAuthentication(host=urlparse(outputs.graphql_url).netloc, jwt=session.id_token)
     url = outputs.realtime_url if outputs.is_local else outputs.graphql_url
-    return AckedAppSyncWebsocketsTransport(url=url, auth=auth, ssl=not outputs.is_local,
-                                           keep_alive_timeout=None, started=started)
+    return AckedAppSyncWebsocketsTransport(
+        url=url, auth=auth, ssl=not outputs.is_local, keep_alive_timeout=None, started=started
+    )
 
 
-async def subscribe_updates(session: UserSession, started: asyncio.Event | None = None
-                            ) -> AsyncIterator[dict[str, Any]]:
+async def subscribe_updates(
+    session: UserSession, started: asyncio.Event | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """Every onUpdateScan event this user may see, as scan dicts; `started` is set once AppSync has
     registered the subscription (from then on no update is missed)."""
     client = Client(transport=realtime_transport(session, started), fetch_schema_from_transport=False)
@@ -121,8 +143,9 @@ async def subscribe_updates(session: UserSession, started: asyncio.Event | None 
             yield result["onUpdateScan"]
 
 
-def upload(session: UserSession, key: str, path: Path, content_type: str | None = None,
-           s3: Any = None) -> None:
+def upload(
+    session: UserSession, key: str, path: Path, content_type: str | None = None, s3: Any = None
+) -> None:
     """PUT the file to the user's own uploads/ path with identity pool credentials (`s3`: a client
     from session.s3() to reuse across uploads; boto3 clients are thread-safe)."""
     extra = {"ContentType": content_type} if content_type else {}

@@ -2,6 +2,7 @@
 (scan_image.file_format) and size limit: the scanner stays the judge, this only saves an upload that
 would be refused anyway, and says why in the scanner's words.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ from scan_image.scan_logic import MAX_IMAGE_BYTES  # Rekognition's limit; the we
 class Sniffed:
     """content_type is set for JPEG/PNG; reason says why the file would be refused (another format, or a
     JPEG/PNG over MAX_IMAGE_BYTES: then content_type is set too)."""
+
     content_type: str | None
     reason: str | None = None
 

@@ -6,6 +6,7 @@
   pages are merged, so the order is by last update (a finished scan moves to the top, as live updates do).
   `status=` reads one partition, `owner_email=` the byOwnerEmail GSI (ownerEmail, createdAt).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -76,21 +77,31 @@ class ScanLister:
 
     def _fetch(self, document: str, field: str, **variables: Any) -> Fetch:
         async def fetch(limit: int, token: str | None) -> Page:
-            data = await self.api.execute(document, {**variables, "sortDirection": "DESC", "limit": limit,
-                                                     "nextToken": token})
+            data = await self.api.execute(
+                document, {**variables, "sortDirection": "DESC", "limit": limit, "nextToken": token}
+            )
             page = data[field]
             return page["items"], page.get("nextToken")
+
         return fetch
 
     def mine(self, owner_key: str, limit: int | None = None) -> AsyncIterator[dict[str, Any]]:
         return paged(self._fetch(documents.SCANS_BY_OWNER, "scansByOwner", owner=owner_key), limit)
 
-    def everyone(self, limit: int | None = None, status: str | None = None,
-                 owner_email: str | None = None) -> AsyncIterator[dict[str, Any]]:
+    def everyone(
+        self, limit: int | None = None, status: str | None = None, owner_email: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         if owner_email is not None:
             filter_ = {"status": {"eq": status}} if status else None
-            return paged(self._fetch(documents.SCANS_BY_OWNER_EMAIL, "scansByOwnerEmail",
-                                     ownerEmail=owner_email, filter=filter_), limit)
+            return paged(
+                self._fetch(
+                    documents.SCANS_BY_OWNER_EMAIL,
+                    "scansByOwnerEmail",
+                    ownerEmail=owner_email,
+                    filter=filter_,
+                ),
+                limit,
+            )
         statuses = [status] if status else list(STATUSES)
         fetches = [self._fetch(documents.SCANS_BY_STATUS, "scansByStatus", status=s) for s in statuses]
         return merged(fetches, "updatedAt", limit)

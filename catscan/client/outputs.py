@@ -1,4 +1,5 @@
 """Reads amplify_outputs.json (written by `npx ampx` in AWS, by `catscan dev` locally)."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def load_outputs(path: Path) -> Outputs:
     try:
         raw = json.loads(Path(path).read_text())
     except FileNotFoundError as exc:
-        raise OutputsError(f"{path} not found: start the local cloud with `make dev`, "
-                           "or deploy with `npx ampx sandbox`") from exc
+        raise OutputsError(
+            f"{path} not found: start the local cloud with `make dev`, or deploy with `npx ampx sandbox`"
+        ) from exc
     except ValueError as exc:
         raise OutputsError(f"{path} is not valid JSON: {exc}") from exc
     try:

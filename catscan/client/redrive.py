@@ -5,6 +5,7 @@ operator's way to do it at once. The same in AWS and on the local cloud: both ar
 scanner reads the scan queue through its event source). The original S3 event is moved unchanged, so
 idempotency still prevents a second DetectLabels call for an object whose detection completed.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,12 +32,17 @@ def _sqs(raw: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         region = raw["auth"]["aws_region"]
         scanner["scanQueueUrl"], scanner["deadLetterQueueUrl"]
     except KeyError as exc:
-        raise RedriveError(f"amplify_outputs.json has no {exc} (custom.scanner comes from the backend)") from exc
+        raise RedriveError(
+            f"amplify_outputs.json has no {exc} (custom.scanner comes from the backend)"
+        ) from exc
     local = raw.get("custom", {}).get("local", {})
     extra: dict[str, Any] = {}
     if local:
-        extra = {"endpoint_url": local["endpoints"]["sqs"], "aws_access_key_id": "local",
-                 "aws_secret_access_key": "local"}
+        extra = {
+            "endpoint_url": local["endpoints"]["sqs"],
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",
+        }
     return boto3.client("sqs", region_name=region, **extra), scanner
 
 
@@ -51,8 +57,13 @@ def redrive(outputs_path: Path, limit: int | None = None, dry_run: bool = False)
     seen: set[str] = set()
     inspected: list[str] = []  # receipt handles of messages only looked at (dry run)
     while limit is None or len(result.replayed) < limit:
-        batch = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                    VisibilityTimeout=30, MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=dead,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=30,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         fresh = [m for m in batch if m["MessageId"] not in seen]
         if not fresh:
             break
@@ -67,8 +78,11 @@ def redrive(outputs_path: Path, limit: int | None = None, dry_run: bool = False)
                 inspected.append(message["ReceiptHandle"])
             else:
                 # Its attributes go along: the sweeper's re-drive count is not reset by a manual re-drive.
-                sqs.send_message(QueueUrl=target, MessageBody=message["Body"],
-                                 MessageAttributes=message.get("MessageAttributes", {}))
+                sqs.send_message(
+                    QueueUrl=target,
+                    MessageBody=message["Body"],
+                    MessageAttributes=message.get("MessageAttributes", {}),
+                )
                 sqs.delete_message(QueueUrl=dead, ReceiptHandle=message["ReceiptHandle"])
             result.replayed.extend(keys)
             if limit is not None and len(result.replayed) >= limit:

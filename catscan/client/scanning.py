@@ -11,6 +11,7 @@ is lost to a dropped connection or a late subscription. A measurement turns the 
         async for result in scanner.scan([ScanJob(path)], timeout=120):
             print(result.status, result.scan.get("isCat"))
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,8 +57,9 @@ class Subscription:
         self.error: str | None = None  # why the subscription ended, once it did
         self._on_event = on_event
         self._acked = asyncio.Event()
-        self._client = GqlClient(transport=realtime_transport(session, self._acked),
-                                 fetch_schema_from_transport=False)
+        self._client = GqlClient(
+            transport=realtime_transport(session, self._acked), fetch_schema_from_transport=False
+        )
         self._task: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
 
@@ -78,8 +80,9 @@ class Subscription:
         if self._task.done():
             if isinstance(self._failure, (TransportConnectionFailed, TransportServerError, OSError)):
                 raise self._failure
-            raise SubscriptionFailed(f"subscription of {self.session.username} failed: "
-                                     f"{self.error or 'the subscription ended'}")
+            raise SubscriptionFailed(
+                f"subscription of {self.session.username} failed: {self.error or 'the subscription ended'}"
+            )
         if not self._acked.is_set():
             raise TimeoutError(f"AppSync did not acknowledge the subscription within {ack_timeout:g} s")
 
@@ -115,6 +118,7 @@ class Subscription:
 @dataclass(eq=False)
 class ScanJob:
     """One file to scan; content_type None: guessed from the name, and the upload sends none."""
+
     path: Path
     content_type: str | None = None
 
@@ -123,15 +127,16 @@ class ScanJob:
 class ScanResult:
     """What became of one job. status: PENDING/PROCESSING on the way, then DONE/REJECTED/FAILED (the
     scanner's verdict), TIMEOUT (none in time) or ERROR (not created or not uploaded, with the reason)."""
+
     job: ScanJob
     status: str | None = None
     scan_id: str | None = None
     scan: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
-    pushed: bool = False                # the verdict came as a push (not by a re-read)
-    created_at: float | None = None     # perf_counter before createScan
+    pushed: bool = False  # the verdict came as a push (not by a re-read)
+    created_at: float | None = None  # perf_counter before createScan
     upload_started: float | None = None  # perf_counter as the PUT began
-    finished_at: float | None = None    # perf_counter when the verdict arrived
+    finished_at: float | None = None  # perf_counter when the verdict arrived
     _done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -152,8 +157,14 @@ class ScanResult:
             return None
         return self.finished_at - self.upload_started
 
-    def finish(self, status: str, scan: dict[str, Any] | None = None, reason: str | None = None,
-               at: float | None = None, pushed: bool = False) -> None:
+    def finish(
+        self,
+        status: str,
+        scan: dict[str, Any] | None = None,
+        reason: str | None = None,
+        at: float | None = None,
+        pushed: bool = False,
+    ) -> None:
         if self.final:
             return
         self.status = status
@@ -195,9 +206,16 @@ class Scanner:
     acknowledged ends the run instead of falling back to polling.
     """
 
-    def __init__(self, session: UserSession, *, uploads: int | None = 4, in_flight: int | None = None,
-                 reread_after: float | None = REREAD_AFTER_S, ack_timeout: float = SUBSCRIBE_WAIT_S,
-                 events: ScanEvents | None = None) -> None:
+    def __init__(
+        self,
+        session: UserSession,
+        *,
+        uploads: int | None = 4,
+        in_flight: int | None = None,
+        reread_after: float | None = REREAD_AFTER_S,
+        ack_timeout: float = SUBSCRIBE_WAIT_S,
+        events: ScanEvents | None = None,
+    ) -> None:
         self.session = session
         self.reread_after = reread_after
         self.ack_timeout = ack_timeout
@@ -222,8 +240,9 @@ class Scanner:
             if self.reread_after is None:
                 await self.subscription.close()
                 raise
-            self.events.warning(f"live updates are unavailable ({self.subscription.error}); "
-                                "polling for verdicts instead")
+            self.events.warning(
+                f"live updates are unavailable ({self.subscription.error}); polling for verdicts instead"
+            )
         except TimeoutError:
             if self.reread_after is None:
                 await self.subscription.close()
@@ -264,8 +283,9 @@ class Scanner:
         _time_out(result, timeout)
         return result
 
-    async def scan(self, jobs: Iterable[ScanJob], timeout: float,
-                   started: float | None = None) -> AsyncIterator[ScanResult]:
+    async def scan(
+        self, jobs: Iterable[ScanJob], timeout: float, started: float | None = None
+    ) -> AsyncIterator[ScanResult]:
         """Every job, each result yielded the moment it is known; `timeout` is for the whole run (from
         `started`, a perf_counter time, else now). What has no verdict by then ends TIMEOUT.
 
@@ -282,7 +302,9 @@ class Scanner:
                 remaining = deadline + GRACE_S - loop.time()
                 if remaining <= 0:
                     break
-                done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                done, pending = await asyncio.wait(
+                    pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
                 for task in done:
                     result = task.result()  # raises what ends the run
                     _time_out(result, timeout)
@@ -297,8 +319,9 @@ class Scanner:
                 _time_out(result, timeout)
                 yield result
 
-    async def _scan(self, result: ScanResult, deadline: float | None = None,
-                    per_scan: float | None = None) -> ScanResult:
+    async def _scan(
+        self, result: ScanResult, deadline: float | None = None, per_scan: float | None = None
+    ) -> ScanResult:
         async with self._in_flight or contextlib.nullcontext():
             await self._create_and_upload(result, deadline)
             if result.final:
@@ -334,6 +357,7 @@ class Scanner:
             def put() -> None:
                 result.upload_started = time.perf_counter()
                 upload(self.session, new.key, job.path, job.content_type, self._s3)
+
             try:
                 await asyncio.to_thread(put)
             except botocore.exceptions.ConnectionError:
@@ -374,8 +398,10 @@ class Scanner:
 def _time_out(result: ScanResult, timeout: float) -> None:
     """A result still without a verdict ends TIMEOUT, saying how far it got."""
     if not result.final:
-        result.finish("TIMEOUT", reason=f"No verdict within {timeout:g} s"
-                                        f" (last status {result.status or 'not created'}).")
+        result.finish(
+            "TIMEOUT",
+            reason=f"No verdict within {timeout:g} s (last status {result.status or 'not created'}).",
+        )
 
 
 def _error_type(exc: TransportQueryError) -> str | None:

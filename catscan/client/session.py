@@ -3,6 +3,7 @@
 The flow is what the pool allows: SRP in AWS; USER_PASSWORD_AUTH on the local cloud, because
 moto's SRP accepts any password.
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,8 +41,11 @@ def _client(outputs: Outputs, service: Literal["cognito-idp", "cognito-identity"
     extra: dict[str, Any] = {}
     if outputs.is_local:
         # The local cloud accepts any key; these are never real credentials.
-        extra = {"endpoint_url": outputs.endpoint(service), "aws_access_key_id": "local",
-                 "aws_secret_access_key": "local"}
+        extra = {
+            "endpoint_url": outputs.endpoint(service),
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",
+        }
     return boto3.client(service, region_name=outputs.region, **extra)
 
 
@@ -58,27 +62,44 @@ class UserSession:
         idp = _client(outputs, "cognito-idp")
         try:
             if outputs.is_local:
-                result = idp.initiate_auth(ClientId=outputs.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                           AuthParameters={"USERNAME": username, "PASSWORD": password})
+                result = idp.initiate_auth(
+                    ClientId=outputs.user_pool_client_id,
+                    AuthFlow="USER_PASSWORD_AUTH",
+                    AuthParameters={"USERNAME": username, "PASSWORD": password},
+                )
             else:
                 from pycognito.aws_srp import AWSSRP  # SRP: the password never leaves this machine
 
-                result = AWSSRP(username=username, password=password, pool_id=outputs.user_pool_id,
-                                client_id=outputs.user_pool_client_id, client=idp).authenticate_user()
+                result = AWSSRP(
+                    username=username,
+                    password=password,
+                    pool_id=outputs.user_pool_id,
+                    client_id=outputs.user_pool_client_id,
+                    client=idp,
+                ).authenticate_user()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "UserNotConfirmedException":
-                where = (f"the local mailbox has the code, or run `catscan user confirm {username}`"
-                         if outputs.is_local else "the code was e-mailed to it")
-                raise AuthError(f"the account is not confirmed yet: sign in on the web UI and enter the code "
-                                f"(it can send a new one); {where}") from exc
+                where = (
+                    f"the local mailbox has the code, or run `catscan user confirm {username}`"
+                    if outputs.is_local
+                    else "the code was e-mailed to it"
+                )
+                raise AuthError(
+                    f"the account is not confirmed yet: sign in on the web UI and enter the code "
+                    f"(it can send a new one); {where}"
+                ) from exc
             raise AuthError(_auth_message(exc)) from exc
         except Exception as exc:  # pycognito raises its own types for challenges
             if type(exc).__name__.endswith("ChallengeException"):
-                raise AuthError(f"sign-in needs an extra step ({type(exc).__name__}); finish it in the web UI") from exc
+                raise AuthError(
+                    f"sign-in needs an extra step ({type(exc).__name__}); finish it in the web UI"
+                ) from exc
             raise
         auth = result.get("AuthenticationResult")
         if not auth:
-            raise AuthError(f"sign-in needs an extra step ({result.get('ChallengeName')}); finish it in the web UI")
+            raise AuthError(
+                f"sign-in needs an extra step ({result.get('ChallengeName')}); finish it in the web UI"
+            )
         return cls(outputs, username, Tokens(auth["IdToken"], auth["AccessToken"], auth.get("RefreshToken")))
 
     @property
@@ -117,8 +138,10 @@ class UserSession:
             raise AuthError("the session expired; sign in again")
         try:
             result = _client(self.outputs, "cognito-idp").initiate_auth(
-                ClientId=self.outputs.user_pool_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": self._tokens.refresh_token})
+                ClientId=self.outputs.user_pool_client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": self._tokens.refresh_token},
+            )
         except ClientError as exc:
             raise AuthError(f"the session could not be refreshed: {_auth_message(exc)}") from exc
         auth = result["AuthenticationResult"]
@@ -129,10 +152,14 @@ class UserSession:
         with self._lock:
             if self._identity and self._identity[1]["Expiration"].timestamp() - time.time() > 120:
                 return self._identity
-        logins = {f"cognito-idp.{self.outputs.region}.amazonaws.com/{self.outputs.user_pool_id}": self.id_token}
+        logins = {
+            f"cognito-idp.{self.outputs.region}.amazonaws.com/{self.outputs.user_pool_id}": self.id_token
+        }
         cognito = _client(self.outputs, "cognito-identity")
         try:
-            identity_id = cognito.get_id(IdentityPoolId=self.outputs.identity_pool_id, Logins=logins)["IdentityId"]
+            identity_id = cognito.get_id(IdentityPoolId=self.outputs.identity_pool_id, Logins=logins)[
+                "IdentityId"
+            ]
             creds = cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
         except ClientError as exc:
             raise AuthError(f"no storage credentials for this user: {_auth_message(exc)}") from exc
@@ -146,10 +173,18 @@ class UserSession:
         if self.outputs.is_local:
             from botocore.config import Config
 
-            extra = {"endpoint_url": self.outputs.endpoint("s3"), "config": Config(s3={"addressing_style": "path"})}
-        return boto3.client("s3", region_name=self.outputs.region, aws_access_key_id=creds["AccessKeyId"],
-                            aws_secret_access_key=creds["SecretKey"], aws_session_token=creds["SessionToken"],
-                            **extra)
+            extra = {
+                "endpoint_url": self.outputs.endpoint("s3"),
+                "config": Config(s3={"addressing_style": "path"}),
+            }
+        return boto3.client(
+            "s3",
+            region_name=self.outputs.region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretKey"],
+            aws_session_token=creds["SessionToken"],
+            **extra,
+        )
 
 
 def _auth_message(exc: ClientError) -> str:

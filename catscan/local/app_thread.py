@@ -1,4 +1,5 @@
 """An aiohttp app on its own event loop in a daemon thread: how tests and tools embed a local service."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,13 @@ class AppThread:
         self.thread.join(timeout)
 
 
-def start_app_thread(make_app: Callable[[], web.Application], host: str = "127.0.0.1", port: int = 0,
-                     name: str = "app", timeout: float = 30.0) -> AppThread:
+def start_app_thread(
+    make_app: Callable[[], web.Application],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    name: str = "app",
+    timeout: float = 30.0,
+) -> AppThread:
     """Start the app; returns once it accepts connections. `port=0` picks a free port (see `.port`)."""
     loop = asyncio.new_event_loop()
     started = threading.Event()

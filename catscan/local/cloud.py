@@ -2,6 +2,7 @@
 
 Used by `catscan dev` and by the test session (on free ports), so tests run what people run.
 """
+
 from __future__ import annotations
 
 import json
@@ -129,16 +130,27 @@ class LocalCloud:
         """The sweeper Lambda's environment (same role as the scanner locally)."""
         assert self.seeded
         scanner = self.function_env()
-        keep = ("APPSYNC_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                "AWS_ENDPOINT_URL", "SCAN_QUEUE_URL", "MAX_RECEIVE_COUNT", "POWERTOOLS_METRICS_NAMESPACE")
-        return {**{k: scanner[k] for k in keep},
-                "DEAD_LETTER_QUEUE_URL": self.seeded.failure_queue_url,
-                "UPLOADS_BUCKET": self.seeded.bucket,
-                "UPLOAD_GRACE_SECONDS": str(self.upload_grace_seconds),
-                "STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
-                "MAX_REDRIVES": str(self.max_redrives),
-                "POWERTOOLS_SERVICE_NAME": "catscan-sweeper",
-                "AWS_LAMBDA_FUNCTION_NAME": "catscan-sweeper-local"}
+        keep = (
+            "APPSYNC_URL",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_ENDPOINT_URL",
+            "SCAN_QUEUE_URL",
+            "MAX_RECEIVE_COUNT",
+            "POWERTOOLS_METRICS_NAMESPACE",
+        )
+        return {
+            **{k: scanner[k] for k in keep},
+            "DEAD_LETTER_QUEUE_URL": self.seeded.failure_queue_url,
+            "UPLOADS_BUCKET": self.seeded.bucket,
+            "UPLOAD_GRACE_SECONDS": str(self.upload_grace_seconds),
+            "STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
+            "MAX_REDRIVES": str(self.max_redrives),
+            "POWERTOOLS_SERVICE_NAME": "catscan-sweeper",
+            "AWS_LAMBDA_FUNCTION_NAME": "catscan-sweeper-local",
+        }
 
     @property
     def visibility_timeout(self) -> int:
@@ -149,11 +161,15 @@ class LocalCloud:
 
     def start(self, timeout: float = 60.0) -> None:
         started = time.monotonic()
-        wanted = [self.ports.moto, self.ports.appsync, self.ports.rekognition, self.ports.gate] + ([self.ports.ui] if self.with_ui else [])
+        wanted = [self.ports.moto, self.ports.appsync, self.ports.rekognition, self.ports.gate] + (
+            [self.ports.ui] if self.with_ui else []
+        )
         busy = [port for port in wanted if port_open(port, self.host)]
         if busy:
-            raise StartupError(f"port(s) {', '.join(map(str, busy))} already in use: is another `catscan dev` "
-                               "running? Stop it, or choose other ports (see `catscan dev --help`).")
+            raise StartupError(
+                f"port(s) {', '.join(map(str, busy))} already in use: is another `catscan dev` "
+                "running? Stop it, or choose other ports (see `catscan dev --help`)."
+            )
         logs = self.state_dir / "logs"
         py = sys.executable
         moto_argv = [py, "-m", "catscan.local.moto_host", "--host", self.host, "--port", str(self.ports.moto)]
@@ -161,18 +177,32 @@ class LocalCloud:
             moto_argv += ["--state-file", str(self.moto_state_file)]
         # Saving a state with many images takes a while: give moto time to write it.
         moto = Child("moto", moto_argv, logs / "moto.log", port=self.ports.moto, stop_timeout=120)
-        rekognition_argv = [py, "-m", "catscan.local.rekognition.server", "--host", self.host,
-                            "--port", str(self.ports.rekognition), "--s3-endpoint", self.moto_url,
-                            "--latency-ms", str(self.rekognition_latency_ms),
-                            "--tps", repr(float(self.rekognition_tps)) if self.rekognition_tps else "unlimited"]
-        rekognition = Child("rekognition", rekognition_argv, logs / "rekognition.log", port=self.ports.rekognition)
+        rekognition_argv = [
+            py,
+            "-m",
+            "catscan.local.rekognition.server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.ports.rekognition),
+            "--s3-endpoint",
+            self.moto_url,
+            "--latency-ms",
+            str(self.rekognition_latency_ms),
+            "--tps",
+            repr(float(self.rekognition_tps)) if self.rekognition_tps else "unlimited",
+        ]
+        rekognition = Child(
+            "rekognition", rekognition_argv, logs / "rekognition.log", port=self.ports.rekognition
+        )
         self.children = [moto, rekognition]
         try:
             moto.start(REPO_ROOT)
             rekognition.start(REPO_ROOT)  # loads its model while moto is being seeded
             wait_ready([moto], timeout)
-            self.seeded = seeding.seed(self.moto_url, self.ui_url, self.max_receive_count,
-                                       self.visibility_timeout)
+            self.seeded = seeding.seed(
+                self.moto_url, self.ui_url, self.max_receive_count, self.visibility_timeout
+            )
             later = [self._appsync(logs), self._gate(logs), self._runner(logs)]
             if self.with_ui:
                 later.append(self._ui(logs))
@@ -180,12 +210,14 @@ class LocalCloud:
                 child.start(REPO_ROOT)
             self.children += later
             wait_ready(self.children, max(1.0, timeout - (time.monotonic() - started)))
-            outputs = amplify_outputs(self.seeded, self.moto_url, self.appsync_url, self.rekognition_url,
-                                      self.ui_url)
+            outputs = amplify_outputs(
+                self.seeded, self.moto_url, self.appsync_url, self.rekognition_url, self.ui_url
+            )
             # Clients reach S3 and Cognito through the storage gate (IAM rules, stable IdentityIds, RevokeToken);
             # the scanner and the detector use moto directly, as AWS services would.
             outputs["custom"]["local"]["endpoints"].update(
-                {"s3": self.gate_url, "cognito-identity": self.gate_url, "cognito-idp": self.gate_url})
+                {"s3": self.gate_url, "cognito-identity": self.gate_url, "cognito-idp": self.gate_url}
+            )
             write_outputs(self.outputs_path, outputs)
         except BaseException:
             self.stop()
@@ -194,23 +226,62 @@ class LocalCloud:
 
     def _appsync(self, logs: Path) -> Child:
         assert self.seeded
-        argv = [sys.executable, "-m", "catscan.local.appsync", "--host", self.host,
-                "--port", str(self.ports.appsync), "--schema", str(REPO_ROOT / "schema.graphql"),
-                "--region", seeding.REGION, "--dynamodb-endpoint", self.moto_url, "--table-suffix", "local",
-                "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
-                "--cognito-endpoint", self.moto_url,
-                "--iam-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}",
-                "--read-lag-ms", str(self.appsync_read_lag_ms)]
+        argv = [
+            sys.executable,
+            "-m",
+            "catscan.local.appsync",
+            "--host",
+            self.host,
+            "--port",
+            str(self.ports.appsync),
+            "--schema",
+            str(REPO_ROOT / "schema.graphql"),
+            "--region",
+            seeding.REGION,
+            "--dynamodb-endpoint",
+            self.moto_url,
+            "--table-suffix",
+            "local",
+            "--user-pool-id",
+            self.seeded.user_pool_id,
+            "--client-id",
+            self.seeded.user_pool_client_id,
+            "--cognito-endpoint",
+            self.moto_url,
+            "--iam-credential",
+            f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}",
+            "--read-lag-ms",
+            str(self.appsync_read_lag_ms),
+        ]
         return Child("appsync", argv, logs / "appsync.log", port=self.ports.appsync)
 
     def _gate(self, logs: Path) -> Child:
         assert self.seeded
-        argv = [sys.executable, "-m", "catscan.local.gate", "--host", self.host,
-                "--port", str(self.ports.gate), "--moto-endpoint", self.moto_url, "--region", seeding.REGION,
-                "--user-pool-id", self.seeded.user_pool_id, "--client-id", self.seeded.user_pool_client_id,
-                "--identity-pool-id", self.seeded.identity_pool_id, "--bucket", self.seeded.bucket,
-                "--state-dir", str(self.state_dir / "state"),
-                "--scanner-credential", f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}"]
+        argv = [
+            sys.executable,
+            "-m",
+            "catscan.local.gate",
+            "--host",
+            self.host,
+            "--port",
+            str(self.ports.gate),
+            "--moto-endpoint",
+            self.moto_url,
+            "--region",
+            seeding.REGION,
+            "--user-pool-id",
+            self.seeded.user_pool_id,
+            "--client-id",
+            self.seeded.user_pool_client_id,
+            "--identity-pool-id",
+            self.seeded.identity_pool_id,
+            "--bucket",
+            self.seeded.bucket,
+            "--state-dir",
+            str(self.state_dir / "state"),
+            "--scanner-credential",
+            f"{SCANNER_ACCESS_KEY}:{SCANNER_SECRET_KEY}",
+        ]
         return Child("storage-gate", argv, logs / "storage-gate.log", port=self.ports.gate)
 
     def _runner(self, logs: Path) -> Child:
@@ -228,13 +299,27 @@ class LocalCloud:
         }
         path = self.state_dir / "runner.json"
         path.write_text(json.dumps(config, indent=2))
-        return Child("runner", [sys.executable, "-m", "catscan.local.runner", "--config", str(path)],
-                     logs / "runner.log", ready_line="runner ready")
+        return Child(
+            "runner",
+            [sys.executable, "-m", "catscan.local.runner", "--config", str(path)],
+            logs / "runner.log",
+            ready_line="runner ready",
+        )
 
     def _ui(self, logs: Path) -> Child:
-        argv = [sys.executable, "-m", "catscan.local.ui_server", "--host", self.host, "--port",
-                str(self.ports.ui), "--dist", str(REPO_ROOT / "frontend" / "dist"),
-                "--outputs", str(self.outputs_path)]
+        argv = [
+            sys.executable,
+            "-m",
+            "catscan.local.ui_server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.ports.ui),
+            "--dist",
+            str(REPO_ROOT / "frontend" / "dist"),
+            "--outputs",
+            str(self.outputs_path),
+        ]
         return Child("ui", argv, logs / "ui.log", port=self.ports.ui)
 
     def child(self, name: str) -> Child:

@@ -1,4 +1,5 @@
 """What the Lambda service gives a function: a context object and a fresh request id per invoke."""
+
 from __future__ import annotations
 
 import time

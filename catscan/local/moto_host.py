@@ -3,6 +3,7 @@
 It also counts the requests it serves by caller (access key), service and operation, for `make bench`'s
 calls per scan: `GET /_local/calls` answers the counts, `DELETE /_local/calls` resets them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,13 +86,21 @@ def _dump_item_results() -> None:
 
     def serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
         result = action_result.result
-        if type(action_result) not in (ActionResult, DynamoResult) or not isinstance(result, dict) \
-                or self._get_action() not in _ITEM_OPERATIONS:
+        if (
+            type(action_result) not in (ActionResult, DynamoResult)
+            or not isinstance(result, dict)
+            or self._get_action() not in _ITEM_OPERATIONS
+        ):
             return original(self, action_result)
         members = _output_members(self._get_action())
         headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
-        return 200, headers, json.dumps({k: v for k, v in result.items() if k in members}, separators=(",", ":"),
-                                        default=_blob)
+        return (
+            200,
+            headers,
+            json.dumps(
+                {k: v for k, v in result.items() if k in members}, separators=(",", ":"), default=_blob
+            ),
+        )
 
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
 
@@ -102,7 +111,10 @@ def _regular_json(self: DynamoType) -> dict[str, Any]:
     of nesting. Each value is copied once here; the result is the same fresh structure."""
     value = self.value
     if isinstance(value, dict):
-        value = {k: v.to_regular_json() if isinstance(v, DynamoType) else copy.deepcopy(v) for k, v in value.items()}
+        value = {
+            k: v.to_regular_json() if isinstance(v, DynamoType) else copy.deepcopy(v)
+            for k, v in value.items()
+        }
     elif isinstance(value, list):
         value = [v.to_regular_json() if isinstance(v, DynamoType) else copy.deepcopy(v) for v in value]
     else:
@@ -115,6 +127,7 @@ def _regular_json(self: DynamoType) -> dict[str, Any]:
 class _ItemCopies(threading.local):
     """`copy` as moto's DynamoDB modules see it, skipping the one deep copy of an item known not to be needed
     (under UpdateItem, moto copies the stored item twice before changing it: ~30% of an UpdateItem)."""
+
     skip = False
 
     def __getattr__(self, name: str) -> Any:
@@ -142,7 +155,10 @@ def _size(self: DynamoType) -> int:
     """DynamoType.size without rebuilding each nested map value (moto wraps every value of a map in a new
     DynamoType, which converts the whole subtree again, at each level): the same sizes."""
     if self.is_map():
-        return sum(bytesize(k) + (v if type(v) is DynamoType else DynamoType(v)).size() for k, v in self.value.items())
+        return sum(
+            bytesize(k) + (v if type(v) is DynamoType else DynamoType(v)).size()
+            for k, v in self.value.items()
+        )
     return _moto_size(self)
 
 
@@ -165,9 +181,14 @@ def _cheaper_updates() -> None:
     The sources are checked so that another moto version cannot silently change what is skipped."""
     handler_update, backend_update = DynamoHandler.update_item, DynamoDBBackend.update_item
     validators = moto.dynamodb.parsing.validators
-    if _uses_of_deepcopy(moto.dynamodb.responses) != 1 or _uses_of_deepcopy(handler_update) != 1 \
-            or _uses_of_deepcopy(backend_update) != 1 or "orig_item" not in inspect.getsource(backend_update) \
-            or _uses_of_deepcopy(validators.Validator.__init__) != 1 or _uses_of_deepcopy(validators) != 2:
+    if (
+        _uses_of_deepcopy(moto.dynamodb.responses) != 1
+        or _uses_of_deepcopy(handler_update) != 1
+        or _uses_of_deepcopy(backend_update) != 1
+        or "orig_item" not in inspect.getsource(backend_update)
+        or _uses_of_deepcopy(validators.Validator.__init__) != 1
+        or _uses_of_deepcopy(validators) != 2
+    ):
         raise RuntimeError("moto's DynamoDB UpdateItem changed: review catscan/local/moto_host.py")
     no_copy = _ItemCopies()
     no_copy.skip = True
@@ -176,7 +197,9 @@ def _cheaper_updates() -> None:
     moto.dynamodb.models.copy = copies  # type: ignore[attr-defined]
     validators.deepcopy = _validator_deepcopy  # type: ignore[attr-defined]
 
-    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    def update_item(
+        self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
         table = self.get_table(table_name)
         try:
             exists = self.get_item(table_name, key) is not None
@@ -212,8 +235,13 @@ def s3_operation(method: str, path: str, query: str, headers: Any) -> str:
     params = parse_qs(query, keep_blank_values=True)
     has_key = len(path.strip("/").split("/", 1)) == 2
     if has_key:
-        name = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject",
-                "POST": "PostObject"}.get(method, method)
+        name = {
+            "GET": "GetObject",
+            "HEAD": "HeadObject",
+            "PUT": "PutObject",
+            "DELETE": "DeleteObject",
+            "POST": "PostObject",
+        }.get(method, method)
         if method == "PUT" and "x-amz-copy-source" in headers:
             name = "CopyObject"
         if method == "GET" and "Range" in headers:
@@ -247,9 +275,16 @@ class CallCounter:
         if target:
             operation = target.rsplit(".", 1)[-1]
         elif service == "s3":
-            headers = {"Range": environ.get("HTTP_RANGE"), "x-amz-copy-source": environ.get("HTTP_X_AMZ_COPY_SOURCE")}
-            operation = s3_operation(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"),
-                                     environ.get("QUERY_STRING", ""), {k: v for k, v in headers.items() if v})
+            headers = {
+                "Range": environ.get("HTTP_RANGE"),
+                "x-amz-copy-source": environ.get("HTTP_X_AMZ_COPY_SOURCE"),
+            }
+            operation = s3_operation(
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO", "/"),
+                environ.get("QUERY_STRING", ""),
+                {k: v for k, v in headers.items() if v},
+            )
         else:
             operation = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '/')}"
         return caller, service, operation
@@ -260,9 +295,14 @@ class CallCounter:
                 with self._lock:
                     self.counts.clear()
             with self._lock:
-                rows = [{"caller": c, "service": s, "operation": o, "count": n} for (c, s, o), n in self.counts.items()]
+                rows = [
+                    {"caller": c, "service": s, "operation": o, "count": n}
+                    for (c, s, o), n in self.counts.items()
+                ]
             body = json.dumps(rows).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         key = self.key(environ)
         with self._lock:
@@ -280,8 +320,12 @@ class MotoGateway(wsgi.Gateway_10):
         env = super().get_environ()
         # The request target as sent, which moto reads for S3 keys (werkzeug's RAW_URI; PATH_INFO is decoded).
         env["RAW_URI"] = env["REQUEST_URI"]
-        env["SERVER_NAME"] = self.req.server.bind_addr[0]  # the host, as werkzeug says (cheroot: its own name)
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()]
+        env["SERVER_NAME"] = self.req.server.bind_addr[
+            0
+        ]  # the host, as werkzeug says (cheroot: its own name)
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()
+        ]
         for name, _ in headers:
             if "_" in name:
                 env.pop(environ_key_for_header(name), None)

@@ -4,6 +4,7 @@ moto keeps everything in Python objects (its "backends"); pickling them keeps us
 passwords and subs, objects, tables, queues and parameters exactly. A few members are not picklable
 as they are (RSA keys, locks, a lambda default factory); copyreg reducers below rebuild them.
 """
+
 from __future__ import annotations
 
 import copyreg
@@ -26,8 +27,9 @@ def _load_private_key(pem: bytes) -> Any:
 
 
 def _reduce_private_key(key: Any) -> tuple:
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return _load_private_key, (pem,)
 
 
@@ -82,7 +84,8 @@ def save_state(path: Path) -> None:
 
     buffer = io.BytesIO()
     _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        {"version": FORMAT_VERSION, "backends": {name: dict(get_backend(name)) for name in SERVICES}})
+        {"version": FORMAT_VERSION, "backends": {name: dict(get_backend(name)) for name in SERVICES}}
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(buffer.getvalue())

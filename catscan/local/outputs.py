@@ -1,4 +1,5 @@
 """amplify_outputs.json in the Gen 2 outputs format, with the local endpoints under custom.local."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,9 @@ from typing import Any
 from catscan.local.seed import ADMIN_GROUP, REGION, Seeded
 
 
-def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition_url: str,
-                    ui_url: str) -> dict[str, Any]:
+def amplify_outputs(
+    seeded: Seeded, moto_url: str, appsync_url: str, rekognition_url: str, ui_url: str
+) -> dict[str, Any]:
     return {
         "version": "1.4",
         "auth": {
@@ -23,8 +25,13 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
             "user_verification_types": ["email"],
             "groups": [{ADMIN_GROUP: {"precedence": 0}}],
             "mfa_configuration": "NONE",
-            "password_policy": {"min_length": 8, "require_lowercase": True, "require_numbers": True,
-                                "require_symbols": False, "require_uppercase": True},
+            "password_policy": {
+                "min_length": 8,
+                "require_lowercase": True,
+                "require_numbers": True,
+                "require_symbols": False,
+                "require_uppercase": True,
+            },
             "unauthenticated_identities_enabled": False,
         },
         "data": {
@@ -36,14 +43,19 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
         "storage": {
             "aws_region": REGION,
             "bucket_name": seeded.bucket,
-            "buckets": [{
-                "name": "catscanUploads",
-                "bucket_name": seeded.bucket,
-                "aws_region": REGION,
-                "paths": {"uploads/${cognito-identity.amazonaws.com:sub}/*": {
-                    "entityidentity": ["get", "list", "write", "delete"]},
-                    "uploads/*": {"groupsAdmin": ["get", "list"]}},
-            }],
+            "buckets": [
+                {
+                    "name": "catscanUploads",
+                    "bucket_name": seeded.bucket,
+                    "aws_region": REGION,
+                    "paths": {
+                        "uploads/${cognito-identity.amazonaws.com:sub}/*": {
+                            "entityidentity": ["get", "list", "write", "delete"]
+                        },
+                        "uploads/*": {"groupsAdmin": ["get", "list"]},
+                    },
+                }
+            ],
         },
         "custom": {
             # The same keys the Gen 2 backend outputs (amplify/backend.ts), for `catscan redrive`.
@@ -67,7 +79,7 @@ def amplify_outputs(seeded: Seeded, moto_url: str, appsync_url: str, rekognition
                     "dynamodb": moto_url,
                 },
                 "ui": ui_url,
-            }
+            },
         },
     }
 

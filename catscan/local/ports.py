@@ -1,4 +1,5 @@
 """The local cloud's ports (defaults of `catscan dev`); light to import, for the CLI's --help."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

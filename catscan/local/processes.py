@@ -1,4 +1,5 @@
 """Child processes of the local cloud: start with logs to files, wait until they answer, stop cleanly."""
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,12 @@ class Child:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the process runs; a restart appends
         self._log_offset = self._log.tell()  # readiness is judged on this run's lines only
         self.process = subprocess.Popen(
-            self.argv, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-            env={**os.environ, **self.env}, start_new_session=True,  # Ctrl-C reaches only the parent
+            self.argv,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            start_new_session=True,  # Ctrl-C reaches only the parent
         )
 
     def is_ready(self) -> bool:
@@ -89,6 +94,8 @@ def wait_ready(children: list[Child], timeout: float) -> None:
             return
         if time.monotonic() > deadline:
             names = ", ".join(c.name for c in pending)
-            raise StartupError(f"not ready after {timeout:.0f}s: {names}\n" +
-                               "\n".join(f"--- {c.name}\n{c.tail()}" for c in pending))
+            raise StartupError(
+                f"not ready after {timeout:.0f}s: {names}\n"
+                + "\n".join(f"--- {c.name}\n{c.tail()}" for c in pending)
+            )
         time.sleep(0.05)

@@ -11,6 +11,7 @@ nothing after that line runs, the messages are not deleted and come back later. 
 is replaced by a fresh one (another cold start). The sweeper runs on a fixed period in its own
 container, like an EventBridge schedule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,13 +74,21 @@ def _container_main(conn: Any, env: dict[str, str], handler_path: str, function_
         if message is None:
             return
         event, timeout = message
-        context = LambdaContext(function_name=function_name, timeout_seconds=timeout,
-                                region=env.get("AWS_REGION", "us-east-1"))
+        context = LambdaContext(
+            function_name=function_name, timeout_seconds=timeout, region=env.get("AWS_REGION", "us-east-1")
+        )
         try:
             conn.send({"ok": True, "result": handler(event, context), "requestId": context.aws_request_id})
         except Exception as exc:  # noqa: BLE001 - an unhandled function error, as Lambda reports it
-            conn.send({"ok": False, "requestId": context.aws_request_id, "errorType": type(exc).__name__,
-                       "errorMessage": str(exc), "trace": traceback.format_exc(limit=5)})
+            conn.send(
+                {
+                    "ok": False,
+                    "requestId": context.aws_request_id,
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "trace": traceback.format_exc(limit=5),
+                }
+            )
 
 
 class Container:
@@ -95,8 +104,9 @@ class Container:
 
     def start(self) -> None:
         self.conn, child = self._mp.Pipe()
-        self.process = self._mp.Process(target=_container_main, daemon=True,
-                                        args=(child, self.env, self.handler_path, self.function_name))
+        self.process = self._mp.Process(
+            target=_container_main, daemon=True, args=(child, self.env, self.handler_path, self.function_name)
+        )
         self.process.start()
         self.cold_starts += 1
         if not self.conn.poll(120) or not self.conn.recv().get("ready"):
@@ -108,7 +118,12 @@ class Container:
                 self.start()
             except Exception as exc:  # noqa: BLE001 - an init error fails the invocation, as in Lambda
                 self.kill()
-                return {"ok": False, "requestId": "-", "errorType": "Runtime.InitError", "errorMessage": str(exc)}
+                return {
+                    "ok": False,
+                    "requestId": "-",
+                    "errorType": "Runtime.InitError",
+                    "errorMessage": str(exc),
+                }
         started = time.monotonic()
         try:
             self.conn.send((event, timeout))
@@ -118,8 +133,12 @@ class Container:
             self.kill()
             return {"ok": False, "requestId": "-", "errorType": "Runtime.ExitError", "errorMessage": str(exc)}
         self.kill()  # Lambda ends a timed-out invocation at once: nothing after this runs
-        return {"ok": False, "requestId": "-", "errorType": "Sandbox.Timedout",
-                "errorMessage": f"Task timed out after {time.monotonic() - started:.2f} seconds"}
+        return {
+            "ok": False,
+            "requestId": "-",
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"Task timed out after {time.monotonic() - started:.2f} seconds",
+        }
 
     def kill(self) -> None:
         if self.process is not None:
@@ -149,8 +168,7 @@ def with_s3_fields(body: dict[str, Any]) -> dict[str, Any]:
         obj = record.get("s3", {}).get("object", {})
         digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest().upper()
         obj.setdefault("sequencer", digest[:18])
-        record.setdefault("responseElements", {"x-amz-request-id": digest[18:34],
-                                               "x-amz-id-2": digest[34:]})
+        record.setdefault("responseElements", {"x-amz-request-id": digest[18:34], "x-amz-id-2": digest[34:]})
         record.setdefault("userIdentity", {"principalId": "local"})
         record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
         record.setdefault("eventTime", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
@@ -164,17 +182,35 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
         body = m["Body"]
         with contextlib.suppress(ValueError, AttributeError):
             body = json.dumps(with_s3_fields(json.loads(body)))
-        records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": body,
-                        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
-                        "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
-                        "awsRegion": region})
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": body,
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody"),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
     return {"Records": records}
 
 
 def scheduled_event(region: str) -> dict[str, Any]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"version": "0", "id": str(time.time_ns()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "123456789012", "time": now, "region": region, "resources": [], "detail": {}}
+    return {
+        "version": "0",
+        "id": str(time.time_ns()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": now,
+        "region": region,
+        "resources": [],
+        "detail": {},
+    }
 
 
 # --- the runner ------------------------------------------------------------------------------
@@ -184,24 +220,40 @@ class Runner:
     def __init__(self, config: RunnerConfig) -> None:
         self.config = config
         self._stop = threading.Event()
-        self._sqs = boto3.client("sqs", endpoint_url=config.sqs_endpoint, region_name=config.region,
-                                 aws_access_key_id="local", aws_secret_access_key="local")
+        self._sqs = boto3.client(
+            "sqs",
+            endpoint_url=config.sqs_endpoint,
+            region_name=config.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         self._queue_arn = self._sqs.get_queue_attributes(
-            QueueUrl=config.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            QueueUrl=config.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
         # The handler strings the CDK construct deploys (amplify/functions/scan-image/resource.ts).
-        self.scanners = [Container(config.function_env, "scan_image.handler.lambda_handler",
-                                   "catscan-scan-image-local") for _ in range(config.concurrency)]
-        self.sweeper = (Container(config.sweeper_env, "scan_image.sweeper.lambda_handler", "catscan-sweeper-local")
-                        if config.sweeper_period else None)
+        self.scanners = [
+            Container(config.function_env, "scan_image.handler.lambda_handler", "catscan-scan-image-local")
+            for _ in range(config.concurrency)
+        ]
+        self.sweeper = (
+            Container(config.sweeper_env, "scan_image.sweeper.lambda_handler", "catscan-sweeper-local")
+            if config.sweeper_period
+            else None
+        )
         self._threads: list[threading.Thread] = []
         self._idle: queue.Queue[Container] = queue.Queue()  # the containers free for a batch
         self._done: queue.Queue[str] = queue.Queue()  # receipt handles of handled messages, to delete
         self._invocations: set[threading.Thread] = set()  # batches being handled now
-        self._invocations_over = threading.Event()  # stopping, and no batch is being handled: the last deletes
+        self._invocations_over = (
+            threading.Event()
+        )  # stopping, and no batch is being handled: the last deletes
 
     def warm_up(self) -> None:
         """Start every container now (cold starts before the first upload, not during it)."""
-        starters = [threading.Thread(target=c.start) for c in [*self.scanners, *([self.sweeper] if self.sweeper else [])]]
+        starters = [
+            threading.Thread(target=c.start)
+            for c in [*self.scanners, *([self.sweeper] if self.sweeper else [])]
+        ]
         for t in starters:
             t.start()
         for t in starters:
@@ -210,8 +262,10 @@ class Runner:
     def run(self) -> None:
         for container in self.scanners:
             self._idle.put(container)
-        self._threads = [threading.Thread(target=self._poll, daemon=True),
-                         threading.Thread(target=self._delete_done, daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._poll, daemon=True),
+            threading.Thread(target=self._delete_done, daemon=True),
+        ]
         if self.sweeper:
             self._threads.append(threading.Thread(target=self._schedule, daemon=True))
         for t in self._threads:
@@ -242,8 +296,11 @@ class Runner:
             wanted = min(SQS_MAX_RECEIVE, len(idle) * self.config.batch_size)
             try:
                 messages = self._sqs.receive_message(
-                    QueueUrl=self.config.queue_url, MaxNumberOfMessages=wanted,
-                    WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"],
+                    QueueUrl=self.config.queue_url,
+                    MaxNumberOfMessages=wanted,
+                    WaitTimeSeconds=1,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
                 ).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - moto restarting or gone: keep polling
                 if not self._stop.is_set():
@@ -252,8 +309,9 @@ class Runner:
                 messages = []
             size = self.config.batch_size
             for i in range(0, len(messages), size):
-                invocation = threading.Thread(target=self._invoke_and_free, args=(idle.pop(), messages[i:i + size]),
-                                              daemon=True)
+                invocation = threading.Thread(
+                    target=self._invoke_and_free, args=(idle.pop(), messages[i : i + size]), daemon=True
+                )
                 self._invocations.add(invocation)
                 invocation.start()
             for container in idle:
@@ -267,17 +325,27 @@ class Runner:
             self._invocations.discard(threading.current_thread())
 
     def _deliver(self, container: Container, messages: list[dict[str, Any]]) -> None:
-        outcome = container.invoke(sqs_event(messages, self._queue_arn, self.config.region),
-                                   self.config.function_timeout)
+        outcome = container.invoke(
+            sqs_event(messages, self._queue_arn, self.config.region), self.config.function_timeout
+        )
         if not outcome["ok"]:
             # The whole batch failed: every message comes back after its visibility timeout.
-            log.warning("invocation %s failed: %s: %s", outcome["requestId"], outcome["errorType"],
-                        outcome["errorMessage"])
+            log.warning(
+                "invocation %s failed: %s: %s",
+                outcome["requestId"],
+                outcome["errorType"],
+                outcome["errorMessage"],
+            )
             return
         result = outcome.get("result") or {}
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         if failed:
-            log.info("invocation %s: %d of %d message(s) to retry", outcome["requestId"], len(failed), len(messages))
+            log.info(
+                "invocation %s: %d of %d message(s) to retry",
+                outcome["requestId"],
+                len(failed),
+                len(messages),
+            )
         for m in messages:
             if m["MessageId"] not in failed:
                 self._done.put(m["ReceiptHandle"])
@@ -299,8 +367,10 @@ class Runner:
                 except queue.Empty:
                     break
             try:
-                response = self._sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)])
+                response = self._sqs.delete_message_batch(
+                    QueueUrl=self.config.queue_url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)],
+                )
                 for failure in response.get("Failed", []):
                     log.warning("delete failed: %s", failure.get("Message", failure.get("Code")))
             except Exception as exc:  # noqa: BLE001 - they reappear and are answered by idempotency

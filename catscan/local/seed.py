@@ -1,4 +1,5 @@
 """Creates the local cloud's AWS resources in moto, as the Amplify backend would in AWS."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,13 @@ class Seeded:
 
 
 def client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def seed(moto_url: str, ui_origin: str, max_receive_count: int = 8, visibility_timeout: int = 180) -> Seeded:
@@ -58,49 +64,84 @@ def seed(moto_url: str, ui_origin: str, max_receive_count: int = 8, visibility_t
     identity_pool_id = _identity_pool(client("cognito-identity", moto_url), pool_id, client_id)
 
     sqs = client("sqs", moto_url)
-    failure_url = sqs.create_queue(QueueName=FAILURE_QUEUE,
-                                   Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
-    failure_arn = sqs.get_queue_attributes(QueueUrl=failure_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    failure_url = sqs.create_queue(QueueName=FAILURE_QUEUE, Attributes={"MessageRetentionPeriod": "1209600"})[
+        "QueueUrl"
+    ]
+    failure_arn = sqs.get_queue_attributes(QueueUrl=failure_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     queue_url = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]  # idempotent with equal attributes
-    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={  # set every start: the limits may have changed
-        "VisibilityTimeout": str(visibility_timeout),
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": failure_arn, "maxReceiveCount": max_receive_count}),
-    })
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={  # set every start: the limits may have changed
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": failure_arn, "maxReceiveCount": max_receive_count}
+            ),
+        },
+    )
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
 
     s3 = client("s3", moto_url)
     if BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": [ui_origin, ui_origin.replace("127.0.0.1", "localhost")],
-        "AllowedMethods": ["GET", "PUT", "POST", "HEAD", "DELETE"],
-        "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-version-id"],
-        "MaxAgeSeconds": 3000,
-    }]})
-    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={
-        "QueueConfigurations": [{
-            "Id": "scan-uploads",
-            "QueueArn": queue_arn,
-            "Events": ["s3:ObjectCreated:*"],
-            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
-        }]
-    })
+    s3.put_bucket_cors(
+        Bucket=BUCKET,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [ui_origin, ui_origin.replace("127.0.0.1", "localhost")],
+                    "AllowedMethods": ["GET", "PUT", "POST", "HEAD", "DELETE"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-version-id"],
+                    "MaxAgeSeconds": 3000,
+                }
+            ]
+        },
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "scan-uploads",
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+                }
+            ]
+        },
+    )
 
     dynamodb = client("dynamodb", moto_url)
     if IDEMPOTENCY_TABLE not in dynamodb.list_tables()["TableNames"]:
         dynamodb.create_table(
-            TableName=IDEMPOTENCY_TABLE, BillingMode="PAY_PER_REQUEST",
+            TableName=IDEMPOTENCY_TABLE,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         )
     ssm = client("ssm", moto_url)
     # An operator's change survives a restart: only missing parameters get their defaults.
     _put_missing(ssm, PARAM_TARGET_LABEL, "Cat", "Label that means 'cat' in DetectLabels output")
-    _put_missing(ssm, PARAM_MIN_CONFIDENCE, DEFAULT_MIN_CONFIDENCE, "Minimum confidence (0-100) for a cat verdict")
+    _put_missing(
+        ssm, PARAM_MIN_CONFIDENCE, DEFAULT_MIN_CONFIDENCE, "Minimum confidence (0-100) for a cat verdict"
+    )
 
-    seeded = Seeded(pool_id, client_id, identity_pool_id, BUCKET, queue_url, queue_arn, failure_url,
-                    IDEMPOTENCY_TABLE, PARAM_TARGET_LABEL, PARAM_MIN_CONFIDENCE)
+    seeded = Seeded(
+        pool_id,
+        client_id,
+        identity_pool_id,
+        BUCKET,
+        queue_url,
+        queue_arn,
+        failure_url,
+        IDEMPOTENCY_TABLE,
+        PARAM_TARGET_LABEL,
+        PARAM_MIN_CONFIDENCE,
+    )
     idp = client("cognito-idp", moto_url)
     for email, password, admin in DEMO_USERS:
         try:
@@ -124,11 +165,13 @@ def _identity_pool(cognito: Any, pool_id: str, client_id: str) -> str:
     return cognito.create_identity_pool(
         IdentityPoolName="catscan_local",
         AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[{
-            "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
-            "ClientId": client_id,
-            "ServerSideTokenCheck": False,
-        }],
+        CognitoIdentityProviders=[
+            {
+                "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+                "ClientId": client_id,
+                "ServerSideTokenCheck": False,
+            }
+        ],
     )["IdentityPoolId"]
 
 
@@ -141,9 +184,15 @@ def _user_pool(idp: Any) -> tuple[str, str]:
         PoolName="catscan-local",
         UsernameAttributes=["email"],
         AutoVerifiedAttributes=["email"],
-        Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": True,
-                                     "RequireLowercase": True, "RequireNumbers": True,
-                                     "RequireSymbols": False}},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
     )["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(
@@ -160,7 +209,9 @@ def add_user(moto_url: str, user_pool_id: str, email: str, password: str, admin:
     """A confirmed user with a permanent password (what sign-up + confirmation would leave)."""
     idp = client("cognito-idp", moto_url)
     idp.admin_create_user(
-        UserPoolId=user_pool_id, Username=email, MessageAction="SUPPRESS",
+        UserPoolId=user_pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
         UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
     )
     idp.admin_set_user_password(UserPoolId=user_pool_id, Username=email, Password=password, Permanent=True)

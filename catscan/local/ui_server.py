@@ -2,6 +2,7 @@
 
 The UI reads its configuration at run time, so one build works against any local cloud ports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,9 @@ def create_app(dist: Path, outputs: Path) -> web.Application:
     async def spa(request: web.Request) -> web.StreamResponse:
         index = dist / "index.html"
         if not index.exists():
-            return web.Response(status=503, text="The web UI is not built: run `make dev` (it builds frontend/).")
+            return web.Response(
+                status=503, text="The web UI is not built: run `make dev` (it builds frontend/)."
+            )
         path = (dist / request.match_info["path"]).resolve()
         if path.is_file() and dist.resolve() in path.parents:
             cache = "public, max-age=31536000, immutable" if "/assets/" in str(path) else "no-cache"

@@ -6,6 +6,7 @@ Why not gql here: the scanner sends three fixed documents (graphql_documents.py)
 validation nor an event loop; a signed POST over urllib3 (which botocore already ships) keeps the cold
 start small and lets each request take the timeout the invocation's budget allows.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,13 +47,22 @@ class ScanApi:
         scan: dict[str, Any] | None = self._execute(GET_SCAN, {"id": scan_id}, deadline)["getScan"]
         return scan
 
-    def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False,
-                    condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any] | None:
+    def update_scan(
+        self,
+        scan_id: str,
+        deadline: Deadline,
+        *,
+        final: bool = False,
+        condition: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any] | None:
         """`final`: the status write that may use the budget's reserve. With a `condition` that does not
         hold (DynamoDB's ConditionalCheckFailed), nothing is written and None is returned."""
         variables = {"input": {"id": scan_id, **fields}, "condition": condition}
         try:
-            updated: dict[str, Any] | None = self._execute(UPDATE_SCAN, variables, deadline, reserve=final)["updateScan"]
+            updated: dict[str, Any] | None = self._execute(UPDATE_SCAN, variables, deadline, reserve=final)[
+                "updateScan"
+            ]
             return updated
         except AppSyncError as exc:
             if condition is not None and "ConditionalCheckFailed" in str(exc):
@@ -65,35 +75,49 @@ class ScanApi:
         can read still gets worked off (the next run resumes at the oldest scans left)."""
         token = None
         while True:
-            page = self._execute(SCANS_UPDATED_BEFORE, {"status": status, "before": before, "nextToken": token},
-                                 deadline)["scansByStatus"]
+            page = self._execute(
+                SCANS_UPDATED_BEFORE, {"status": status, "before": before, "nextToken": token}, deadline
+            )["scansByStatus"]
             yield from page["items"]
             token = page.get("nextToken")
             if not token:
                 return
 
-    def _execute(self, document: str, variables: dict[str, Any], deadline: Deadline,
-                 reserve: bool = False) -> dict[str, Any]:
+    def _execute(
+        self, document: str, variables: dict[str, Any], deadline: Deadline, reserve: bool = False
+    ) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             return self._post(document, variables, deadline.timeout(REQUEST_SECONDS, reserve=reserve))
 
         time_left = (lambda: deadline.in_reserve() - 0.5) if reserve else deadline.left
-        return retry(attempt, time_left, 1.0 if reserve else REQUEST_SECONDS,
-                     lambda exc: isinstance(exc, AppSyncUnavailable))
+        return retry(
+            attempt,
+            time_left,
+            1.0 if reserve else REQUEST_SECONDS,
+            lambda exc: isinstance(exc, AppSyncUnavailable),
+        )
 
     def _post(self, document: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
         body = json.dumps({"query": document, "variables": variables})
-        request = AWSRequest(method="POST", url=self._url, data=body,
-                             headers={"Content-Type": "application/json"})
+        request = AWSRequest(
+            method="POST", url=self._url, data=body, headers={"Content-Type": "application/json"}
+        )
         if self._credentials is None:
             raise AppSyncError("no AWS credentials to sign the AppSync request with")
         SigV4Auth(self._credentials.get_frozen_credentials(), "appsync", self._region).add_auth(request)
         started = time.monotonic()
         try:
-            response = self._http.request("POST", self._url, body=body.encode(), headers=dict(request.headers),
-                                          timeout=urllib3.Timeout(total=timeout, connect=min(2.0, timeout)))
+            response = self._http.request(
+                "POST",
+                self._url,
+                body=body.encode(),
+                headers=dict(request.headers),
+                timeout=urllib3.Timeout(total=timeout, connect=min(2.0, timeout)),
+            )
         except urllib3.exceptions.HTTPError as exc:  # connection refused/reset, timeouts
-            raise AppSyncUnavailable(f"{type(exc).__name__} after {time.monotonic() - started:.1f} s") from exc
+            raise AppSyncUnavailable(
+                f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
+            ) from exc
         if response.status >= 500 or response.status == 429:
             raise AppSyncUnavailable(f"HTTP {response.status}")
         try:

@@ -4,6 +4,7 @@ Lambda kills an invocation at its timeout and nothing after that line runs, so a
 dependency is slow must give up early enough to record why. `Deadline` keeps a reserve for that
 last write; `retry` runs a call again on transient errors only while an attempt still fits.
 """
+
 from __future__ import annotations
 
 import random
@@ -39,8 +40,14 @@ class Deadline:
         return min(cap, left)
 
 
-def retry(call: Callable[[], T], time_left: Callable[[], float], attempt_seconds: float,
-          is_transient: Callable[[Exception], bool], base_delay: float = 0.2, max_attempts: int = 4) -> T:
+def retry(
+    call: Callable[[], T],
+    time_left: Callable[[], float],
+    attempt_seconds: float,
+    is_transient: Callable[[Exception], bool],
+    base_delay: float = 0.2,
+    max_attempts: int = 4,
+) -> T:
     """`call` again after a transient error (full-jitter backoff, as the AWS SDKs do), but only while an
     attempt of up to `attempt_seconds` still fits in `time_left()`. The last error is raised."""
     attempt = 0
@@ -51,7 +58,7 @@ def retry(call: Callable[[], T], time_left: Callable[[], float], attempt_seconds
         except Exception as exc:  # classified below
             if not is_transient(exc) or attempt >= max_attempts:
                 raise
-            delay = random.uniform(0, base_delay * 2 ** attempt)
+            delay = random.uniform(0, base_delay * 2**attempt)
             if time_left() < delay + attempt_seconds:
                 raise
             time.sleep(delay)

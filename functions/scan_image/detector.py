@@ -4,6 +4,7 @@ The client is made with one attempt per call and botocore's adaptive rate limite
 container down after throttling answers); `detect` retries throttling, 5xx and timeouts itself, and only
 while another attempt fits in the invocation's budget.
 """
+
 from __future__ import annotations
 
 import time
@@ -54,8 +55,15 @@ class LabelDetector:
         self._client = rekognition_client
         self._attempt_seconds = attempt_seconds
 
-    def detect(self, bucket: str, key: str, version_id: str | None, min_confidence: float,
-               deadline: Deadline, max_labels: int = 25) -> Detection:
+    def detect(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        min_confidence: float,
+        deadline: Deadline,
+        max_labels: int = 25,
+    ) -> Detection:
         s3_object: dict[str, str] = {"Bucket": bucket, "Name": key}
         if version_id:
             s3_object["Version"] = version_id
@@ -65,7 +73,9 @@ class LabelDetector:
         def call() -> dict[str, Any]:
             nonlocal attempts
             if deadline.left() < self._attempt_seconds:
-                raise BudgetExhausted(f"{deadline.left():.1f} s left, an attempt may take {self._attempt_seconds} s")
+                raise BudgetExhausted(
+                    f"{deadline.left():.1f} s left, an attempt may take {self._attempt_seconds} s"
+                )
             attempts += 1
             labels: dict[str, Any] = self._client.detect_labels(
                 Image={"S3Object": s3_object}, MaxLabels=max_labels, MinConfidence=min_confidence
@@ -73,15 +83,18 @@ class LabelDetector:
             return labels
 
         try:
-            response = retry(call, deadline.left, self._attempt_seconds, _transient, base_delay=0.5, max_attempts=6)
+            response = retry(
+                call, deadline.left, self._attempt_seconds, _transient, base_delay=0.5, max_attempts=6
+            )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _IMAGE_ERRORS:
                 detail = exc.response.get("Error", {}).get("Message") or ""
                 reason = _IMAGE_ERRORS[code] + (f" ({detail})" if detail else "")
                 raise ImageRejectedByDetector(reason, code) from exc
-            raise DetectorUnavailable(f"{code or 'error'} after {attempts} attempt(s): {exc}",
-                                      throttled=code in _THROTTLING) from exc
+            raise DetectorUnavailable(
+                f"{code or 'error'} after {attempts} attempt(s): {exc}", throttled=code in _THROTTLING
+            ) from exc
         except BotoCoreError as exc:  # timeouts, connection errors
             raise DetectorUnavailable(f"{type(exc).__name__} after {attempts} attempt(s): {exc}") from exc
         except BudgetExhausted as exc:

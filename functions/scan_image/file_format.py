@@ -4,6 +4,7 @@ The one table of signatures: the scanner judges an upload with it (scan_service.
 same module (catscan/client/filetypes.py) to refuse a file before uploading it, with the scanner's words.
 Standard library only, so the CLI can import it without the scanner's dependencies.
 """
+
 from __future__ import annotations
 
 ACCEPTED = {"jpeg": "image/jpeg", "png": "image/png"}
@@ -64,7 +65,7 @@ def rejection_for_format(head: bytes) -> str | None:
 
 def _match(head: bytes) -> str | None:
     for magic, offset, kind in _SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             if kind == "WebP" and not head.startswith(b"RIFF"):
                 continue
             return kind

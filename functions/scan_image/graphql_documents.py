@@ -7,6 +7,7 @@ It lives in the scanner's package because the Lambda bundle ships only that pack
 only, so the CLI imports it without the scanner's dependencies. (The web UI's documents are generated
 from the schema in frontend/.)
 """
+
 from __future__ import annotations
 
 # Every field the UI shows plus owner: AppSync pushes to subscribers only the fields the mutation
@@ -17,18 +18,26 @@ SCAN_FIELDS = """
   ownerEmail thumbnailKey createdAt updatedAt
 """
 
-CREATE_SCAN = f"mutation CreateScan($input: CreateScanInput!) {{ createScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+CREATE_SCAN = (
+    f"mutation CreateScan($input: CreateScanInput!) {{ createScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+)
 GET_SCAN = f"query GetScan($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} }} }}"
 GET_SCAN_DEBUG = f"query GetScanDebug($id: ID!) {{ getScan(id: $id) {{ {SCAN_FIELDS} debug }} }}"
 # The scanner's write: it selects SCAN_FIELDS so that subscribers get every field the UI shows.
-UPDATE_SCAN = (f"mutation UpdateScan($input: UpdateScanInput!, $condition: ModelScanConditionInput) "
-               f"{{ updateScan(input: $input, condition: $condition) {{ {SCAN_FIELDS} }} }}")
-DELETE_SCAN = f"mutation DeleteScan($input: DeleteScanInput!) {{ deleteScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+UPDATE_SCAN = (
+    f"mutation UpdateScan($input: UpdateScanInput!, $condition: ModelScanConditionInput) "
+    f"{{ updateScan(input: $input, condition: $condition) {{ {SCAN_FIELDS} }} }}"
+)
+DELETE_SCAN = (
+    f"mutation DeleteScan($input: DeleteScanInput!) {{ deleteScan(input: $input) {{ {SCAN_FIELDS} }} }}"
+)
 LIST_SCANS = (
     "query ListScans($filter: ModelScanFilterInput, $limit: Int, $nextToken: String) {"
     f" listScans(filter: $filter, limit: $limit, nextToken: $nextToken) {{ items {{ {SCAN_FIELDS} }} nextToken }} }}"
 )
-_INDEX_ARGS = "$sortDirection: ModelSortDirection, $filter: ModelScanFilterInput, $limit: Int, $nextToken: String"
+_INDEX_ARGS = (
+    "$sortDirection: ModelSortDirection, $filter: ModelScanFilterInput, $limit: Int, $nextToken: String"
+)
 _INDEX_PASS = "sortDirection: $sortDirection, filter: $filter, limit: $limit, nextToken: $nextToken"
 # The @index queries (schema.graphql): DynamoDB Queries on the byOwner / byStatus / byOwnerEmail GSIs.
 SCANS_BY_OWNER = (
@@ -58,4 +67,3 @@ ON_CREATE_SCAN = (
     "subscription OnCreateScan($filter: ModelSubscriptionScanFilterInput) {"
     f" onCreateScan(filter: $filter) {{ {SCAN_FIELDS} }} }}"
 )
-

@@ -9,6 +9,7 @@ growing delay, until its last delivery, which writes FAILED with the reason. Ide
 event is answered from the record of the first (no second scan), and DetectLabels is paid once per
 object version even when the verdict write fails after it (the detection has its own record).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,12 +51,16 @@ _CONNECT_SECONDS = 2.0
 _attempt_seconds = _CONNECT_SECONDS + settings.service_timeout_seconds
 
 
-def _client(service: Literal["rekognition", "s3", "cognito-idp", "sqs"],
-            retry_mode: Literal["standard", "adaptive"]) -> Any:
+def _client(
+    service: Literal["rekognition", "s3", "cognito-idp", "sqs"], retry_mode: Literal["standard", "adaptive"]
+) -> Any:
     # One attempt per call: the adapters retry within the invocation's budget. "adaptive" adds
     # botocore's client-side rate limiter, which slows this container after throttling answers.
-    config = Config(retries={"mode": retry_mode, "total_max_attempts": 1}, connect_timeout=_CONNECT_SECONDS,
-                    read_timeout=settings.service_timeout_seconds)
+    config = Config(
+        retries={"mode": retry_mode, "total_max_attempts": 1},
+        connect_timeout=_CONNECT_SECONDS,
+        read_timeout=settings.service_timeout_seconds,
+    )
     return _session.client(service, config=config)
 
 
@@ -63,10 +68,12 @@ api = ScanApi(settings.appsync_url, settings.region, credentials=_session.get_cr
 detector = LabelDetector(_client("rekognition", "adaptive"), _attempt_seconds)
 # One persistence layer per idempotent function: Powertools configures a layer for the function it
 # serves, so the nested detect_once must not share scan_object's.
-scan_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session,
-                                        boto_config=QUICK_CALLS)
-detect_records = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_session=_session,
-                                          boto_config=QUICK_CALLS)
+scan_records = DynamoDBPersistenceLayer(
+    table_name=settings.idempotency_table, boto3_session=_session, boto_config=QUICK_CALLS
+)
+detect_records = DynamoDBPersistenceLayer(
+    table_name=settings.idempotency_table, boto3_session=_session, boto_config=QUICK_CALLS
+)
 # Report failed messages only, also when all of them failed (no error for the whole invocation).
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _sqs: Any = None  # made on the first retried message only
@@ -84,7 +91,9 @@ def detect_once(ref: dict[str, Any], key: str, min_confidence: float, deadline: 
 
 
 def _detect(ref: ObjectRef, key: str, min_confidence: float, deadline: Deadline) -> Detection:
-    return Detection(**detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline))
+    return Detection(
+        **detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline)
+    )
 
 
 _s3 = _client("s3", "standard")
@@ -95,7 +104,9 @@ service = ScanService(
     detect=_detect,
     detection_config=lambda: detection_config(settings),
     request_id=lambda: logger.get_correlation_id(),
-    owners=OwnerDirectory(_client("cognito-idp", "standard"), settings.user_pool_id) if settings.user_pool_id else None,
+    owners=OwnerDirectory(_client("cognito-idp", "standard"), settings.user_pool_id)
+    if settings.user_pool_id
+    else None,
     thumbnails=ThumbnailWriter(store.get_object, _s3.put_object),
 )
 
@@ -111,12 +122,17 @@ def _retry_later(record: SQSRecord, attempt: int) -> None:
     global _sqs
     if not settings.scan_queue_url:
         return
-    ceiling = min(settings.retry_backoff_max_seconds, settings.retry_backoff_base_seconds * 2 ** (attempt - 1))
+    ceiling = min(
+        settings.retry_backoff_max_seconds, settings.retry_backoff_base_seconds * 2 ** (attempt - 1)
+    )
     delay = round(ceiling / 2 + random.uniform(0, ceiling / 2))
     try:
         _sqs = _sqs or _client("sqs", "standard")
-        _sqs.change_message_visibility(QueueUrl=settings.scan_queue_url, ReceiptHandle=record.receipt_handle,
-                                       VisibilityTimeout=max(1, delay))
+        _sqs.change_message_visibility(
+            QueueUrl=settings.scan_queue_url,
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=max(1, delay),
+        )
     except Exception:  # the queue's own visibility timeout still brings it back
         logger.exception("could not delay the retried message")
 
@@ -144,17 +160,24 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     retry: list[str] = []
     for s3_record in S3Event(body).records:
         obj = s3_record.s3.get_object
-        ref = ObjectRef(bucket=s3_record.s3.bucket.name, key=obj.key, version_id=obj.version_id,
-                        sequencer=obj.get("sequencer"),
-                        s3_request_id=(s3_record.response_elements or {}).get("x-amz-request-id"),
-                        event_time=s3_record.event_time)
+        ref = ObjectRef(
+            bucket=s3_record.s3.bucket.name,
+            key=obj.key,
+            version_id=obj.version_id,
+            sequencer=obj.get("sequencer"),
+            s3_request_id=(s3_record.response_elements or {}).get("x-amz-request-id"),
+            event_time=s3_record.event_time,
+        )
         logger.set_correlation_id(ref.s3_request_id)
         try:
             outcome = scan_object(ref=asdict(ref), deadline=deadline, attempt=attempt, final=final)
         except Exception as exc:  # noqa: BLE001 - transient, in progress elsewhere, or e.g. the idempotency
             # table unreachable: every failure comes back with backoff (never only after the visibility timeout).
-            level = logger.warning if isinstance(exc, (RetryableScanError, IdempotencyAlreadyInProgressError)) \
+            level = (
+                logger.warning
+                if isinstance(exc, (RetryableScanError, IdempotencyAlreadyInProgressError))
                 else logger.exception
+            )
             level("scan will be retried", extra={"key": obj.key, "attempt": attempt, "error": str(exc)})
             metrics.add_metric(name="ScanRetried", unit=MetricUnit.Count, value=1)
             retry.append(obj.key)
@@ -166,8 +189,9 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
             # Upload to verdict, as the user waits for it (the dashboard's p50/p95).
             metrics.add_metric(name="UploadToVerdictLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         if "detect" in outcome["timings_ms"]:
-            metrics.add_metric(name="DetectLatency", unit=MetricUnit.Milliseconds,
-                               value=outcome["timings_ms"]["detect"])
+            metrics.add_metric(
+                name="DetectLatency", unit=MetricUnit.Milliseconds, value=outcome["timings_ms"]["detect"]
+            )
     if retry:
         _retry_later(record, attempt)
         # Raising marks this message (only) as failed in the partial batch response.
@@ -179,4 +203,6 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     scan_idempotency.register_lambda_context(context)
     detect_idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=scan_record, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=scan_record, processor=processor, context=context
+    )

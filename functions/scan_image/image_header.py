@@ -2,6 +2,7 @@
 
 The dimensions come from the header, so a decompression bomb is refused without being decoded.
 """
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """S3 adapter: object metadata and lazy ranged reads, so only an image's header is fetched."""
+
 from __future__ import annotations
 
 import io
@@ -44,9 +45,12 @@ class ObjectStore:
 
     def get_object(self, deadline: Deadline, **kwargs: Any) -> dict[str, Any]:
         """One GET (body read included), retried on transient errors within the budget."""
+
         def call() -> dict[str, Any]:
             if deadline.left() < self._attempt_seconds:
-                raise BudgetExhausted(f"{deadline.left():.1f} s left for a GET of up to {self._attempt_seconds} s")
+                raise BudgetExhausted(
+                    f"{deadline.left():.1f} s left for a GET of up to {self._attempt_seconds} s"
+                )
             response = self._s3.get_object(**kwargs)
             return {**response, "Body": response["Body"].read()}
 
@@ -59,7 +63,9 @@ class ObjectStore:
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
-    def open(self, bucket: str, key: str, version_id: str | None, deadline: Deadline) -> tuple[ObjectInfo, RangedReader]:
+    def open(
+        self, bucket: str, key: str, version_id: str | None, deadline: Deadline
+    ) -> tuple[ObjectInfo, RangedReader]:
         """The object's metadata and a lazy reader, from one ranged GET of its first block."""
         extra = {"VersionId": version_id} if version_id else {}
 
@@ -77,8 +83,12 @@ class ObjectStore:
         data = first["Body"]
         content_range = first.get("ContentRange")  # "bytes 0-65535/123456"; absent for a whole object
         size = int(content_range.rsplit("/", 1)[1]) if content_range else len(data)
-        info = ObjectInfo(size_bytes=size, content_type=first.get("ContentType"),
-                          version_id=first.get("VersionId"), etag=first.get("ETag"))
+        info = ObjectInfo(
+            size_bytes=size,
+            content_type=first.get("ContentType"),
+            version_id=first.get("VersionId"),
+            etag=first.get("ETag"),
+        )
         reader = RangedReader(get, bucket, key, size, info.version_id or version_id)
         reader.prime(0, data)
         return info, reader
@@ -92,8 +102,15 @@ class RangedReader(io.RawIOBase):
 
     BLOCK = 64 * 1024
 
-    def __init__(self, get: Callable[..., dict[str, Any]], bucket: str, key: str, size: int,
-                 version_id: str | None, max_bytes: int = 2 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        get: Callable[..., dict[str, Any]],
+        bucket: str,
+        key: str,
+        size: int,
+        version_id: str | None,
+        max_bytes: int = 2 * 1024 * 1024,
+    ) -> None:
         super().__init__()
         self._get, self._bucket, self._key, self._version = get, bucket, key, version_id
         self._size, self._max_bytes = size, max_bytes
@@ -128,7 +145,7 @@ class RangedReader(io.RawIOBase):
         while self._pos < end:
             index, offset = divmod(self._pos, self.BLOCK)
             block = self._block(index)
-            piece = block[offset:offset + (end - self._pos)]
+            piece = block[offset : offset + (end - self._pos)]
             if not piece:
                 break
             chunks.append(piece)
@@ -147,8 +164,10 @@ class RangedReader(io.RawIOBase):
                 raise HeaderTooLarge(f"header parsing needed more than {self._max_bytes} bytes")
             extra = {"VersionId": self._version} if self._version else {}
             response = self._get(
-                Bucket=self._bucket, Key=self._key,
-                Range=f"bytes={start}-{start + self.BLOCK - 1}", **extra,
+                Bucket=self._bucket,
+                Key=self._key,
+                Range=f"bytes={start}-{start + self.BLOCK - 1}",
+                **extra,
             )
             data = response["Body"]
             self._blocks[index] = data

@@ -8,6 +8,7 @@ it); and a post-confirmation trigger never runs for users created with AdminCrea
 
 A lookup failure never fails a scan: the e-mail is left out and written by a later scan of the same user.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Pure decision logic of the scanner: no I/O, so every rule is unit-testable."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -51,7 +52,7 @@ def parse_upload_key(raw_key: str) -> UploadKey:
     key = unquote_plus(raw_key)
     if not key.startswith(UPLOAD_PREFIX):
         raise InvalidUploadKey(f"key outside {UPLOAD_PREFIX}: {key!r}")
-    parts = key[len(UPLOAD_PREFIX):].split("/", 2)
+    parts = key[len(UPLOAD_PREFIX) :].split("/", 2)
     if len(parts) != 3 or not all(parts):
         raise InvalidUploadKey(f"expected uploads/{{identityId}}/{{scanId}}/{{fileName}}: {key!r}")
     return UploadKey(identity_id=parts[0], scan_id=parts[1], file_name=parts[2])
@@ -70,15 +71,9 @@ def size_rejection(size_bytes: int) -> str | None:
 
 def dimension_rejection(width: int, height: int) -> str | None:
     if width < MIN_SIDE_PX or height < MIN_SIDE_PX:
-        return (
-            f"The image is {width}x{height} pixels; each side must be at least "
-            f"{MIN_SIDE_PX} pixels."
-        )
+        return f"The image is {width}x{height} pixels; each side must be at least {MIN_SIDE_PX} pixels."
     if width > MAX_SIDE_PX or height > MAX_SIDE_PX:
-        return (
-            f"The image is {width}x{height} pixels; each side must be at most "
-            f"{MAX_SIDE_PX} pixels."
-        )
+        return f"The image is {width}x{height} pixels; each side must be at most {MAX_SIDE_PX} pixels."
     return None
 
 

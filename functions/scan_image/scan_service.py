@@ -5,6 +5,7 @@ Every path ends in DONE, REJECTED or FAILED for the scan (or IGNORED when no sca
 raises RetryableScanError for a transient failure that a later delivery of the event may overcome;
 on the event's last delivery (`final`) a transient failure is written as FAILED with its reason.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,12 +81,17 @@ def failure_reason(exc: Exception, attempts: int) -> str:
 
 
 class ScanService:
-    def __init__(self, api: ScanApi, store: ObjectStore,
-                 detect: Callable[[ObjectRef, str, float, Deadline], Detection],
-                 detection_config: Callable[[], scan_logic.DetectionConfig],
-                 request_id: Callable[[], str | None] = lambda: None,
-                 clock: Callable[[], float] = time.time,
-                 owners: OwnerDirectory | None = None, thumbnails: ThumbnailWriter | None = None) -> None:
+    def __init__(
+        self,
+        api: ScanApi,
+        store: ObjectStore,
+        detect: Callable[[ObjectRef, str, float, Deadline], Detection],
+        detection_config: Callable[[], scan_logic.DetectionConfig],
+        request_id: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+        owners: OwnerDirectory | None = None,
+        thumbnails: ThumbnailWriter | None = None,
+    ) -> None:
         # `detect(ref, decoded key, min confidence, deadline)`: the handler makes it pay once per object.
         self._api, self._store, self._detect = api, store, detect
         self._detection_config = detection_config
@@ -143,15 +149,22 @@ class ScanService:
                 raise ScanNotVisibleYet("no scan for this upload (yet)")
             return Outcome(status="IGNORED", scan_id=upload.scan_id, reason="no scan for this upload")
         if scan.get("imageKey") != key:
-            return Outcome(status="IGNORED", scan_id=upload.scan_id,
-                           reason="the scan's imageKey is not this object's key")
+            return Outcome(
+                status="IGNORED",
+                scan_id=upload.scan_id,
+                reason="the scan's imageKey is not this object's key",
+            )
         if scan.get("status") in ("DONE", "REJECTED"):
             # A re-delivery after the verdict (a kill after the write, a dead letter re-driven after the
             # idempotency record expired): the verdict stands, no PROCESSING over it, no second charge.
-            return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=f"the scan is already {scan['status']}")
+            return Outcome(
+                status="IGNORED", scan_id=upload.scan_id, reason=f"the scan is already {scan['status']}"
+            )
 
         # The uploader's e-mail (from Cognito, never from the client) goes out with the final status.
-        owner_email = None if scan.get("ownerEmail") or not self._owners else self._owners.email(scan.get("owner"))
+        owner_email = (
+            None if scan.get("ownerEmail") or not self._owners else self._owners.email(scan.get("owner"))
+        )
         debug: dict[str, Any] = {
             "scanner": SCANNER_VERSION,
             "object": {"bucket": ref.bucket, "key": key, "versionId": ref.version_id},
@@ -159,23 +172,34 @@ class ScanService:
             "timingsMs": timings,
         }
 
-        def finish(status: str, reason: str | None = None, verdict: scan_logic.Verdict | None = None) -> Outcome:
+        def finish(
+            status: str, reason: str | None = None, verdict: scan_logic.Verdict | None = None
+        ) -> Outcome:
             timings["total"] = round((time.perf_counter() - started) * 1000, 1)
             fields: dict[str, Any] = {"status": status, "reason": reason, "debug": json.dumps(debug)}
             if owner_email:
                 fields["ownerEmail"] = owner_email
             if verdict is not None:
-                fields.update(isCat=verdict.is_cat, confidence=verdict.confidence,
-                              catBoxes=[asdict(b) for b in verdict.cat_boxes])
+                fields.update(
+                    isCat=verdict.is_cat,
+                    confidence=verdict.confidence,
+                    catBoxes=[asdict(b) for b in verdict.cat_boxes],
+                )
             self._api.update_scan(upload.scan_id, deadline, final=True, **fields)
-            return Outcome(status=status, scan_id=upload.scan_id, reason=reason,
-                           is_cat=verdict.is_cat if verdict else None,
-                           confidence=verdict.confidence if verdict else None, timings_ms=timings)
+            return Outcome(
+                status=status,
+                scan_id=upload.scan_id,
+                reason=reason,
+                is_cat=verdict.is_cat if verdict else None,
+                confidence=verdict.confidence if verdict else None,
+                timings_ms=timings,
+            )
 
         try:
             info, reader = self._store.open(ref.bucket, key, ref.version_id, deadline)
-            debug["object"].update(sizeBytes=info.size_bytes, etag=info.etag,
-                                   declaredContentType=info.content_type)
+            debug["object"].update(
+                sizeBytes=info.size_bytes, etag=info.etag, declaredContentType=info.content_type
+            )
             rejection = scan_logic.size_rejection(info.size_bytes)
             if rejection:
                 return finish("REJECTED", rejection)
@@ -194,18 +218,28 @@ class ScanService:
                 return finish("REJECTED", rejection)
         except (image_header.UnreadableHeader, HeaderTooLarge) as exc:
             debug["error"] = str(exc)
-            return finish("REJECTED", "The image header is damaged or incomplete, so its size cannot be read.")
+            return finish(
+                "REJECTED", "The image header is damaged or incomplete, so its size cannot be read."
+            )
         except ClientError as exc:
             # Without s3:ListBucket, S3 answers 403 rather than 404 for a missing object.
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion", "403",
-                                                            "AccessDenied"):
+            if exc.response.get("Error", {}).get("Code") in (
+                "NoSuchKey",
+                "404",
+                "NoSuchVersion",
+                "403",
+                "AccessDenied",
+            ):
                 return finish("FAILED", "The uploaded image is no longer in storage.")
             raise
 
         config = self._detection_config()
         detect_min = scan_logic.detection_min_confidence(config)
-        debug["thresholds"] = {"targetLabel": config.target_label, "minConfidence": config.min_confidence,
-                               "detectorMinConfidence": detect_min}
+        debug["thresholds"] = {
+            "targetLabel": config.target_label,
+            "minConfidence": config.min_confidence,
+            "detectorMinConfidence": detect_min,
+        }
         if scan.get("status") != "PROCESSING":  # a retried delivery does not announce it twice
             announce: dict[str, Any] = {"status": "PROCESSING"}
             if owner_email:
@@ -218,22 +252,35 @@ class ScanService:
             debug["detector"] = {"error": exc.code}
             return finish("REJECTED", exc.reason)
         lap("detect", t)
-        debug["detector"] = {"labels": detection.labels, "modelVersion": detection.model_version,
-                             "attempts": detection.attempts, "elapsedMs": detection.elapsed_ms}
+        debug["detector"] = {
+            "labels": detection.labels,
+            "modelVersion": detection.model_version,
+            "attempts": detection.attempts,
+            "elapsedMs": detection.elapsed_ms,
+        }
         debug["requestIds"]["rekognition"] = detection.request_id
         verdict = scan_logic.decide(detection.labels, config)
         outcome = finish("DONE", None, verdict)
         self._write_thumbnail(ref, key, upload, debug["object"], deadline)  # after the verdict was pushed
         return outcome
 
-    def _write_thumbnail(self, ref: ObjectRef, key: str, upload: scan_logic.UploadKey, obj: dict[str, Any],
-                         deadline: Deadline) -> None:
+    def _write_thumbnail(
+        self, ref: ObjectRef, key: str, upload: scan_logic.UploadKey, obj: dict[str, Any], deadline: Deadline
+    ) -> None:
         """thumbnail.py's JPEG, and its key on the scan; a failure only means no thumbnail."""
         if self._thumbnails is None:
             return
         try:
-            target = self._thumbnails.write(ref.bucket, key, ref.version_id, upload.identity_id, upload.scan_id,
-                                            obj["width"], obj["height"], deadline)
+            target = self._thumbnails.write(
+                ref.bucket,
+                key,
+                ref.version_id,
+                upload.identity_id,
+                upload.scan_id,
+                obj["width"],
+                obj["height"],
+                deadline,
+            )
             self._api.update_scan(upload.scan_id, deadline, thumbnailKey=target)
         except Exception as exc:  # noqa: BLE001 - the verdict is written; the card shows a placeholder
             logger.warning("no thumbnail for %s: %s: %s", upload.scan_id, type(exc).__name__, exc)

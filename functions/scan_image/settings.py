@@ -3,6 +3,7 @@
 The target label and threshold live in SSM (read through Powertools parameters with a cache), so an
 operator changes them without a redeploy.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,10 @@ def detection_config(settings: Settings) -> DetectionConfig:
     global _ssm
     _ssm = _ssm or parameters.SSMProvider(boto_config=QUICK_CALLS)
     # Both in one GetParameters call per cache period (two GetParameter calls before).
-    values = _ssm.get_parameters_by_name({settings.param_target_label: {}, settings.param_min_confidence: {}},
-                                         max_age=settings.param_cache_seconds)
+    values = _ssm.get_parameters_by_name(
+        {settings.param_target_label: {}, settings.param_min_confidence: {}},
+        max_age=settings.param_cache_seconds,
+    )
     label, raw = values[settings.param_target_label], values[settings.param_min_confidence]
     try:
         if not isinstance(raw, str):  # a StringList or binary parameter

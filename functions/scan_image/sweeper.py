@@ -10,6 +10,7 @@ Every run (EventBridge schedule; the local runner on a short period), once AppSy
 Stale scans are found through the status index (`scansByStatus`, oldest change first, acted on page by page), never a scan of
 the table. Writes go through AppSync, so the owner's page hears about them.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,11 +55,15 @@ class SweepSettings:
     def from_env(cls) -> SweepSettings:
         env = os.environ
         return cls(
-            appsync_url=env["APPSYNC_URL"], region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1"),
-            scan_queue_url=env["SCAN_QUEUE_URL"], dead_letter_queue_url=env["DEAD_LETTER_QUEUE_URL"],
-            bucket=env["UPLOADS_BUCKET"], upload_grace_seconds=int(env.get("UPLOAD_GRACE_SECONDS", "600")),
+            appsync_url=env["APPSYNC_URL"],
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1"),
+            scan_queue_url=env["SCAN_QUEUE_URL"],
+            dead_letter_queue_url=env["DEAD_LETTER_QUEUE_URL"],
+            bucket=env["UPLOADS_BUCKET"],
+            upload_grace_seconds=int(env.get("UPLOAD_GRACE_SECONDS", "600")),
             stuck_after_seconds=int(env.get("STUCK_AFTER_SECONDS", "3600")),
-            max_redrives=int(env.get("MAX_REDRIVES", "2")), max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "8")),
+            max_redrives=int(env.get("MAX_REDRIVES", "2")),
+            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "8")),
         )
 
 
@@ -70,8 +75,12 @@ class SweepReport:
     stuck: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"redriven": self.redriven, "gaveUp": self.gave_up, "neverArrived": self.never_arrived,
-                "stuck": self.stuck}
+        return {
+            "redriven": self.redriven,
+            "gaveUp": self.gave_up,
+            "neverArrived": self.never_arrived,
+            "stuck": self.stuck,
+        }
 
 
 def _iso(moment: datetime) -> str:
@@ -116,24 +125,38 @@ class Sweeper:
         while deadline.left() > REQUEST_SECONDS * 2:
             # Long polling: a short poll samples only some SQS servers and may answer empty.
             messages = self._sqs.receive_message(
-                QueueUrl=s.dead_letter_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                VisibilityTimeout=60, MessageAttributeNames=[REDRIVES_ATTRIBUTE],
+                QueueUrl=s.dead_letter_queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                VisibilityTimeout=60,
+                MessageAttributeNames=[REDRIVES_ATTRIBUTE],
             ).get("Messages", [])
             if not messages:
                 return
             for message in messages:
-                redrives = int(message.get("MessageAttributes", {}).get(REDRIVES_ATTRIBUTE, {}).get("StringValue", "0"))
+                redrives = int(
+                    message.get("MessageAttributes", {}).get(REDRIVES_ATTRIBUTE, {}).get("StringValue", "0")
+                )
                 if redrives < s.max_redrives:
-                    self._sqs.send_message(QueueUrl=s.scan_queue_url, MessageBody=message["Body"], MessageAttributes={
-                        REDRIVES_ATTRIBUTE: {"DataType": "Number", "StringValue": str(redrives + 1)}})
+                    self._sqs.send_message(
+                        QueueUrl=s.scan_queue_url,
+                        MessageBody=message["Body"],
+                        MessageAttributes={
+                            REDRIVES_ATTRIBUTE: {"DataType": "Number", "StringValue": str(redrives + 1)}
+                        },
+                    )
                     report.redriven += 1
                 else:
-                    reason = GAVE_UP.format(deliveries=(redrives + 1) * s.max_receive_count, redrives=redrives)
+                    reason = GAVE_UP.format(
+                        deliveries=(redrives + 1) * s.max_receive_count, redrives=redrives
+                    )
                     for scan_id in scan_ids_of(message["Body"]):
                         # raises if AppSync is down: the message stays for the next run
                         if self._fail(scan_id, reason, deadline, expected=None):
                             report.gave_up.append(scan_id)
-                self._sqs.delete_message(QueueUrl=s.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self._sqs.delete_message(
+                    QueueUrl=s.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
 
     def _end_stale(self, now: datetime, report: SweepReport, deadline: Deadline) -> None:
         s = self.settings
@@ -171,7 +194,10 @@ class Sweeper:
             condition = {"status": {"eq": expected["status"]}, "updatedAt": {"eq": expected["updatedAt"]}}
         else:
             condition = {"or": [{"status": {"eq": "PENDING"}}, {"status": {"eq": "PROCESSING"}}]}
-        if self._api.update_scan(scan_id, deadline, condition=condition, status="FAILED", reason=reason) is None:
+        if (
+            self._api.update_scan(scan_id, deadline, condition=condition, status="FAILED", reason=reason)
+            is None
+        ):
             logger.info("scan moved on before the sweeper's write; left as it is", extra={"scanId": scan_id})
             return False
         metrics.add_metric(name="SweeperFailedScans", unit=MetricUnit.Count, value=1)
@@ -182,8 +208,12 @@ class Sweeper:
 _settings = SweepSettings.from_env()
 _session = boto3.Session(region_name=_settings.region)
 _config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
-sweeper = Sweeper(_settings, ScanApi(_settings.appsync_url, _settings.region),
-                  _session.client("sqs", config=_config), _session.client("s3", config=_config))
+sweeper = Sweeper(
+    _settings,
+    ScanApi(_settings.appsync_url, _settings.region),
+    _session.client("sqs", config=_config),
+    _session.client("s3", config=_config),
+)
 
 
 @metrics.log_metrics

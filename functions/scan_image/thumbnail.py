@@ -9,6 +9,7 @@ while decoding, so a 12000x8000 photo never becomes a 288 MB bitmap); a PNG has 
 decoded whole, so one above MAX_DECODE_PIXELS gets no thumbnail. EXIF orientation is applied, as browsers do
 when they show the original.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,8 +42,10 @@ def render(data: bytes, width: int, height: int, side: int = THUMB_SIDE) -> byte
             # Decode at the smallest 1/2^n scale that still covers the box: memory ~ (side*2)^2.
             image.draft("RGB", (side * 2, side * 2))
         elif width * height > MAX_DECODE_PIXELS:
-            raise NoThumbnail(f"a {width}x{height} {image.format} must be decoded whole: "
-                              f"more than {MAX_DECODE_PIXELS:,} pixels")
+            raise NoThumbnail(
+                f"a {width}x{height} {image.format} must be decoded whole: "
+                f"more than {MAX_DECODE_PIXELS:,} pixels"
+            )
         image.load()
         oriented = ImageOps.exif_transpose(image)
         oriented.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
@@ -64,8 +67,17 @@ class ThumbnailWriter:
     get_object: Callable[..., dict[str, Any]]  # ObjectStore.get_object(deadline, **kwargs)
     put_object: Callable[..., Any]  # the S3 client's put_object
 
-    def write(self, bucket: str, key: str, version_id: str | None, identity_id: str, scan_id: str,
-              width: int, height: int, deadline: Any) -> str:
+    def write(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        identity_id: str,
+        scan_id: str,
+        width: int,
+        height: int,
+        deadline: Any,
+    ) -> str:
         extra = {"VersionId": version_id} if version_id else {}
         data = self.get_object(deadline, Bucket=bucket, Key=key, **extra)["Body"]
         try:
@@ -73,6 +85,11 @@ class ThumbnailWriter:
         except (OSError, ValueError, Image.DecompressionBombError) as exc:  # undecodable after all
             raise NoThumbnail(f"{type(exc).__name__}: {exc}") from exc
         target = thumbnail_key(identity_id, scan_id)
-        self.put_object(Bucket=bucket, Key=target, Body=jpeg, ContentType="image/jpeg",
-                        CacheControl="private, max-age=31536000, immutable")
+        self.put_object(
+            Bucket=bucket,
+            Key=target,
+            Body=jpeg,
+            ContentType="image/jpeg",
+            CacheControl="private, max-age=31536000, immutable",
+        )
         return target

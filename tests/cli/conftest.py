@@ -1,4 +1,5 @@
 """The `catscan` command run as a subprocess against the shared local cloud (tests/conftest.py)."""
+
 from __future__ import annotations
 
 import json
@@ -53,19 +54,36 @@ class Catscan:
     def __init__(self, outputs: Path) -> None:
         self.outputs = outputs
 
-    def __call__(self, *command: str | Path, user: tuple[str, str] | None = DEMO, password: str | None = None,
-                 outputs: Path | None = None, timeout: float = 60) -> Result:
+    def __call__(
+        self,
+        *command: str | Path,
+        user: tuple[str, str] | None = DEMO,
+        password: str | None = None,
+        outputs: Path | None = None,
+        timeout: float = 60,
+    ) -> Result:
         email, secret = user if user else (None, None)
-        done = subprocess.run(argv([str(c) for c in command], outputs or self.outputs, email),
-                              env=environment(password if password is not None else secret),
-                              capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv([str(c) for c in command], outputs or self.outputs, email),
+            env=environment(password if password is not None else secret),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+        )
         return Result(done.returncode, done.stdout, done.stderr)
 
     def start(self, *command: str, user: tuple[str, str] = DEMO) -> Running:
-        process = subprocess.Popen(argv(list(command), self.outputs, user[0]), env=environment(user[1]),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   text=True, cwd=REPO_ROOT)
+        process = subprocess.Popen(
+            argv(list(command), self.outputs, user[0]),
+            env=environment(user[1]),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=REPO_ROOT,
+        )
         return Running(process)
 
 
@@ -123,7 +141,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "notes.jpg").write_bytes(b"these are my shopping notes\n" * 20)
     (root / "anim.gif").write_bytes(  # a 1x1 GIF
         b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x00\x00\x00\x00\x00"
-        b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+        b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    )
     (root / "tiny.png").write_bytes(png_bytes(60, 60))
     return root
 

@@ -1,4 +1,5 @@
 """`catscan list`, `show` and `watch`: what each user may see, and the live stream."""
+
 from __future__ import annotations
 
 import json

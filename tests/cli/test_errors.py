@@ -1,4 +1,5 @@
 """Expected failures end with one clear line on stderr and exit code 2, never a traceback."""
+
 from __future__ import annotations
 
 import pytest

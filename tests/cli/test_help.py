@@ -1,4 +1,5 @@
 """Every subcommand explains itself with examples."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,6 +27,11 @@ def test_help_has_examples(name):
 
 
 def test_version():
-    done = subprocess.run([sys.executable, "-m", "catscan", "--version"], capture_output=True, text=True,
-                          cwd=REPO_ROOT, env={"PYTHONPATH": str(REPO_ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "catscan", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"catscan {__version__}"

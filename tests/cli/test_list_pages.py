@@ -1,4 +1,5 @@
 """`catscan list` reads the indexes page by page: --limit, --all with server-side filters."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The top-level handler's wording for failures that are hard to provoke for real (AWS, expiry)."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,14 @@ from catscan.cli.errors import explain
 from catscan.client.outputs import Outputs
 from catscan.client.session import AuthError
 
-AWS = Outputs(region="eu-west-1", user_pool_id="eu-west-1_x", user_pool_client_id="c", identity_pool_id="i",
-              graphql_url="https://abc.appsync-api.eu-west-1.amazonaws.com/graphql", bucket="b")
+AWS = Outputs(
+    region="eu-west-1",
+    user_pool_id="eu-west-1_x",
+    user_pool_client_id="c",
+    identity_pool_id="i",
+    graphql_url="https://abc.appsync-api.eu-west-1.amazonaws.com/graphql",
+    bucket="b",
+)
 
 
 def args(**kwargs) -> argparse.Namespace:

@@ -1,4 +1,5 @@
 """`catscan scan` against the local cloud, as a person and a script run it."""
+
 from __future__ import annotations
 
 import shutil
@@ -108,7 +109,10 @@ def test_files_that_cannot_be_read_are_skipped_and_counted(catscan, tmp_path):
     assert files["pipe.png"]["status"] == "SKIPPED" and "Not a regular file" in files["pipe.png"]["reason"]
     assert files["dangling.jpg"]["status"] == "SKIPPED"
     if os.geteuid() != 0:  # root reads anything
-        assert files["locked.png"]["status"] == "SKIPPED" and "Permission denied" in files["locked.png"]["reason"]
+        assert (
+            files["locked.png"]["status"] == "SKIPPED"
+            and "Permission denied" in files["locked.png"]["reason"]
+        )
 
 
 def test_files_over_15_mb_are_refused_before_upload_with_the_uis_reason(catscan, tmp_path):

@@ -5,6 +5,7 @@ Chromium serve the session; every test gets a fresh browser context (its own sig
 step go to test-artifacts/e2e/<test>-<nn>-<step>.png, and a failing test also leaves its last screen and
 the browser console there.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,11 +31,19 @@ from tests.support.clouds import own_cloud
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
 CHROMIUM = os.environ.get("CATSCAN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 
 # Generous but bounded: the machine may be a loaded 2-core box.
-UI_TIMEOUT_MS = 20_000      # sign-in, page loads, dialogs
+UI_TIMEOUT_MS = 20_000  # sign-in, page loads, dialogs
 VERDICT_TIMEOUT_MS = 30_000  # upload -> S3 -> runner -> detector -> AppSync -> subscription push
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -55,8 +64,15 @@ def ui_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     index = REPO_ROOT / "frontend" / "dist" / "index.html"
     if not index.exists():
         pytest.fail("frontend/dist is not built: run `bash scripts/build_frontend.sh` (make test does)")
-    yield from own_cloud(tmp_path_factory, "e2e-cloud", timeout=120, with_ui=True, runner_concurrency=2,
-                         retry_backoff_base=0.5, sweeper_period=None)
+    yield from own_cloud(
+        tmp_path_factory,
+        "e2e-cloud",
+        timeout=120,
+        with_ui=True,
+        runner_concurrency=2,
+        retry_backoff_base=0.5,
+        sweeper_period=None,
+    )
 
 
 @pytest.fixture(scope="package")
@@ -121,14 +137,16 @@ def _keep_failure(request: pytest.FixtureRequest, screens: Screens) -> None:
 
 
 @pytest.fixture
-def new_page(request: pytest.FixtureRequest, browser: Browser, ui_cloud: LocalCloud,
-             shot: Screens) -> Iterator[Callable[..., Page]]:
+def new_page(
+    request: pytest.FixtureRequest, browser: Browser, ui_cloud: LocalCloud, shot: Screens
+) -> Iterator[Callable[..., Page]]:
     """new_page(viewport=...) -> a page in a fresh context (no session shared with other pages)."""
     contexts = []
 
     def make(viewport: dict[str, int] | None = None, **options: Any) -> Page:
-        context = browser.new_context(viewport=viewport or DESKTOP, base_url=ui_cloud.ui_url,
-                                      reduced_motion="reduce", **options)
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, base_url=ui_cloud.ui_url, reduced_motion="reduce", **options
+        )
         context.set_default_timeout(UI_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -145,6 +163,7 @@ def new_page(request: pytest.FixtureRequest, browser: Browser, ui_cloud: LocalCl
 
 
 # --- what a user does -------------------------------------------------------------------------------------
+
 
 def sign_in(page: Page, user: User, path: str = "/") -> None:
     """Signs in through the Authenticator form and waits for the signed-in page with live updates on."""
@@ -197,6 +216,7 @@ def _ids_of(rows) -> list[str]:
 
 # --- cross-test state: scans made through the UI, reused instead of made twice ----------------------------
 
+
 @dataclass
 class Made:
     """scan ids by user e-mail and file name, for tests that need another test's data."""
@@ -216,6 +236,7 @@ def made() -> Made:
 
 
 # --- the API as the user, to check what the page shows against the source of truth -------------------------
+
 
 def _in_thread(fn: Callable[[], Any]) -> Any:
     """asyncio.run outside the thread Playwright's sync API runs its loop in."""
@@ -243,12 +264,14 @@ class ApiAs:
         async def go() -> list[dict[str, Any]]:
             async with ScanApi(self.session) as api:
                 return await api.list_scans()
+
         return _in_thread(lambda: asyncio.run(go()))
 
     def get_scan(self, scan_id: str) -> dict[str, Any] | None:
         async def go() -> dict[str, Any] | None:
             async with ScanApi(self.session) as api:
                 return await api.get_scan(scan_id)
+
         return _in_thread(lambda: asyncio.run(go()))
 
 
@@ -261,4 +284,5 @@ def api_as(ui_cloud: LocalCloud) -> Callable[[User], ApiAs]:
         if user.email not in sessions:
             sessions[user.email] = ApiAs(UserSession.sign_in(outputs, user.email, user.password))
         return sessions[user.email]
+
     return get

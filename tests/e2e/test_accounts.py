@@ -1,6 +1,7 @@
 """Accounts in a real browser on the local cloud: sign-up that is finished later with a resent code, a
 password reset with a wrong and then the right code (codes read from the local mailbox page, as a developer
 would), what an unknown user is told, and the sign-in card in dark mode and on a 390 px phone."""
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,7 @@ def mailed_code(page: Page, mailbox_url: str, email: str, purpose: str, count: i
 
 
 def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10 ** 6:06d}"
+    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 def _error_alert(page: Page, text: str):
@@ -175,12 +176,17 @@ def test_phone_sign_in_and_upload(new_page, shot: Screens):
         expect(page.get_by_text(re.compile("Drop photos|paste", re.I))).to_have_count(0)
         shot(page, f"phone signed in {scheme}", full_page=False)
     # Six photos at once: they collapse into one row once uploaded, so the verdicts stay in view.
-    files = [file_payload(f"phone-{n}-chelsea.png", photo("chelsea.png").read_bytes(), "image/png") for n in range(6)]
+    files = [
+        file_payload(f"phone-{n}-chelsea.png", photo("chelsea.png").read_bytes(), "image/png")
+        for n in range(6)
+    ]
     choose_files(page, files)
     summary = page.get_by_test_id("upload-summary")
     expect(summary).to_contain_text("6 photos uploaded", timeout=VERDICT_TIMEOUT_MS)
     expect(page.get_by_test_id("upload-item")).to_have_count(0)
-    first = page.get_by_test_id("scan-row").filter(has=page.get_by_role("heading", name="phone-0-chelsea.png"))
+    first = page.get_by_test_id("scan-row").filter(
+        has=page.get_by_role("heading", name="phone-0-chelsea.png")
+    )
     expect(first).to_have_attribute("data-status", "DONE", timeout=VERDICT_TIMEOUT_MS)
     shot(page, "phone uploads collapsed", full_page=False)
     summary.get_by_role("button", name="Show").click()

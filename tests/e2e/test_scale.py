@@ -5,6 +5,7 @@ originals, and the Admin's server-side filters with uploaders named by e-mail.
 table and S3, in the shape the API and the scanner leave them (benchmarks/bench_scale.py); what the page asks
 the API for is read from the GraphQL requests it sends.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,12 +40,16 @@ def seeded(ui_cloud: LocalCloud) -> tuple[UserSession, list[dict[str, Any]]]:
     session = UserSession.sign_in(load_outputs(ui_cloud.outputs_path), PAGES.email, PAGES.password)
     identity_id, _ = session.identity()
     now = datetime.now(UTC) - timedelta(hours=1)  # older than anything the tests create
-    items = [scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), PAGES.email, True)
-             for i in range(SEEDED)]
+    items = [
+        scan_item(session.owner_key, identity_id, now - timedelta(minutes=i), PAGES.email, True)
+        for i in range(SEEDED)
+    ]
     put_items(ui_cloud, items)
     s3, body = _client(ui_cloud, "s3"), thumbnail_bytes()
     for item in items:
-        s3.put_object(Bucket=ui_cloud.seeded.bucket, Key=item["thumbnailKey"], Body=body, ContentType="image/jpeg")
+        s3.put_object(
+            Bucket=ui_cloud.seeded.bucket, Key=item["thumbnailKey"], Body=body, ContentType="image/jpeg"
+        )
     return session, items
 
 
@@ -85,7 +90,8 @@ def test_scrolling_loads_more_and_cards_load_thumbnails_not_originals(new_page, 
     # one page of the owner index, no listScans (no Scan of the table)
     assert traffic.named("ListScans") == []
     assert [(v["owner"], v["limit"], v["nextToken"]) for v in traffic.named("ScansByOwner")] == [
-        (session.owner_key, PAGE, None)]
+        (session.owner_key, PAGE, None)
+    ]
 
     page.mouse.wheel(0, 20_000)  # scrolling near the end reads the next page
     expect(cards).to_have_count(2 * PAGE)
@@ -104,7 +110,8 @@ def test_scrolling_loads_more_and_cards_load_thumbnails_not_originals(new_page, 
     # the original only when a scan is opened
     first = items[0]
     page.locator(f'[data-testid=scan-row][data-scan-id="{first["id"]}"]').get_by_role(
-        "button", name=re.compile("View .* larger")).click()
+        "button", name=re.compile("View .* larger")
+    ).click()
     expect(page.get_by_role("dialog")).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert [url for url in traffic.images if "/uploads/" in url and first["id"] in url]
@@ -118,9 +125,12 @@ def test_a_new_scan_appears_at_the_top_while_older_pages_are_unread(new_page, sh
 
     async def create() -> dict[str, Any]:  # another client of the same user (e.g. the CLI)
         async with ScanApi(session) as api:
-            data = await api.execute(documents.CREATE_SCAN, {"input": {
-                "imageKey": "uploads/elsewhere/x/new.jpg", "fileName": "new-elsewhere.jpg"}})
+            data = await api.execute(
+                documents.CREATE_SCAN,
+                {"input": {"imageKey": "uploads/elsewhere/x/new.jpg", "fileName": "new-elsewhere.jpg"}},
+            )
             return data["createScan"]
+
     created = _in_thread(lambda: asyncio.run(create()))
     expect(page.get_by_test_id("scan-row").first).to_have_attribute("data-scan-id", created["id"])
     expect(page.get_by_test_id("scan-row")).to_have_count(PAGE + 1)  # older pages still unread
@@ -129,7 +139,8 @@ def test_a_new_scan_appears_at_the_top_while_older_pages_are_unread(new_page, sh
 
 
 def test_admin_filters_by_uploader_and_status_on_the_server_and_names_uploaders(
-        new_page, shot: Screens, made: Made, seeded):
+    new_page, shot: Screens, made: Made, seeded
+):
     demo_ids = ensure_scans(new_page, DEMO, ["chelsea.png"], made)
     page = new_page()
     traffic = Traffic(page)
@@ -140,7 +151,8 @@ def test_admin_filters_by_uploader_and_status_on_the_server_and_names_uploaders(
     expect(demo_row.get_by_test_id("owner")).to_have_text(DEMO.email)  # written by the scanner
     # all scans: the five status partitions of the byStatus index, one page each, no Scan
     assert sorted(v["status"] for v in traffic.named("ScansByStatus")) == sorted(
-        ["PENDING", "PROCESSING", "DONE", "REJECTED", "FAILED"])
+        ["PENDING", "PROCESSING", "DONE", "REJECTED", "FAILED"]
+    )
     assert traffic.named("ListScans") == []
     shot(page, "all scans with uploaders")
 
@@ -188,6 +200,7 @@ def test_deleting_a_scan_deletes_its_thumbnail(new_page, ui_cloud: LocalCloud, s
             return False
         except s3.exceptions.ClientError:
             return True
+
     page.wait_for_function("() => true")  # a turn of the page's loop: the delete requests are sent
     deadline = time.monotonic() + 10
     while not gone():

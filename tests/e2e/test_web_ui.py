@@ -3,6 +3,7 @@ the Admin view and its debug panel, what other users cannot see, delete, and a p
 
 Waits are on what the page shows (data-status, text, counts) with bounded timeouts; nothing sleeps.
 """
+
 from __future__ import annotations
 
 import io
@@ -68,12 +69,16 @@ def ensure_scans(new_page: Callable[..., Page], user: User, names: list[str], ma
 
 
 def assert_no_horizontal_scroll(page: Page, where: str) -> None:
-    sizes = page.evaluate("() => ({ scroll: document.documentElement.scrollWidth,"
-                          " client: document.documentElement.clientWidth, inner: window.innerWidth })")
+    sizes = page.evaluate(
+        "() => ({ scroll: document.documentElement.scrollWidth,"
+        " client: document.documentElement.clientWidth, inner: window.innerWidth })"
+    )
     assert sizes["scroll"] <= sizes["client"], f"{where} scrolls sideways at {sizes['inner']} px: {sizes}"
 
 
-def test_upload_shows_cat_and_no_cat_live(new_page, shot: Screens, made: Made, api_as: Callable[[User], ApiAs]):
+def test_upload_shows_cat_and_no_cat_live(
+    new_page, shot: Screens, made: Made, api_as: Callable[[User], ApiAs]
+):
     page = new_page()
     page.goto("/")
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
@@ -96,7 +101,9 @@ def test_upload_shows_cat_and_no_cat_live(new_page, shot: Screens, made: Made, a
     expect(cat.get_by_test_id("verdict")).to_contain_text(re.compile(r"^Cat\s*\d+% confidence"))
     expect(astronaut).to_have_attribute("data-verdict", "no-cat")
     expect(astronaut.get_by_test_id("verdict")).to_contain_text(re.compile(r"^No cat\s*\d+% cat confidence"))
-    expect(page.get_by_test_id("live-region")).to_contain_text(re.compile(r"(chelsea|astronaut)\.png: (Cat|No cat)"))
+    expect(page.get_by_test_id("live-region")).to_contain_text(
+        re.compile(r"(chelsea|astronaut)\.png: (Cat|No cat)")
+    )
     # Finished uploads collapse into one summary row (the verdicts stay in view).
     expect(page.get_by_test_id("upload-summary")).to_contain_text("2 photos uploaded")
     expect(page.get_by_test_id("upload-item").filter(has_text="chelsea.png")).to_have_count(0)
@@ -104,7 +111,10 @@ def test_upload_shows_cat_and_no_cat_live(new_page, shot: Screens, made: Made, a
     expect(page.locator(".section-count")).to_have_text(re.compile(r"\b[1-9]\d* with a cat"))
     shot(page, "verdicts")
 
-    ids = {"chelsea.png": cat.get_attribute("data-scan-id"), "astronaut.png": astronaut.get_attribute("data-scan-id")}
+    ids = {
+        "chelsea.png": cat.get_attribute("data-scan-id"),
+        "astronaut.png": astronaut.get_attribute("data-scan-id"),
+    }
     for name, scan_id in ids.items():
         made.record(DEMO, name, scan_id)
     # What the page showed is what the API holds.
@@ -120,12 +130,16 @@ def test_gif_is_refused_in_the_browser(new_page, shot: Screens, api_as: Callable
     before = row_ids(page)
     gif = gif_bytes()
     # A GIF, and a GIF that pretends to be a PNG by its name and type: the bytes decide.
-    choose_files(page, [file_payload("party.gif", gif, "image/gif"), file_payload("disguised.png", gif, "image/png")])
+    choose_files(
+        page, [file_payload("party.gif", gif, "image/gif"), file_payload("disguised.png", gif, "image/png")]
+    )
 
     for name in ("party.gif", "disguised.png"):
         item = page.get_by_test_id("upload-item").filter(has_text=name)
         expect(item).to_have_attribute("data-phase", "rejected")
-        expect(item.get_by_role("alert")).to_contain_text(re.compile(rf"{re.escape(name)} is a GIF.*JPEG and PNG"))
+        expect(item.get_by_role("alert")).to_contain_text(
+            re.compile(rf"{re.escape(name)} is a GIF.*JPEG and PNG")
+        )
     shot(page, "gif refused")
     expect(scan_rows(page, "party.gif")).to_have_count(0)
     expect(scan_rows(page, "disguised.png")).to_have_count(0)
@@ -179,10 +193,13 @@ def test_admin_sees_all_scans_and_debug(new_page, shot: Screens, made: Made, api
     expect(facts).to_contain_text("DONE")
     expect(facts).to_contain_text("Model version")
     # Facts named for people; the raw key is each name's tooltip.
-    for label, key in (("Cat threshold (minimum confidence)", "thresholds.minConfidence"),
-                       ("Detector’s minimum label confidence", "thresholds.detectorMinConfidence"),  # noqa: RUF001 - the UI's typography
-                       ("Detect labels", "detect"), ("Total", "total"),
-                       ("Rekognition request id", "requestIds.rekognition")):
+    for label, key in (
+        ("Cat threshold (minimum confidence)", "thresholds.minConfidence"),
+        ("Detector’s minimum label confidence", "thresholds.detectorMinConfidence"),  # noqa: RUF001 - the UI's typography
+        ("Detect labels", "detect"),
+        ("Total", "total"),
+        ("Rekognition request id", "requestIds.rekognition"),
+    ):
         expect(facts.locator("dt").get_by_text(label, exact=True)).to_have_attribute("title", key)
     expect(facts).to_contain_text(re.compile(r"\d+(\.\d+)? ms"))
     expect(facts).not_to_contain_text("requestIds.")

@@ -1,6 +1,7 @@
 """getScan behind AppSync is an eventually consistent DynamoDB read: an upload's event may overtake the
 createScan write. The emulator models that (read lag); the scanner retries "no scan yet" for a recent
 event instead of ignoring it, and the scan still ends DONE."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,8 +17,15 @@ from tests.support.steps import create, get, wait_for
 
 @pytest.fixture(scope="module")
 def lagging_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    yield from own_cloud(tmp_path_factory, "lag-cloud", runner_concurrency=1, appsync_read_lag_ms=2500,
-                         retry_backoff_base=1.0, retry_backoff_max=2.0, sweeper_period=None)
+    yield from own_cloud(
+        tmp_path_factory,
+        "lag-cloud",
+        runner_concurrency=1,
+        appsync_read_lag_ms=2500,
+        retry_backoff_base=1.0,
+        retry_backoff_max=2.0,
+        sweeper_period=None,
+    )
 
 
 def test_an_event_that_overtakes_its_scan_is_retried_and_the_scan_ends_done(lagging_cloud):

@@ -5,6 +5,7 @@ Each ends with the verdict delivered (or FAILED with a reason), failed events pa
 queue and re-driven by the sweeper (or at once by `catscan redrive`), and never a second DetectLabels
 charge for an object whose detection completed.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,13 +36,17 @@ def test_after_an_appsync_outage_the_scan_ends_done_with_nobody_running_redrive(
     finally:
         cloud.restart("appsync")
     # The sweeper's next run re-drives the event; the scanner then completes the scan.
-    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 60, "DONE after the outage")
+    final = wait_for(
+        lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 60, "DONE after the outage"
+    )
     assert final["isCat"] is True and failure_queue_depth(cloud) == 0
 
 
 def test_a_scan_whose_image_never_arrives_is_failed_by_the_sweeper(cloud, demo):
     new = create(demo, photo("chelsea.png"))  # and no upload
-    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "FAILED" and s, 30, "FAILED by the sweeper")
+    final = wait_for(
+        lambda: (s := get(demo, new.scan["id"]))["status"] == "FAILED" and s, 30, "FAILED by the sweeper"
+    )
     assert final["reason"].startswith("The image never arrived")
 
 
@@ -60,7 +65,9 @@ def test_runner_killed_mid_scan_still_delivers_the_verdict(cloud, demo):
     cloud.restart("runner")
     # The message reappears after its visibility timeout; the crashed attempt's idempotency lock
     # has expired by then (function timeout < visibility timeout), so the scan completes.
-    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 60, "DONE after the crash")
+    final = wait_for(
+        lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 60, "DONE after the crash"
+    )
     assert final["isCat"] is False
 
 
@@ -74,11 +81,25 @@ def test_a_duplicated_s3_event_costs_one_detection(cloud, demo):
     assert billed(cloud)["DetectLabelsByObject"][name] == 1
 
     # S3 delivers at least once: one more event for the object, delivered three times.
-    event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                          "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": bucket},
-                                 "object": {"key": urllib.parse.quote_plus(new.key), "size": 1,
-                                            "eTag": "e", "sequencer": "00000000000000DUP1"}}}]}
+    event = {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": bucket},
+                    "object": {
+                        "key": urllib.parse.quote_plus(new.key),
+                        "size": 1,
+                        "eTag": "e",
+                        "sequencer": "00000000000000DUP1",
+                    },
+                },
+            }
+        ]
+    }
     for _ in range(3):
         sqs.send_message(QueueUrl=cloud.seeded.queue_url, MessageBody=json.dumps(event))
     wait_for(lambda: queue_idle(sqs, cloud.seeded.queue_url), 30, "the deliveries to be consumed")

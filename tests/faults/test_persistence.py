@@ -1,4 +1,5 @@
 """Stop and start the local cloud: users, images and scans are still there; --fresh starts empty."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,17 +19,20 @@ def list_scans(session):
     async def go():
         async with ScanApi(session) as api:
             return await api.list_scans()
+
     return run(go())
 
 
 def test_state_survives_a_restart_and_fresh_forgets_it(tmp_path):
-    cloud = LocalCloud(ports=Ports.free(), state_dir=tmp_path, outputs_path=tmp_path / "amplify_outputs.json",
-                       with_ui=False)
+    cloud = LocalCloud(
+        ports=Ports.free(), state_dir=tmp_path, outputs_path=tmp_path / "amplify_outputs.json", with_ui=False
+    )
     cloud.start(timeout=90)
     try:
         add_user(cloud.moto_url, cloud.seeded.user_pool_id, EMAIL, PASSWORD)
-        client("ssm", cloud.moto_url).put_parameter(Name=cloud.seeded.param_min_confidence, Value="35",
-                                                    Type="String", Overwrite=True)
+        client("ssm", cloud.moto_url).put_parameter(
+            Name=cloud.seeded.param_min_confidence, Value="35", Type="String", Overwrite=True
+        )
         user = UserSession.sign_in(load_outputs(cloud.outputs_path), EMAIL, PASSWORD)
         final, _, _ = run(scan_file(user, photo("chelsea.png")))
         identity_before, _ = user.identity()
@@ -46,8 +50,12 @@ def test_state_survives_a_restart_and_fresh_forgets_it(tmp_path):
         assert identity_after == identity_before  # so the user still reaches their own images
         image = user.s3().get_object(Bucket=outputs.bucket, Key=kept[0]["imageKey"])["Body"].read()
         assert image == photo("chelsea.png").read_bytes()
-        assert client("ssm", cloud.moto_url).get_parameter(
-            Name=cloud.seeded.param_min_confidence)["Parameter"]["Value"] == "35"  # an operator's change
+        assert (
+            client("ssm", cloud.moto_url).get_parameter(Name=cloud.seeded.param_min_confidence)["Parameter"][
+                "Value"
+            ]
+            == "35"
+        )  # an operator's change
         again, _, _ = run(scan_file(user, photo("coffee.png")))  # and the pipeline works after the restart
         assert again["status"] == "DONE"
     finally:

@@ -4,6 +4,7 @@ Each case is a file name, a way to make its bytes and what the pipeline must ans
 that names the problem, a DONE cat, or (for damaged data) "DONE or REJECTED, never FAILED".
 Valid-but-odd images are derived from chelsea.png (a cat), so their verdict must be a cat.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,14 +24,15 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Case:
-    id: str                      # pytest id
+    id: str  # pytest id
     file_name: str
     make: Callable[[], bytes]
-    expect: str                  # "REJECTED" | "DONE_CAT" | "DONE_NO_CAT" | "DONE_OR_REJECTED"
+    expect: str  # "REJECTED" | "DONE_CAT" | "DONE_NO_CAT" | "DONE_OR_REJECTED"
     reason_words: tuple[str, ...] = ()  # every one must appear in the reason (case-insensitive)
 
 
 # --- hand-made PNG (for what PIL will not write: bad CRCs, 16-bit RGB, bombs) ---------------------
+
 
 def png_chunk(kind: bytes, data: bytes, crc: int | None = None) -> bytes:
     if crc is None:
@@ -38,11 +40,16 @@ def png_chunk(kind: bytes, data: bytes, crc: int | None = None) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def png_from_idat(width: int, height: int, bit_depth: int, color_type: int, idat: bytes,
-                  ihdr_crc: int | None = None) -> bytes:
+def png_from_idat(
+    width: int, height: int, bit_depth: int, color_type: int, idat: bytes, ihdr_crc: int | None = None
+) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr, ihdr_crc) + png_chunk(b"IDAT", idat)
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr, ihdr_crc)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def bomb_png(side: int = 30_000) -> bytes:
@@ -98,9 +105,9 @@ def png_bad_idat_crc() -> bytes:
     """chelsea.png with a wrong CRC on its first IDAT chunk."""
     data = bytearray(chelsea_png())
     at = data.index(b"IDAT") - 4
-    length = struct.unpack(">I", data[at:at + 4])[0]
+    length = struct.unpack(">I", data[at : at + 4])[0]
     crc_at = at + 8 + length
-    data[crc_at:crc_at + 4] = bytes(b ^ 0xFF for b in data[crc_at:crc_at + 4])
+    data[crc_at : crc_at + 4] = bytes(b ^ 0xFF for b in data[crc_at : crc_at + 4])
     return bytes(data)
 
 
@@ -128,14 +135,18 @@ def webp() -> bytes:
 
 
 def svg() -> bytes:
-    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300">'
-            b'<rect width="400" height="300" fill="orange"/><text x="20" y="150">a cat</text></svg>\n')
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300">'
+        b'<rect width="400" height="300" fill="orange"/><text x="20" y="150">a cat</text></svg>\n'
+    )
 
 
 def html() -> bytes:
-    return (b"<!DOCTYPE html>\n<html><head><title>My cat</title></head>"
-            b"<body><img src=\"cat.jpg\" alt=\"a cat\"></body></html>\n")
+    return (
+        b"<!DOCTYPE html>\n<html><head><title>My cat</title></head>"
+        b'<body><img src="cat.jpg" alt="a cat"></body></html>\n'
+    )
 
 
 def text() -> bytes:
@@ -152,7 +163,7 @@ def rgb16_png() -> bytes:
     height, width, _ = pixels.shape
     rows = pixels.astype(">u2").reshape(height, width * 3).tobytes()
     stride = width * 3 * 2
-    raw = b"".join(b"\x00" + rows[y * stride:(y + 1) * stride] for y in range(height))
+    raw = b"".join(b"\x00" + rows[y * stride : (y + 1) * stride] for y in range(height))
     return png_from_idat(width, height, 16, 2, zlib.compress(raw, 6))
 
 
@@ -200,8 +211,13 @@ CASES: list[Case] = [
     Case("png-1x1", "dot.png", lambda: png_solid(1, 1), "REJECTED", ("1x1", "pixels")),
     Case("png-79x79", "small.png", lambda: png_solid(79, 79), "REJECTED", ("79x79", "pixels", "80")),
     Case("png-10001x10", "strip.png", lambda: png_wide_grey(10_001, 10), "REJECTED", ("10001x10", "pixels")),
-    Case("png-10001x100", "banner.png", lambda: png_wide_grey(10_001, 100), "REJECTED",
-         ("10001x100", "pixels", "10000")),
+    Case(
+        "png-10001x100",
+        "banner.png",
+        lambda: png_wide_grey(10_001, 100),
+        "REJECTED",
+        ("10001x100", "pixels", "10000"),
+    ),
     Case("16-MB", "huge.png", sixteen_mb, "REJECTED", ("16.0 MB", "15 MB")),
     Case("bomb-30000x30000", "bomb.png", bomb_png, "REJECTED", ("30000x30000", "pixels")),
     # the largest legal size, 12 KB on disk: decoded by the detector (300 MB as RGB), still answered

@@ -5,6 +5,7 @@ and the pipeline keeps serving afterwards.
 The corpus (tests/hardening/corpus.py) is generated here and scanned once, concurrently, by a module
 fixture; each case is then checked by its own parametrized test.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,21 +23,22 @@ from tests.hardening.corpus import CASES, Case
 from tests.support.images import photo
 
 BOUND_S = 30.0  # upload -> pushed terminal status, for every case
-PARALLEL = 6    # uploads in flight
+PARALLEL = 6  # uploads in flight
 
 
 @dataclass
 class Answer:
     case: Case
     scan_id: str
-    pushed: list[dict[str, Any]]   # every event pushed for this scan, in order
-    final: dict[str, Any] | None   # the first terminal status pushed
-    seconds: float | None          # upload start -> that push
+    pushed: list[dict[str, Any]]  # every event pushed for this scan, in order
+    final: dict[str, Any] | None  # the first terminal status pushed
+    seconds: float | None  # upload start -> that push
     read_back: dict[str, Any] | None = None  # getScan by the owner afterwards
 
 
-async def scan_all(session: UserSession, files: list[tuple[Case, Path]], timeout: float = BOUND_S,
-                   parallel: int = PARALLEL) -> dict[str, Answer]:
+async def scan_all(
+    session: UserSession, files: list[tuple[Case, Path]], timeout: float = BOUND_S, parallel: int = PARALLEL
+) -> dict[str, Answer]:
     """One subscription (acknowledged before the first upload), then every file scanned concurrently;
     only pushes count (no re-reads: a verdict that is not pushed is what these tests look for)."""
     async with Scanner(session, uploads=parallel, reread_after=None, ack_timeout=20.0) as scanner:
@@ -45,8 +47,15 @@ async def scan_all(session: UserSession, files: list[tuple[Case, Path]], timeout
         for (case, path), result in zip(files, results, strict=True):
             assert result.scan_id, f"{path.name!r}: {result.status} {result.reason}"
             pushed = [s for s in scanner.subscription.scans() if s["id"] == result.scan_id]
-            answers.append(Answer(case, result.scan_id, pushed, result.scan if result.pushed else None,
-                                  result.latency if result.pushed else None))
+            answers.append(
+                Answer(
+                    case,
+                    result.scan_id,
+                    pushed,
+                    result.scan if result.pushed else None,
+                    result.latency if result.pushed else None,
+                )
+            )
         for answer in answers:
             answer.read_back = await scanner.api.get_scan(answer.scan_id)
     return {a.case.id: a for a in answers}
@@ -69,7 +78,8 @@ def test_each_file_ends_done_or_rejected_with_a_clear_reason(corpus, case: Case)
     answer = corpus[case.id]
     assert answer.final is not None, (
         f"{case.file_name!r}: no terminal status pushed within {BOUND_S:.0f} s; "
-        f"pushed {[e['status'] for e in answer.pushed]}, getScan says {answer.read_back}")
+        f"pushed {[e['status'] for e in answer.pushed]}, getScan says {answer.read_back}"
+    )
     final = answer.final
     assert answer.seconds <= BOUND_S
     assert final["status"] in ("DONE", "REJECTED"), f"{final['status']}: {final['reason']}"
@@ -106,14 +116,18 @@ def test_nothing_is_left_pending_or_processing(corpus, demo):
     async def listed():
         async with ScanApi(demo) as api:
             return {s["id"]: s for s in await api.list_scans()}
+
     scans = asyncio.run(listed())
     statuses = {a.case.id: scans[a.scan_id]["status"] for a in corpus.values()}
     assert all(s in ("DONE", "REJECTED") for s in statuses.values()), statuses
     # one verdict push per scan: a refused file never goes through the detector twice (a DONE scan's
     # thumbnail key follows in one more push, after the verdict)
-    repeated = {a.case.id: [e["status"] for e in a.pushed] for a in corpus.values()
-                if sum(e["status"] in TERMINAL and not e.get("thumbnailKey") for e in a.pushed) != 1
-                or sum(bool(e.get("thumbnailKey")) for e in a.pushed) > 1}
+    repeated = {
+        a.case.id: [e["status"] for e in a.pushed]
+        for a in corpus.values()
+        if sum(e["status"] in TERMINAL and not e.get("thumbnailKey") for e in a.pushed) != 1
+        or sum(bool(e.get("thumbnailKey")) for e in a.pushed) > 1
+    }
     assert not repeated
 
 
@@ -128,6 +142,7 @@ def test_refused_files_never_reach_the_detector(corpus, outputs):
     async def debug_of(scan_ids):
         async with ScanApi(admin) as api:
             return {i: json.loads((await api.get_scan(i, debug=True))["debug"]) for i in scan_ids}
+
     refused = [a for a in corpus.values() if a.case.expect == "REJECTED"]
     debug = asyncio.run(debug_of([a.scan_id for a in refused]))
     for answer in refused:

@@ -2,6 +2,7 @@
 60 uploads from 6 users while 30 more subscriptions (5 users x 6) stay open, then each of those users
 uploads one image. Nothing may be lost, pushed twice with different content, listed twice, or pushed
 to another user; every subscription gets its own user's scan."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,20 @@ def figures(cloud, outputs, tmp_path_factory):
     listeners = provision_users(cloud, outputs, "small-listener-", SUBSCRIBER_USERS)
     email, password, _ = DEMO_USERS[1]
     admin = UserSession.sign_in(outputs, email, password)
-    return asyncio.run(run_load(load_users, listeners, samples, UPLOADS, SUBSCRIBERS, in_flight=3,
-                                scan_timeout=60, max_seconds=240, admin=admin, list_users=None))
+    return asyncio.run(
+        run_load(
+            load_users,
+            listeners,
+            samples,
+            UPLOADS,
+            SUBSCRIBERS,
+            in_flight=3,
+            scan_timeout=60,
+            max_seconds=240,
+            admin=admin,
+            list_users=None,
+        )
+    )
 
 
 def test_every_upload_is_answered_once(figures):

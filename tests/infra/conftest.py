@@ -1,5 +1,6 @@
 """Fixtures over the scanner in the synthesized CloudFormation of the Gen 2 backend; the `templates`
 fixture itself is shared from tests/conftest.py."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,7 @@
 """What a deploy gets from the synth alone (scripts/synth.sh runs it exactly as `ampx` does, with no
 bundle built beforehand): the scanner's code asset equal to the hashed lock, alarms that notify,
 the dashboard, and cdk-nag's acknowledgments each with a reason."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def test_scanner_asset_holds_handler_sources_and_exactly_the_locked_packages(
 ) -> None:
     asset = templates.asset_dir(scanner.properties["Code"])
     sources = list((REPO / "functions" / "scan_image").glob("*.py"))
-    assert sources and (asset / "scan_image" / "__init__.py").is_file()  # the package, as the handler names it
+    assert (
+        sources and (asset / "scan_image" / "__init__.py").is_file()
+    )  # the package, as the handler names it
     for source in sources:
         assert (asset / "scan_image" / source.name).read_bytes() == source.read_bytes(), source.name
     module = scanner.properties["Handler"].rsplit(".", 1)[0]
@@ -69,7 +72,9 @@ def test_scanner_asset_wheels_are_for_the_lambda_runtime(templates: Templates, s
 def test_scanner_asset_has_precompiled_bytecode_for_312(templates: Templates, scanner: Resource) -> None:
     asset = templates.asset_dir(scanner.properties["Code"])
     pyc = asset / "scan_image" / "__pycache__" / "handler.cpython-312.pyc"
-    assert pyc.is_file(), "bundle without bytecode: no CPython 3.12 found at synth (see scripts/bundle_lambda.sh)"
+    assert pyc.is_file(), (
+        "bundle without bytecode: no CPython 3.12 found at synth (see scripts/bundle_lambda.sh)"
+    )
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b01, "hash-based, unchecked .pyc (the asset zip has fixed file dates)"
 
@@ -95,7 +100,10 @@ def test_every_alarm_notifies_the_alarm_topic(templates: Templates) -> None:
 
 
 def test_alarms_watch_failures_errors_and_throttles(templates: Templates, scanner: Resource) -> None:
-    watched = {(a.properties["Namespace"], a.properties["MetricName"]): a for a in templates.of_type("AWS::CloudWatch::Alarm")}
+    watched = {
+        (a.properties["Namespace"], a.properties["MetricName"]): a
+        for a in templates.of_type("AWS::CloudWatch::Alarm")
+    }
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in watched
     errors = watched[("AWS/Lambda", "Errors")]
     fn = next(d for d in errors.properties["Dimensions"] if d["Name"] == "FunctionName")
@@ -103,8 +111,11 @@ def test_alarms_watch_failures_errors_and_throttles(templates: Templates, scanne
     throttles = watched[("AWS/Rekognition", "ThrottledCount")]
     assert throttles.properties["Dimensions"] == [{"Name": "Operation", "Value": "DetectLabels"}]
     # The sweeper's metric, by the namespace and service name the sweeper is deployed with.
-    sweeper = next(f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler")
+    sweeper = next(
+        f
+        for f in templates.of_type("AWS::Lambda::Function")
+        if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"
+    )
     env = sweeper.properties["Environment"]["Variables"]
     swept = watched[(env["POWERTOOLS_METRICS_NAMESPACE"], "SweeperFailedScans")]
     assert swept.properties["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
@@ -122,31 +133,44 @@ def test_dashboard_shows_status_latency_and_rekognition_calls(templates: Templat
     sep, parts = dashboards[0].properties["DashboardBody"]["Fn::Join"]
     # References (alarm ARNs, function names) become a placeholder; the rest is the dashboard JSON.
     body = json.loads(sep.join(p if isinstance(p, str) else "REF" for p in parts))
-    graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in body["widgets"]
-              if "metrics" in w["properties"]}
+    graphs = {
+        w["properties"]["title"]: w["properties"]["metrics"]
+        for w in body["widgets"]
+        if "metrics" in w["properties"]
+    }
 
     def series(title: str) -> list[tuple[str, str, str]]:
         """(namespace, metric, stat) of each line; CloudWatch's `"."` repeats the line above."""
         out, previous = [], []
         for line in graphs[title]:
-            names = [previous[i] if v == "." and i < len(previous) else v
-                     for i, v in enumerate(x for x in line if not isinstance(x, dict))]
+            names = [
+                previous[i] if v == "." and i < len(previous) else v
+                for i, v in enumerate(x for x in line if not isinstance(x, dict))
+            ]
             previous = names
             opts = next((x for x in line if isinstance(x, dict)), {})
             out.append((names[0], names[1], opts.get("stat", "")))
         return out
 
     # Every scanner metric with the dimension the scanner's Powertools writes.
-    scanner_env = next(f for f in templates.of_type("AWS::Lambda::Function")
-                   if f.properties.get("Handler") == "scan_image.handler.lambda_handler").properties["Environment"]["Variables"]
+    scanner_env = next(
+        f
+        for f in templates.of_type("AWS::Lambda::Function")
+        if f.properties.get("Handler") == "scan_image.handler.lambda_handler"
+    ).properties["Environment"]["Variables"]
     for line in (line for lines in graphs.values() for line in lines):
         names = [x for x in line if not isinstance(x, dict)]
         if names[0] == scanner_env["POWERTOOLS_METRICS_NAMESPACE"]:
             assert names[2:4] == ["service", scanner_env["POWERTOOLS_SERVICE_NAME"]], line
     status = series("Scans by status")
-    assert {(ns, m) for ns, m, _ in status} >= {("catscan", f"Scan{s}") for s in ("Done", "Rejected", "Failed")}
+    assert {(ns, m) for ns, m, _ in status} >= {
+        ("catscan", f"Scan{s}") for s in ("Done", "Rejected", "Failed")
+    }
     latency = series("Upload to verdict (ms)")
-    assert {(m, stat) for _, m, stat in latency} == {("UploadToVerdictLatency", "p50"), ("UploadToVerdictLatency", "p95")}
+    assert {(m, stat) for _, m, stat in latency} == {
+        ("UploadToVerdictLatency", "p50"),
+        ("UploadToVerdictLatency", "p95"),
+    }
     calls = series("Rekognition DetectLabels calls")
     assert ("catscan", "DetectLatency", "SampleCount") in calls
     assert ("AWS/Rekognition", "SuccessfulRequestCount", "Sum") in calls

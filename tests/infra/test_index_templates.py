@@ -1,5 +1,6 @@
 """The @index directives in the synthesized backend: the GSIs, the query fields, and the generated auth that
 the local AppSync emulator (catscan/local/appsync/index_resolver.py) mirrors."""
+
 from __future__ import annotations
 
 import graphql
@@ -12,10 +13,15 @@ REPO = CDK_OUT.parent
 
 def test_scan_table_has_the_owner_and_status_gsis(templates: Templates) -> None:
     (table,) = [r for r in templates.of_type("Custom::AmplifyDynamoDBTable") if r.logical_id == "ScanTable"]
-    gsis = {g["indexName"]: ([k["attributeName"] for k in g["keySchema"]], g["projection"]["projectionType"])
-            for g in table.properties["globalSecondaryIndexes"]}
-    assert gsis == {"byOwner": (["owner", "createdAt"], "ALL"), "byStatus": (["status", "updatedAt"], "ALL"),
-                    "byOwnerEmail": (["ownerEmail", "createdAt"], "ALL")}
+    gsis = {
+        g["indexName"]: ([k["attributeName"] for k in g["keySchema"]], g["projection"]["projectionType"])
+        for g in table.properties["globalSecondaryIndexes"]
+    }
+    assert gsis == {
+        "byOwner": (["owner", "createdAt"], "ALL"),
+        "byStatus": (["status", "updatedAt"], "ALL"),
+        "byOwnerEmail": (["ownerEmail", "createdAt"], "ALL"),
+    }
 
 
 def _query_fields(sdl: str) -> dict[str, tuple[dict[str, str], str]]:
@@ -24,8 +30,10 @@ def _query_fields(sdl: str) -> dict[str, tuple[dict[str, str], str]]:
     for d in graphql.parse(sdl).definitions:
         if isinstance(d, graphql.ObjectTypeDefinitionNode) and d.name.value == "Query":
             for f in d.fields:
-                out[f.name.value] = ({a.name.value: graphql.print_ast(a.type) for a in f.arguments},
-                                     graphql.print_ast(f.type))
+                out[f.name.value] = (
+                    {a.name.value: graphql.print_ast(a.type) for a in f.arguments},
+                    graphql.print_ast(f.type),
+                )
     return out
 
 

@@ -4,6 +4,7 @@ These pin the contract between amplify/ and the rest of catscan: the scanner's r
 environment and least-privilege grants, the API's auth modes, and the Admin-only `debug` field as
 the Amplify transformer actually generated it.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,9 @@ from tests.support.templates import Resource, Templates, as_list, flatten, pipel
 # Anything else on "*" fails test_no_wildcard_resources_except_documented_actions.
 WILDCARD_RESOURCE_ACTIONS = frozenset({"rekognition:DetectLabels"})
 
-RUNTIME = json.loads((Path(__file__).resolve().parents[2] / "functions" / "scan_image" / "runtime.json").read_text())
+RUNTIME = json.loads(
+    (Path(__file__).resolve().parents[2] / "functions" / "scan_image" / "runtime.json").read_text()
+)
 
 SCANNER_ENV = {
     "SCAN_QUEUE_URL",
@@ -65,8 +68,11 @@ def test_scanner_is_python312_with_expected_handler(scanner: Resource) -> None:
 def test_scanner_and_sweeper_are_amplify_defined_functions(templates: Templates, scanner: Resource) -> None:
     """defineFunction: Amplify tags each function and lists both in its outputs (definedFunctions), which
     `ampx sandbox --stream-function-logs` and the Amplify console use."""
-    sweeper = next(f for f in templates.of_type("AWS::Lambda::Function")
-               if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler")
+    sweeper = next(
+        f
+        for f in templates.of_type("AWS::Lambda::Function")
+        if f.properties.get("Handler") == "scan_image.sweeper.lambda_handler"
+    )
     for fn, name in ((scanner, "scanImage"), (sweeper, "sweepScans")):
         assert {"Key": "amplify:friendly-name", "Value": name} in fn.properties["Tags"], fn.properties["Tags"]
     root = next(t for name, t in templates.by_name.items() if not name.endswith(".nested.template.json"))
@@ -99,7 +105,9 @@ def _scan_queue_id(templates: Templates, scanner: Resource) -> str:
     return env["SCAN_QUEUE_URL"]["Ref"]
 
 
-def test_s3_object_created_on_uploads_prefix_goes_to_the_scan_queue(templates: Templates, scanner: Resource) -> None:
+def test_s3_object_created_on_uploads_prefix_goes_to_the_scan_queue(
+    templates: Templates, scanner: Resource
+) -> None:
     queue_id = _scan_queue_id(templates, scanner)
     configs = [
         cfg
@@ -111,16 +119,24 @@ def test_s3_object_created_on_uploads_prefix_goes_to_the_scan_queue(templates: T
     cfg = configs[0]
     assert cfg["Events"] == ["s3:ObjectCreated:*"]
     assert cfg["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]
-    assert not [c for n in templates.of_type("Custom::S3BucketNotifications")
-                for c in n.properties["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])]
+    assert not [
+        c
+        for n in templates.of_type("Custom::S3BucketNotifications")
+        for c in n.properties["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])
+    ]
 
 
-def test_the_queue_invokes_the_scanner_with_a_maximum_concurrency(templates: Templates, scanner: Resource) -> None:
+def test_the_queue_invokes_the_scanner_with_a_maximum_concurrency(
+    templates: Templates, scanner: Resource
+) -> None:
     """Maximum concurrency on the event source (not reserved concurrency, which cannot be set on new
     accounts whose concurrency limit is 10): a burst waits in the queue, not at Rekognition's quota."""
     queue_id = _scan_queue_id(templates, scanner)
-    mappings = [m for m in templates.of_type("AWS::Lambda::EventSourceMapping")
-                if m.properties["FunctionName"] == {"Ref": scanner.logical_id}]
+    mappings = [
+        m
+        for m in templates.of_type("AWS::Lambda::EventSourceMapping")
+        if m.properties["FunctionName"] == {"Ref": scanner.logical_id}
+    ]
     assert len(mappings) == 1
     m = mappings[0].properties
     assert m["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
@@ -132,18 +148,27 @@ def test_the_queue_invokes_the_scanner_with_a_maximum_concurrency(templates: Tem
     assert queue["VisibilityTimeout"] == 6 * RUNTIME["functionTimeoutSeconds"]  # AWS's advice for SQS sources
 
 
-def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templates, scanner: Resource) -> None:
+def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(
+    templates: Templates, scanner: Resource
+) -> None:
     queue = templates.get(scanner.template, _scan_queue_id(templates, scanner)).properties
     policy = queue["RedrivePolicy"]
     assert policy["maxReceiveCount"] == RUNTIME["maxReceiveCount"]
     dlq_id = policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
     assert templates.get(scanner.template, dlq_id).type == "AWS::SQS::Queue"
-    assert not [c for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
-                if c.properties["FunctionName"] == {"Ref": scanner.logical_id}]  # no async invocations
+    assert not [
+        c
+        for c in templates.of_type("AWS::Lambda::EventInvokeConfig")
+        if c.properties["FunctionName"] == {"Ref": scanner.logical_id}
+    ]  # no async invocations
 
     # The alarm lives in the monitoring stack: its dimension is the queue name passed across stacks.
-    alarms = [a for a in templates.of_type("AWS::CloudWatch::Alarm") if _alarm_dimension(templates, a, "QueueName")
-              == (scanner.template, {"Fn::GetAtt": [dlq_id, "QueueName"]})]
+    alarms = [
+        a
+        for a in templates.of_type("AWS::CloudWatch::Alarm")
+        if _alarm_dimension(templates, a, "QueueName")
+        == (scanner.template, {"Fn::GetAtt": [dlq_id, "QueueName"]})
+    ]
     assert len(alarms) == 1
     alarm = alarms[0].properties
     assert alarm["Namespace"] == "AWS/SQS"
@@ -153,13 +178,18 @@ def test_failed_events_go_to_a_dead_letter_queue_with_an_alarm(templates: Templa
 
 
 def _sweeper(templates: Templates) -> Resource:
-    found = [r for r in templates.of_type("AWS::Lambda::Function")
-             if r.properties.get("Handler") == "scan_image.sweeper.lambda_handler"]
+    found = [
+        r
+        for r in templates.of_type("AWS::Lambda::Function")
+        if r.properties.get("Handler") == "scan_image.sweeper.lambda_handler"
+    ]
     assert len(found) == 1
     return found[0]
 
 
-def test_the_sweeper_runs_on_a_schedule_with_the_shared_limits(templates: Templates, scanner: Resource) -> None:
+def test_the_sweeper_runs_on_a_schedule_with_the_shared_limits(
+    templates: Templates, scanner: Resource
+) -> None:
     sweeper = _sweeper(templates)
     p = sweeper.properties
     assert p["Runtime"] == "python3.12" and p["Code"] == scanner.properties["Code"]  # one code asset
@@ -168,15 +198,22 @@ def test_the_sweeper_runs_on_a_schedule_with_the_shared_limits(templates: Templa
     assert env["STUCK_AFTER_SECONDS"] == str(RUNTIME["stuckAfterSeconds"])
     assert env["MAX_REDRIVES"] == str(RUNTIME["maxRedrives"])
     assert env["SCAN_QUEUE_URL"] == scanner.properties["Environment"]["Variables"]["SCAN_QUEUE_URL"]
-    rules = [r for r in templates.of_type("AWS::Events::Rule")
-             if any(t["Arn"] == {"Fn::GetAtt": [sweeper.logical_id, "Arn"]} for t in r.properties.get("Targets", []))]
+    rules = [
+        r
+        for r in templates.of_type("AWS::Events::Rule")
+        if any(
+            t["Arn"] == {"Fn::GetAtt": [sweeper.logical_id, "Arn"]} for t in r.properties.get("Targets", [])
+        )
+    ]
     assert len(rules) == 1
     minutes = RUNTIME["sweeperPeriodSeconds"] // 60
     assert rules[0].properties["ScheduleExpression"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
     # Every retry path of the scanner ends well before the sweeper calls a scan stuck.
     # Worst case: every delivery runs to the timeout and, killed, comes back only after the queue's
     # visibility timeout (a failure the scanner reports comes back sooner, after its backoff).
-    deliveries = RUNTIME["maxReceiveCount"] * (RUNTIME["functionTimeoutSeconds"] + 6 * RUNTIME["functionTimeoutSeconds"])
+    deliveries = RUNTIME["maxReceiveCount"] * (
+        RUNTIME["functionTimeoutSeconds"] + 6 * RUNTIME["functionTimeoutSeconds"]
+    )
     redrives = (RUNTIME["maxRedrives"] + 1) * (deliveries + RUNTIME["sweeperPeriodSeconds"])
     assert redrives < RUNTIME["stuckAfterSeconds"]
 
@@ -193,11 +230,18 @@ def test_one_delivery_fits_the_function_timeout() -> None:
 def test_the_sweeper_may_only_query_by_status_and_update(templates: Templates) -> None:
     sweeper = _sweeper(templates)
     role_id = sweeper.properties["Role"]["Fn::GetAtt"][0]
-    statements = [st for pol in templates.resources("AWS::IAM::Policy")
-                  if pol.template == sweeper.template and {"Ref": role_id} in pol.properties.get("Roles", [])
-                  for st in as_list(pol.properties["PolicyDocument"]["Statement"])]
-    fields = {re.search(r"(types/\w+/fields/\w+)$", flatten(r)).group(1)
-              for st in statements if "appsync:GraphQL" in _actions(st) for r in _resources(st)}
+    statements = [
+        st
+        for pol in templates.resources("AWS::IAM::Policy")
+        if pol.template == sweeper.template and {"Ref": role_id} in pol.properties.get("Roles", [])
+        for st in as_list(pol.properties["PolicyDocument"]["Statement"])
+    ]
+    fields = {
+        re.search(r"(types/\w+/fields/\w+)$", flatten(r)).group(1)
+        for st in statements
+        if "appsync:GraphQL" in _actions(st)
+        for r in _resources(st)
+    }
     assert fields == {"types/Query/fields/scansByStatus", "types/Mutation/fields/updateScan"}
     for st in statements:
         for action in _actions(st):
@@ -246,7 +290,9 @@ def test_idempotency_table_shape(templates: Templates, scanner: Resource) -> Non
 # --- least privilege -----------------------------------------------------------------------------
 
 
-def test_scanner_role_has_no_managed_policies(templates: Templates, scanner: Resource, scanner_role_id: str) -> None:
+def test_scanner_role_has_no_managed_policies(
+    templates: Templates, scanner: Resource, scanner_role_id: str
+) -> None:
     role = templates.get(scanner.template, scanner_role_id)
     # AWSLambdaBasicExecutionRole would grant logs:* actions on "*"; logs go to one log group instead.
     assert not role.properties.get("ManagedPolicyArns")
@@ -262,7 +308,9 @@ def test_no_wildcard_resources_except_documented_actions(scanner_statements: lis
     assert _statements_with(scanner_statements, "rekognition:DetectLabels")
 
 
-def test_scanner_reads_only_uploads_and_writes_only_thumbnails(scanner_statements: list[dict[str, Any]]) -> None:
+def test_scanner_reads_only_uploads_and_writes_only_thumbnails(
+    scanner_statements: list[dict[str, Any]],
+) -> None:
     s3_statements = [s for s in scanner_statements if any(a.startswith("s3:") for a in _actions(s))]
     assert s3_statements
     for st in s3_statements:
@@ -274,7 +322,9 @@ def test_scanner_reads_only_uploads_and_writes_only_thumbnails(scanner_statement
             assert flatten(res).endswith("/uploads/*"), res
 
 
-def test_scanner_reads_only_user_emails_of_its_pool(scanner: Resource, scanner_statements: list[dict[str, Any]]) -> None:
+def test_scanner_reads_only_user_emails_of_its_pool(
+    scanner: Resource, scanner_statements: list[dict[str, Any]]
+) -> None:
     idp = [s for s in scanner_statements if any(a.startswith("cognito-idp:") for a in _actions(s))]
     assert len(idp) == 1 and _actions(idp[0]) == ["cognito-idp:AdminGetUser"]
     # one resource: the auth stack's user pool ARN (a nested-stack output reference)
@@ -326,7 +376,16 @@ def test_scanner_uses_only_the_idempotency_table(
 
 
 def test_every_scanner_statement_is_accounted_for(scanner_statements: list[dict[str, Any]]) -> None:
-    allowed_prefixes = ("rekognition:", "s3:", "appsync:", "ssm:", "dynamodb:", "sqs:", "logs:", "cognito-idp:")
+    allowed_prefixes = (
+        "rekognition:",
+        "s3:",
+        "appsync:",
+        "ssm:",
+        "dynamodb:",
+        "sqs:",
+        "logs:",
+        "cognito-idp:",
+    )
     for st in scanner_statements:
         for action in _actions(st):
             assert action.startswith(allowed_prefixes), f"unexpected action {action}"
@@ -358,7 +417,8 @@ def test_cognito_email_login_and_admin_group(templates: Templates) -> None:
 
 def test_amplify_generated_operations(templates: Templates) -> None:
     fields = {
-        (r.properties["TypeName"], r.properties["FieldName"]) for r in templates.of_type("AWS::AppSync::Resolver")
+        (r.properties["TypeName"], r.properties["FieldName"])
+        for r in templates.of_type("AWS::AppSync::Resolver")
     }
     for op in ("getScan", "listScans"):
         assert ("Query", op) in fields
@@ -416,8 +476,11 @@ def test_status_default_is_stored_after_auth_not_put_into_the_input(templates: T
 def test_verdict_fields_reach_subscribers(templates: Templates) -> None:
     """Only `debug` has a field resolver (nulled in mutation responses); the verdict fields keep the
     model's read roles, so AppSync delivers them in subscription payloads."""
-    field_resolvers = {r.properties["FieldName"] for r in templates.of_type("AWS::AppSync::Resolver")
-                       if r.properties["TypeName"] == "Scan"}
+    field_resolvers = {
+        r.properties["FieldName"]
+        for r in templates.of_type("AWS::AppSync::Resolver")
+        if r.properties["TypeName"] == "Scan"
+    }
     assert "debug" in field_resolvers
     assert not field_resolvers & {"status", "isCat", "confidence", "catBoxes", "reason"}
 
@@ -430,13 +493,18 @@ def test_only_iam_principals_pass_the_updateScan_auth_step(templates: Templates)
     assert len(auth) == 1, "one authorization step in updateScan"
     assert "updates-need-an-update-rule.ts" in auth[0]
     assert "ownerAllowedFields" not in auth[0] and "claims" not in auth[0]
-    iam = ('#if( $util.authType() == "IAM Authorization" && $util.isNull($ctx.identity.cognitoIdentityPoolId) '
-           '&& $util.isNull($ctx.identity.cognitoIdentityId) )')
+    iam = (
+        '#if( $util.authType() == "IAM Authorization" && $util.isNull($ctx.identity.cognitoIdentityPoolId) '
+        "&& $util.isNull($ctx.identity.cognitoIdentityId) )"
+    )
     assert iam in auth[0]
     assert auth[0].index(iam) < auth[0].index("#else") < auth[0].index("$util.unauthorized()")
     # The generated step it replaces is gone from the template (no S3 location left beside the inline one).
-    fns = [r.properties for r in templates.of_type("AWS::AppSync::FunctionConfiguration")
-           if r.properties.get("Name") == "MutationupdateScanauth0Function"]
+    fns = [
+        r.properties
+        for r in templates.of_type("AWS::AppSync::FunctionConfiguration")
+        if r.properties.get("Name") == "MutationupdateScanauth0Function"
+    ]
     assert len(fns) == 1 and "ResponseMappingTemplateS3Location" not in fns[0]
 
 
@@ -444,10 +512,12 @@ def test_only_iam_principals_pass_the_updateScan_auth_step(templates: Templates)
 
 OWN_UPLOADS = "${catscanUploadsBucket.Arn}/uploads/${cognito-identity.amazonaws.com:sub}/*"
 OWN_THUMBNAILS = "${catscanUploadsBucket.Arn}/thumbnails/${cognito-identity.amazonaws.com:sub}/*"
-OWN_PREFIXES = ["uploads/${cognito-identity.amazonaws.com:sub}/*",
-                "uploads/${cognito-identity.amazonaws.com:sub}/",
-                "thumbnails/${cognito-identity.amazonaws.com:sub}/*",
-                "thumbnails/${cognito-identity.amazonaws.com:sub}/"]
+OWN_PREFIXES = [
+    "uploads/${cognito-identity.amazonaws.com:sub}/*",
+    "uploads/${cognito-identity.amazonaws.com:sub}/",
+    "thumbnails/${cognito-identity.amazonaws.com:sub}/*",
+    "thumbnails/${cognito-identity.amazonaws.com:sub}/",
+]
 
 
 def _role_behind(templates: Templates, parameter: str) -> Resource | None:
@@ -496,8 +566,9 @@ def _grants(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _admin_group_role(templates: Templates) -> Resource:
-    groups = [g for g in templates.of_type("AWS::Cognito::UserPoolGroup")
-              if g.properties["GroupName"] == "Admin"]
+    groups = [
+        g for g in templates.of_type("AWS::Cognito::UserPoolGroup") if g.properties["GroupName"] == "Admin"
+    ]
     assert len(groups) == 1
     role_id = groups[0].properties["RoleArn"]["Fn::GetAtt"][0]
     return templates.get(groups[0].template, role_id)
@@ -509,7 +580,9 @@ def test_admins_get_the_admin_group_role_from_the_identity_pool(templates: Templ
     role = _admin_group_role(templates)
     trust = role.properties["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
-    assert trust["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
+    assert (
+        trust["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
+    )
     attachments = templates.of_type("AWS::Cognito::IdentityPoolRoleAttachment")
     assert len(attachments) == 1
     mappings = list(attachments[0].properties["RoleMappings"].values())
@@ -528,10 +601,17 @@ def test_admin_group_role_reads_every_upload_and_writes_only_its_own(templates: 
 
 
 def test_authenticated_role_reaches_only_its_own_uploads(templates: Templates) -> None:
-    roles = [r for r in templates.of_type("AWS::IAM::Role") if "authenticatedUserRole" in r.logical_id
-             and "unauthenticated" not in r.logical_id]
+    roles = [
+        r
+        for r in templates.of_type("AWS::IAM::Role")
+        if "authenticatedUserRole" in r.logical_id and "unauthenticated" not in r.logical_id
+    ]
     assert len(roles) == 1
     grants = _grants(_storage_statements(templates, roles[0].logical_id))
     # thumbnails: read and delete (with the scan), never written by a user (the scanner writes them)
-    assert grants == {"s3:GetObject": [OWN_UPLOADS, OWN_THUMBNAILS], "s3:ListBucket": OWN_PREFIXES,
-                      "s3:PutObject": [OWN_UPLOADS], "s3:DeleteObject": [OWN_UPLOADS, OWN_THUMBNAILS]}
+    assert grants == {
+        "s3:GetObject": [OWN_UPLOADS, OWN_THUMBNAILS],
+        "s3:ListBucket": OWN_PREFIXES,
+        "s3:PutObject": [OWN_UPLOADS],
+        "s3:DeleteObject": [OWN_UPLOADS, OWN_THUMBNAILS],
+    }

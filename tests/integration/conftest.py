@@ -1,4 +1,5 @@
 """Fixtures of the local-cloud tests; the cloud and its demo/admin sessions come from tests/conftest.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,4 +24,5 @@ def tmp_image(tmp_path: Path):
         path = tmp_path / name
         path.write_bytes(data)
         return path
+
     return write

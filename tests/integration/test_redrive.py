@@ -1,4 +1,5 @@
 """`catscan redrive`: dead-lettered scanner events go back to the scan queue and complete."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,25 @@ from tests.support.steps import (
 def test_catscan_redrive_replays_the_dead_letters_at_once(cloud, demo):
     """The operator's way: the move the sweeper makes on its schedule, now (this cloud runs no sweeper)."""
     new = create(demo, photo("coffee.png"))
-    event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                          "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": cloud.seeded.bucket},
-                          "object": {"key": urllib.parse.quote_plus(new.key), "size": 1, "eTag": "p",
-                                     "sequencer": "00000000000000PARK"}}}]}
+    event = {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": cloud.seeded.bucket},
+                    "object": {
+                        "key": urllib.parse.quote_plus(new.key),
+                        "size": 1,
+                        "eTag": "p",
+                        "sequencer": "00000000000000PARK",
+                    },
+                },
+            }
+        ]
+    }
     upload_without_notification(cloud, new.key, photo("coffee.png"))
     sqs = client("sqs", cloud.moto_url)
     sqs.send_message(QueueUrl=cloud.seeded.failure_queue_url, MessageBody=json.dumps(event))
@@ -33,5 +49,7 @@ def test_catscan_redrive_replays_the_dead_letters_at_once(cloud, demo):
     done = catscan(cloud, "redrive")
     assert done.returncode == 0, done.stderr
     assert "replayed 1 event" in done.stdout
-    final = wait_for(lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 30, "DONE after redrive")
+    final = wait_for(
+        lambda: (s := get(demo, new.scan["id"]))["status"] == "DONE" and s, 30, "DONE after redrive"
+    )
     assert final["isCat"] is False and failure_queue_depth(cloud) == 0

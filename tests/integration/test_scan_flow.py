@@ -1,4 +1,5 @@
 """The whole product flow on the local cloud, through real clients only (boto3, gql HTTP + WebSocket)."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,12 @@ def test_a_cat_photo_is_pushed_as_a_cat(demo):
     assert final["owner"] == demo.owner
     assert final["fileName"] == "chelsea.png"
     [box] = final["catBoxes"]  # from the local detector's class activation map: on the cat's face
-    assert 0.15 <= box["left"] <= 0.35 and 0.05 <= box["top"] <= 0.25 and box["width"] >= 0.3 and box["height"] >= 0.5
+    assert (
+        0.15 <= box["left"] <= 0.35
+        and 0.05 <= box["top"] <= 0.25
+        and box["width"] >= 0.3
+        and box["height"] >= 0.5
+    )
     assert box["confidence"] == pytest.approx(final["confidence"], abs=0.01)
     statuses = [e["status"] for e in own.events if e["id"] == final["id"]]
     assert statuses[-1] == "DONE" and "PENDING" not in statuses
@@ -42,6 +48,7 @@ def test_debug_is_admin_only(demo, admin):
             with pytest.raises(TransportQueryError) as refused:
                 await api.get_scan(final["id"], debug=True)
         return as_admin, refused.value
+
     as_admin, refused = run(read())
     debug = json.loads(as_admin["debug"])
     assert debug["thresholds"]["targetLabel"] == "Cat"
@@ -56,7 +63,8 @@ def test_debug_is_admin_only(demo, admin):
 
 def test_other_users_see_nothing_of_mine(demo, other, admin):
     final, _, (seen_by_other, seen_by_admin) = run(
-        scan_file(demo, photo("coffee.png"), observers=[other, admin]))
+        scan_file(demo, photo("coffee.png"), observers=[other, admin])
+    )
     assert all(e["id"] != final["id"] for e in seen_by_other.events)
     assert any(e["id"] == final["id"] and e["status"] == "DONE" for e in seen_by_admin.events)
 
@@ -70,6 +78,7 @@ def test_other_users_see_nothing_of_mine(demo, other, admin):
         async with ScanApi(admin) as api:
             all_scans = await api.list_scans()
         return listed, refused.value, not_deleted.value, all_scans
+
     listed, refused, not_deleted, all_scans = run(read())
     assert all(s["owner"] != demo.owner for s in listed)
     assert refused.errors[0]["errorType"] == "Unauthorized"
@@ -81,9 +90,12 @@ def test_owner_cannot_write_the_verdict(demo):
     async def attempt():
         async with ScanApi(demo) as api:
             with pytest.raises(TransportQueryError) as refused:
-                await api.execute("mutation($i: UpdateScanInput!) { updateScan(input: $i) { id } }",
-                                  {"i": {"id": "anything", "isCat": True}})
+                await api.execute(
+                    "mutation($i: UpdateScanInput!) { updateScan(input: $i) { id } }",
+                    {"i": {"id": "anything", "isCat": True}},
+                )
         return refused.value
+
     assert run(attempt()).errors[0]["errorType"] == "Unauthorized"
 
 
@@ -111,6 +123,7 @@ def test_deleted_scan_is_gone_for_its_owner(demo):
         async with ScanApi(demo) as api:
             deleted = await api.delete_scan(final["id"])
             return deleted, await api.list_scans()
+
     deleted, listed = run(delete_and_list())
     assert deleted["id"] == final["id"]
     assert all(s["id"] != final["id"] for s in listed)

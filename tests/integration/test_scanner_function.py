@@ -1,6 +1,7 @@
 """The scanner Lambda's handler invoked in-process against the local cloud (moto S3/DynamoDB/SSM and
 the AppSync emulator), with counting, fault-injecting proxies in front of the local Rekognition and the
 AppSync emulator. Events arrive as the SQS event source delivers them (batch, receive count)."""
+
 from __future__ import annotations
 
 import importlib
@@ -43,9 +44,14 @@ def appsync_proxy(cloud):
 def handler(cloud, proxy, appsync_proxy):
     # A 1 s read timeout makes the "hang" fault a timeout without slowing the suite down. No queue URL:
     # these deliveries are not real SQS messages, so nothing delays them.
-    env = {**cloud.function_env(), "AWS_ENDPOINT_URL_REKOGNITION": proxy.url, "SERVICE_TIMEOUT_SECONDS": "1",
-           "APPSYNC_URL": f"{appsync_proxy.url}/graphql", "SCAN_QUEUE_URL": "",
-           "MAX_RECEIVE_COUNT": str(MAX_RECEIVES)}
+    env = {
+        **cloud.function_env(),
+        "AWS_ENDPOINT_URL_REKOGNITION": proxy.url,
+        "SERVICE_TIMEOUT_SECONDS": "1",
+        "APPSYNC_URL": f"{appsync_proxy.url}/graphql",
+        "SCAN_QUEUE_URL": "",
+        "MAX_RECEIVE_COUNT": str(MAX_RECEIVES),
+    }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     client("s3", cloud.moto_url).create_bucket(Bucket=BUCKET)
@@ -70,18 +76,39 @@ def now_iso() -> str:
 
 
 def s3_event(key: str, size: int, event_time: str | None = None) -> dict:
-    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                         "eventTime": event_time or now_iso(), "eventName": "ObjectCreated:Put",
-                         "s3": {"s3SchemaVersion": "1.0", "configurationId": "scan-uploads",
-                                "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
-                                "object": {"key": key.replace(":", "%3A"), "size": size,
-                                           "eTag": uuid.uuid4().hex}}}]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": event_time or now_iso(),
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "scan-uploads",
+                    "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+                    "object": {"key": key.replace(":", "%3A"), "size": size, "eTag": uuid.uuid4().hex},
+                },
+            }
+        ]
+    }
 
 
 def delivery(event: dict, receive_count: int = 1, message_id: str = "m-1") -> dict:
     """What the SQS event source hands the function: one message, its Nth delivery."""
-    return sqs_event([{"MessageId": message_id, "ReceiptHandle": f"rh-{uuid.uuid4()}", "Body": json.dumps(event),
-                       "Attributes": {"ApproximateReceiveCount": str(receive_count)}}], QUEUE_ARN, "us-east-1")
+    return sqs_event(
+        [
+            {
+                "MessageId": message_id,
+                "ReceiptHandle": f"rh-{uuid.uuid4()}",
+                "Body": json.dumps(event),
+                "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+            }
+        ],
+        QUEUE_ARN,
+        "us-east-1",
+    )
 
 
 def new_upload(cloud, demo, source: Path) -> tuple[str, dict]:
@@ -94,7 +121,9 @@ def new_upload(cloud, demo, source: Path) -> tuple[str, dict]:
         async with ScanApi(demo) as api:
             await api.execute(
                 "mutation($i: CreateScanInput!) { createScan(input: $i) { id } }",
-                {"i": {"id": scan_id, "imageKey": key, "fileName": source.name}})
+                {"i": {"id": scan_id, "imageKey": key, "fileName": source.name}},
+            )
+
     run(create())
     client("s3", cloud.moto_url).put_object(Bucket=BUCKET, Key=key, Body=source.read_bytes())
     # The S3 event carries a sequencer (idempotency key): the runner's shaping adds it as S3 does.
@@ -105,6 +134,7 @@ def read_scan(admin, scan_id):
     async def get():
         async with ScanApi(admin) as api:
             return await api.get_scan(scan_id, debug=True)
+
     return run(get())
 
 
@@ -123,7 +153,8 @@ def test_duplicated_event_costs_one_detect_labels_call(cloud, demo, admin, handl
 
 @pytest.mark.parametrize("fault", ["throttle", "5xx", "hang"])
 def test_detector_faults_are_retried_within_the_budget_then_by_a_later_delivery(
-        cloud, demo, admin, handler, proxy, fault):
+    cloud, demo, admin, handler, proxy, fault
+):
     scan_id, event = new_upload(cloud, demo, photo("astronaut.png"))
     proxy.fail_next(fault, times=100)
     assert invoke(handler, event, receive_count=1) == ["m-1"]  # this message comes back later
@@ -139,14 +170,19 @@ def test_detector_faults_are_retried_within_the_budget_then_by_a_later_delivery(
 
 @pytest.mark.parametrize("fault, reason", [("throttle", "too busy"), ("hang", "did not answer in time")])
 def test_the_last_delivery_writes_failed_with_the_reason_before_the_timeout(
-        cloud, demo, admin, handler, proxy, fault, reason):
+    cloud, demo, admin, handler, proxy, fault, reason
+):
     scan_id, event = new_upload(cloud, demo, photo("astronaut.png"))
     proxy.fail_next(fault, times=100)
     started = time.monotonic()
     assert invoke(handler, event, receive_count=MAX_RECEIVES, timeout=6.0) == []  # done with: FAILED
     assert time.monotonic() - started < 6.0  # within the function timeout, whatever the detector did
     failed = read_scan(admin, scan_id)
-    assert failed["status"] == "FAILED" and reason in failed["reason"] and f"tried {MAX_RECEIVES} times" in failed["reason"]
+    assert (
+        failed["status"] == "FAILED"
+        and reason in failed["reason"]
+        and f"tried {MAX_RECEIVES} times" in failed["reason"]
+    )
 
 
 def test_a_transient_throttle_is_absorbed_by_retries(cloud, demo, admin, handler, proxy):
@@ -157,7 +193,9 @@ def test_a_transient_throttle_is_absorbed_by_retries(cloud, demo, admin, handler
     assert read_scan(admin, scan_id)["status"] == "DONE"
 
 
-def test_a_failed_verdict_write_does_not_pay_detect_labels_again(cloud, demo, admin, handler, proxy, appsync_proxy):
+def test_a_failed_verdict_write_does_not_pay_detect_labels_again(
+    cloud, demo, admin, handler, proxy, appsync_proxy
+):
     scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
     appsync_proxy.fail_next("5xx", times=20, when=b'"status": "DONE"')  # every DONE write of this delivery
     assert invoke(handler, event, receive_count=1) == ["m-1"]
@@ -210,6 +248,7 @@ def test_an_old_upload_without_its_scan_is_ignored(cloud, handler, proxy):
 def test_metrics_carry_upload_to_verdict_latency(cloud, demo, handler, capsys):
     """The dashboard's p50/p95 (amplify/monitoring) read UploadToVerdictLatency from the EMF output."""
     from datetime import datetime, timedelta
+
     _, event = new_upload(cloud, demo, photo("chelsea.png"))
     uploaded = datetime.now(UTC) - timedelta(seconds=2)
     event["Records"][0]["eventTime"] = uploaded.isoformat(timespec="milliseconds").replace("+00:00", "Z")

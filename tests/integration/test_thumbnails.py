@@ -1,4 +1,5 @@
 """Thumbnails and the uploader's e-mail, written by the scanner through the real local cloud."""
+
 from __future__ import annotations
 
 import io
@@ -16,6 +17,7 @@ def wait_for_thumbnail(session, scan_id: str, timeout: float = 20.0) -> dict:
     async def read() -> dict:
         async with ScanApi(session) as api:
             return await api.get_scan(scan_id)
+
     deadline = time.monotonic() + timeout
     while True:
         scan = run(read())

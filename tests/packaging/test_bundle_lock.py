@@ -3,6 +3,7 @@ dependency the lock does not pin, stops the bundle (and so the synth) instead of
 
 Runs the real script (and pip, from PyPI or its cache) on a tiny lock in a scratch copy of the layout it
 expects: scripts/ and functions/scan_image/ under one root."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,9 @@ LAMBDA_LOCK = (REPO / "functions" / "scan_image" / "requirements.lock").read_tex
 
 def _pin(name: str) -> str:
     """`name==version \\` and its hash lines, as the Lambda's lock has them."""
-    m = re.search(rf"^{re.escape(name)}==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{{64}}(?: \\)?\n)+", LAMBDA_LOCK, re.M)
+    m = re.search(
+        rf"^{re.escape(name)}==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{{64}}(?: \\)?\n)+", LAMBDA_LOCK, re.M
+    )
     assert m, name
     return m.group(0)
 
@@ -31,8 +34,13 @@ def _bundle(tmp_path: Path, lock: str) -> subprocess.CompletedProcess:
     (src / "handler.py").write_text("def lambda_handler(event, context):\n    return None\n")
     (src / "requirements.lock").write_text(lock)
     env = {**os.environ, "PIP": f"{sys.executable} -m pip", "BUNDLE_BYTECODE": "0"}
-    return subprocess.run(["bash", str(tmp_path / "scripts" / "bundle_lambda.sh"), str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        ["bash", str(tmp_path / "scripts" / "bundle_lambda.sh"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def test_the_locked_closure_installs(tmp_path: Path) -> None:

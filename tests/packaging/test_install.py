@@ -1,6 +1,7 @@
 """catscan installs as a Python package: `pip install .` into a fresh venv gives a working `catscan`,
 and pyproject.toml declares what requirements.txt pins (make setup installs through pyproject,
 constrained by requirements.lock)."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -62,8 +63,9 @@ def installed(tmp_path_factory) -> Path:
     """`pip install .` (from a copy: no editable link back to the checkout) into a fresh venv."""
     root = tmp_path_factory.mktemp("pip-install")
     src = root / "src"
-    subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(root / "src.tar"), "HEAD"],
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(root / "src.tar"), "HEAD"], check=True
+    )
     src.mkdir()
     subprocess.run(["tar", "-xf", str(root / "src.tar"), "-C", str(src)], check=True)
     # Sources as they are now (uncommitted edits of the package and pyproject included).
@@ -73,8 +75,20 @@ def installed(tmp_path_factory) -> Path:
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     # From PyPI (or the pip cache), at the locked versions: the same wheels a user's `pip install .` gets.
-    subprocess.run([str(env_dir / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-                    "-c", str(REPO / "requirements.lock"), str(src)], check=True, timeout=600, env=CLEAN_ENV)
+    subprocess.run(
+        [
+            str(env_dir / "bin" / "pip"),
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-c",
+            str(REPO / "requirements.lock"),
+            str(src),
+        ],
+        check=True,
+        timeout=600,
+        env=CLEAN_ENV,
+    )
     return env_dir / "bin" / "catscan"
 
 
@@ -83,8 +97,9 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIR
 
 
 def _run(exe: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120, cwd=exe.parent,
-                          env=CLEAN_ENV)
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=120, cwd=exe.parent, env=CLEAN_ENV
+    )
 
 
 def test_installed_catscan_help_and_version(installed: Path) -> None:
@@ -100,12 +115,16 @@ def test_installed_catscan_help_and_version(installed: Path) -> None:
 def test_installed_catscan_dev_says_it_needs_the_checkout(installed: Path) -> None:
     dev = _run(installed, "dev")
     assert dev.returncode == 2
-    assert re.fullmatch(r"error: catscan dev runs the local cloud from a repository checkout[^\n]*\n", dev.stderr)
+    assert re.fullmatch(
+        r"error: catscan dev runs the local cloud from a repository checkout[^\n]*\n", dev.stderr
+    )
     assert "Traceback" not in dev.stderr
 
 
 def test_installed_catscan_scan_without_outputs_is_one_line(installed: Path) -> None:
-    scan = _run(installed, "scan", "--outputs", str(installed.parent / "missing.json"), str(photo("chelsea.png")))
+    scan = _run(
+        installed, "scan", "--outputs", str(installed.parent / "missing.json"), str(photo("chelsea.png"))
+    )
     assert scan.returncode == 2
     assert scan.stderr.startswith("error: ") and scan.stderr.count("\n") == 1, scan.stderr
 

@@ -1,5 +1,6 @@
 """Fixtures: the synthesized resolvers and transformed schema (cdk.out/, from `make synth`; the `templates`
 fixture is shared from tests/conftest.py), the VTL engine."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -8,6 +8,7 @@ holding the same stipulated items. Both sides' outcomes are normalized to the sa
   plus "table": the stored items after the operation (what was written, e.g. the owner field filled in);
 - subscription: {"error": message} or {"delivers": {payload label: bool}}.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,13 @@ ADMIN = ("c3e8a1d4-admin-sub", "admin-user")
 
 
 def _claims(sub: str, username: str, groups: list[str] | None = None) -> dict[str, Any]:
-    claims = {"sub": sub, "cognito:username": username, "token_use": "id", "email": f"{username}@catscan.local",
-              "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_parity"}
+    claims = {
+        "sub": sub,
+        "cognito:username": username,
+        "token_use": "id",
+        "email": f"{username}@catscan.local",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_parity",
+    }
     if groups:
         claims["cognito:groups"] = groups
     return claims
@@ -63,27 +69,59 @@ class Caller:
 
 POOL_ID, IDENTITY_ID = "us-east-1:0b1c2d3e-pool", "us-east-1:4f5a6b7c-identity"
 CALLERS = [
-    Caller("owner", {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*OWNER)},
-           Identity("userPools", claims=_claims(*OWNER))),
-    Caller("other user", {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*OTHER)},
-           Identity("userPools", claims=_claims(*OTHER))),
-    Caller("Admin", {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*ADMIN, ["Admin"])},
-           Identity("userPools", claims=_claims(*ADMIN, ["Admin"]))),
-    Caller("scanner IAM", {"mode": "AWS_IAM", "iam": {
-        "userArn": "arn:aws:sts::111111111111:assumed-role/scanner-role/scanner", "username": "AROAPARITY:scanner"}},
-           Identity("iam", access_key="AKIAPARITYSCANNER")),
-    Caller("identity-pool IAM", {"mode": "AWS_IAM", "iam": {
-        "userArn": "arn:aws:sts::111111111111:assumed-role/authRole/CognitoIdentityCredentials",
-        "cognitoIdentityPoolId": POOL_ID, "cognitoIdentityId": IDENTITY_ID,
-        "cognitoIdentityAuthType": "authenticated", "cognitoIdentityAuthProvider": "cognito-idp"}},
-           Identity("iam", access_key="ASIAPARITYPOOLUSER", cognito_identity_pool_id=POOL_ID,
-                    cognito_identity_id=IDENTITY_ID)),
+    Caller(
+        "owner",
+        {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*OWNER)},
+        Identity("userPools", claims=_claims(*OWNER)),
+    ),
+    Caller(
+        "other user",
+        {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*OTHER)},
+        Identity("userPools", claims=_claims(*OTHER)),
+    ),
+    Caller(
+        "Admin",
+        {"mode": "AMAZON_COGNITO_USER_POOLS", "jwt": _claims(*ADMIN, ["Admin"])},
+        Identity("userPools", claims=_claims(*ADMIN, ["Admin"])),
+    ),
+    Caller(
+        "scanner IAM",
+        {
+            "mode": "AWS_IAM",
+            "iam": {
+                "userArn": "arn:aws:sts::111111111111:assumed-role/scanner-role/scanner",
+                "username": "AROAPARITY:scanner",
+            },
+        },
+        Identity("iam", access_key="AKIAPARITYSCANNER"),
+    ),
+    Caller(
+        "identity-pool IAM",
+        {
+            "mode": "AWS_IAM",
+            "iam": {
+                "userArn": "arn:aws:sts::111111111111:assumed-role/authRole/CognitoIdentityCredentials",
+                "cognitoIdentityPoolId": POOL_ID,
+                "cognitoIdentityId": IDENTITY_ID,
+                "cognitoIdentityAuthType": "authenticated",
+                "cognitoIdentityAuthProvider": "cognito-idp",
+            },
+        },
+        Identity(
+            "iam",
+            access_key="ASIAPARITYPOOLUSER",
+            cognito_identity_pool_id=POOL_ID,
+            cognito_identity_id=IDENTITY_ID,
+        ),
+    ),
 ]
 
 # ---------------------------------------------------------------------------------------------------------
 # the transformed schema and sample values
 
-APPSYNC_PRELUDE = "\n".join(f"scalar {s}" for s in AWS_SCALARS) + '''
+APPSYNC_PRELUDE = (
+    "\n".join(f"scalar {s}" for s in AWS_SCALARS)
+    + """
 directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
 directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | UNION | ENUM
 directive @aws_iam on OBJECT | FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | UNION | ENUM
@@ -91,7 +129,8 @@ directive @aws_api_key on OBJECT | FIELD_DEFINITION | INPUT_OBJECT | INTERFACE |
 directive @aws_oidc on OBJECT | FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | UNION | ENUM
 directive @aws_lambda on OBJECT | FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | UNION | ENUM
 directive @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION
-'''
+"""
+)
 
 
 def build_appsync_schema(sdl: str) -> GraphQLSchema:
@@ -100,10 +139,20 @@ def build_appsync_schema(sdl: str) -> GraphQLSchema:
 
 
 SCALAR_SAMPLES: dict[str, Any] = {
-    "ID": "sample-id", "String": "sample text", "Int": 7, "Float": 0.5, "Boolean": True,
-    "AWSJSON": '{"sample":1}', "AWSDateTime": "2026-01-02T03:04:05.000Z", "AWSDate": "2026-01-02",
-    "AWSTime": "03:04:05.000Z", "AWSTimestamp": 1767322800, "AWSEmail": "sample@catscan.local",
-    "AWSURL": "https://catscan.local/x", "AWSPhone": "+15555550100", "AWSIPAddress": "127.0.0.1",
+    "ID": "sample-id",
+    "String": "sample text",
+    "Int": 7,
+    "Float": 0.5,
+    "Boolean": True,
+    "AWSJSON": '{"sample":1}',
+    "AWSDateTime": "2026-01-02T03:04:05.000Z",
+    "AWSDate": "2026-01-02",
+    "AWSTime": "03:04:05.000Z",
+    "AWSTimestamp": 1767322800,
+    "AWSEmail": "sample@catscan.local",
+    "AWSURL": "https://catscan.local/x",
+    "AWSPhone": "+15555550100",
+    "AWSIPAddress": "127.0.0.1",
 }
 
 
@@ -133,9 +182,15 @@ def coerce_input(type_: Any, value: Any) -> Any:
     if isinstance(type_, GraphQLNonNull):
         return coerce_input(type_.of_type, value)
     if isinstance(type_, GraphQLList):
-        return [coerce_input(type_.of_type, v) for v in value] if isinstance(value, list) else coerce_input(type_.of_type, value)
+        return (
+            [coerce_input(type_.of_type, v) for v in value]
+            if isinstance(value, list)
+            else coerce_input(type_.of_type, value)
+        )
     if isinstance(type_, (GraphQLInputObjectType, GraphQLObjectType)):
-        return {k: coerce_input(type_.fields[k].type, v) if k in type_.fields else v for k, v in value.items()}
+        return {
+            k: coerce_input(type_.fields[k].type, v) if k in type_.fields else v for k, v in value.items()
+        }
     if getattr(type_, "name", None) == "AWSJSON" and isinstance(value, str):
         return json.loads(value)
     return value
@@ -174,8 +229,13 @@ def stipulated_table(model: GraphQLObjectType) -> dict[str, dict[str, Any]]:
     of another user, and one without owner; every field filled."""
     base = {name: stored_sample(f.type) for name, f in model.fields.items()}
     base["__typename"] = model.name
-    owners = {"owned": f"{OWNER[0]}::{OWNER[1]}", "owned-sub": OWNER[0], "owned-username": OWNER[1],
-              "others": f"{OTHER[0]}::{OTHER[1]}", "unowned": None}
+    owners = {
+        "owned": f"{OWNER[0]}::{OWNER[1]}",
+        "owned-sub": OWNER[0],
+        "owned-username": OWNER[1],
+        "others": f"{OTHER[0]}::{OTHER[1]}",
+        "unowned": None,
+    }
     table = {}
     for label, owner in owners.items():
         item = {**copy.deepcopy(base), "id": f"scan-{label}", "owner": owner}
@@ -222,8 +282,11 @@ class Api:
 def model_names(sdl: str) -> list[str]:
     """The @model types of a transformed schema: those with a Model<T>Connection."""
     schema = build_appsync_schema(sdl)
-    return sorted(n[len("Model"):-len("Connection")] for n in schema.type_map
-                  if n.startswith("Model") and n.endswith("Connection") and n != "ModelConnection")
+    return sorted(
+        n[len("Model") : -len("Connection")]
+        for n in schema.type_map
+        if n.startswith("Model") and n.endswith("Connection") and n != "ModelConnection"
+    )
 
 
 def describe_api(sdl: str, resolver_keys: set[str], model_name: str) -> Api:
@@ -231,8 +294,11 @@ def describe_api(sdl: str, resolver_keys: set[str], model_name: str) -> Api:
     model = schema.get_type(model_name)
     assert isinstance(model, GraphQLObjectType), f"{model_name} is not a type of the transformed schema"
     api = Api(schema, model)
-    for root_name, root in (("Query", schema.query_type), ("Mutation", schema.mutation_type),
-                            ("Subscription", schema.subscription_type)):
+    for root_name, root in (
+        ("Query", schema.query_type),
+        ("Mutation", schema.mutation_type),
+        ("Subscription", schema.subscription_type),
+    ):
         for name, f in (root.fields if root else {}).items():
             key = f"{root_name}.{name}"
             returns = get_named_type(f.type)
@@ -246,8 +312,9 @@ def describe_api(sdl: str, resolver_keys: set[str], model_name: str) -> Api:
                 if "input" not in f.args:
                     raise NotExecutable(f"{key}: a mutation without `input` (not a model mutation)")
                 input_type = get_named_type(f.args["input"].type).name
-                api.operations[key] = next(k for k in ("create", "update", "delete")
-                                           if input_type.lower().startswith(k))
+                api.operations[key] = next(
+                    k for k in ("create", "update", "delete") if input_type.lower().startswith(k)
+                )
             else:
                 api.operations[key] = "get" if get_named_type(f.type) is model else "list"
     return api
@@ -265,16 +332,29 @@ def generate_cases(api: Api) -> list[Case]:
                     cases.append(Case(key, kind, caller, {"id": item_id}, f" {item_id}"))
             elif kind == "list":
                 required = [a for a, arg in f.args.items() if isinstance(arg.type, GraphQLNonNull)]
-                arg_sets = [{}] if not required else [
-                    {a: table[i].get(a) for a in required} for i in ids if all(table[i].get(a) for a in required)]
+                arg_sets = (
+                    [{}]
+                    if not required
+                    else [
+                        {a: table[i].get(a) for a in required}
+                        for i in ids
+                        if all(table[i].get(a) for a in required)
+                    ]
+                )
                 for args in arg_sets:
                     cases.append(Case(key, kind, caller, args, f" {json.dumps(args)}"))
                     if "filter" in f.args:
                         flt = {"id": {"eq": "scan-owned"}}
-                        cases.append(Case(key, kind, caller, {**args, "filter": flt}, f" {json.dumps(args)} filter"))
+                        cases.append(
+                            Case(key, kind, caller, {**args, "filter": flt}, f" {json.dumps(args)} filter")
+                        )
             elif kind == "create":
                 input_type = get_named_type(f.args["input"].type)
-                base = {n: sample(x.type) for n, x in input_type.fields.items() if isinstance(x.type, GraphQLNonNull)}
+                base = {
+                    n: sample(x.type)
+                    for n, x in input_type.fields.items()
+                    if isinstance(x.type, GraphQLNonNull)
+                }
                 base["id"] = "scan-new"
                 cases.append(Case(key, kind, caller, {"input": base}, " required fields"))
                 for n, x in input_type.fields.items():
@@ -284,9 +364,14 @@ def generate_cases(api: Api) -> list[Case]:
                     cases.append(Case(key, kind, caller, {"input": {**base, n: value}}, f" +{n}"))
                     cases.append(Case(key, kind, caller, {"input": {**base, n: None}}, f" +{n}=null"))
                 if "owner" in input_type.fields:
-                    for label, owner in (("own username", OWNER[1]), ("own sub", OWNER[0]),
-                                         ("other's", f"{OTHER[0]}::{OTHER[1]}")):
-                        cases.append(Case(key, kind, caller, {"input": {**base, "owner": owner}}, f" owner={label}"))
+                    for label, owner in (
+                        ("own username", OWNER[1]),
+                        ("own sub", OWNER[0]),
+                        ("other's", f"{OTHER[0]}::{OTHER[1]}"),
+                    ):
+                        cases.append(
+                            Case(key, kind, caller, {"input": {**base, "owner": owner}}, f" owner={label}")
+                        )
             elif kind == "update":
                 input_type = get_named_type(f.args["input"].type)
                 for item_id in ("scan-owned", "scan-others"):
@@ -295,8 +380,15 @@ def generate_cases(api: Api) -> list[Case]:
                         if n == "id":
                             continue
                         for value, label in ((sample(x.type), ""), (None, "=null")):
-                            cases.append(Case(key, kind, caller, {"input": {"id": item_id, n: value}},
-                                              f" {item_id} {n}{label}"))
+                            cases.append(
+                                Case(
+                                    key,
+                                    kind,
+                                    caller,
+                                    {"input": {"id": item_id, n: value}},
+                                    f" {item_id} {n}{label}",
+                                )
+                            )
             elif kind == "delete":
                 for item_id in ids:
                     cases.append(Case(key, kind, caller, {"input": {"id": item_id}}, f" {item_id}"))
@@ -312,14 +404,23 @@ def _subscription_args(f: Any, api: Api) -> list[tuple[dict[str, Any], str]]:
     for name in f.args:
         if name == "filter":
             continue
-        for label, value in (("own username", OWNER[1]), ("own sub::username", f"{OWNER[0]}::{OWNER[1]}"),
-                             ("other's username", OTHER[1])):
+        for label, value in (
+            ("own username", OWNER[1]),
+            ("own sub::username", f"{OWNER[0]}::{OWNER[1]}"),
+            ("other's username", OTHER[1]),
+        ):
             variants.append(({name: value}, f" {name}={label}"))
     if filter_type is not None:
         for name, _x in filter_type.fields.items():
             if name in ("and", "or", "not"):
                 continue
-            value = OWNER[1] if name == "owner" else sample(api.model.fields[name].type) if name in api.model.fields else None
+            value = (
+                OWNER[1]
+                if name == "owner"
+                else sample(api.model.fields[name].type)
+                if name in api.model.fields
+                else None
+            )
             if value is None or isinstance(value, (list, dict)):
                 continue
             variants.append(({"filter": {name: {"eq": value}}}, f" filter {name} eq"))
@@ -328,7 +429,11 @@ def _subscription_args(f: Any, api: Api) -> list[tuple[dict[str, Any], str]]:
 
 def _root_field(schema: GraphQLSchema, key: str) -> Any:
     root_name, name = key.split(".", 1)
-    root = {"Query": schema.query_type, "Mutation": schema.mutation_type, "Subscription": schema.subscription_type}[root_name]
+    root = {
+        "Query": schema.query_type,
+        "Mutation": schema.mutation_type,
+        "Subscription": schema.subscription_type,
+    }[root_name]
     return root.fields[name]
 
 
@@ -336,7 +441,9 @@ def _root_field(schema: GraphQLSchema, key: str) -> Any:
 # side A: the generated resolvers
 
 
-def run_generated(runner: PipelineRunner, api: Api, case: Case, table: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def run_generated(
+    runner: PipelineRunner, api: Api, case: Case, table: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     f = _root_field(api.schema, case.operation)
     args = {k: coerce_input(f.args[k].type, v) if k in f.args else v for k, v in case.args.items()}
     outcome = runner.run(case.operation, args, case.caller.vtl, table)
@@ -344,22 +451,39 @@ def run_generated(runner: PipelineRunner, api: Api, case: Case, table: dict[str,
         if outcome.error:
             return {"error": outcome.error["message"]}
         flt = outcome.subscription_filter
-        return {"delivers": {i: _basic_filter(outcome.args, payload_of(item)) and _filter_groups(flt, payload_of(item))
-                             for i, item in table.items()}}
+        return {
+            "delivers": {
+                i: _basic_filter(outcome.args, payload_of(item)) and _filter_groups(flt, payload_of(item))
+                for i, item in table.items()
+            }
+        }
     result: dict[str, Any]
     if outcome.error:
         result = {"error": outcome.error["message"]}
     elif case.kind == "list":
-        items = [_fields(runner, api, api.model, item, case, table) for item in (outcome.result or {}).get("items", [])]
+        items = [
+            _fields(runner, api, api.model, item, case, table)
+            for item in (outcome.result or {}).get("items", [])
+        ]
         result = {"items": sorted(items, key=lambda i: str(i and i.get("id")))}
     else:
-        result = {"value": None if outcome.result is None else _fields(runner, api, api.model, outcome.result, case, table)}
+        result = {
+            "value": None
+            if outcome.result is None
+            else _fields(runner, api, api.model, outcome.result, case, table)
+        }
     result["table"] = normalize_table(table)
     return result
 
 
-def _fields(runner: PipelineRunner, api: Api, type_: GraphQLObjectType, source: dict[str, Any], case: Case,
-            table: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _fields(
+    runner: PipelineRunner,
+    api: Api,
+    type_: GraphQLObjectType,
+    source: dict[str, Any],
+    case: Case,
+    table: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     """The selected fields of one result object, field resolvers (e.g. Scan.owner, Scan.debug) run on it."""
     out: dict[str, Any] = {}
     for name, f in type_.fields.items():
@@ -376,8 +500,11 @@ def _fields(runner: PipelineRunner, api: Api, type_: GraphQLObjectType, source: 
             value = [None if v is None else _select(named, v) for v in value]
         out[name] = normalize_output(f.type, value)
     # GraphQL completion (AppSync's, not a template's): a null non-null field nulls its parent
-    if any(isinstance(f.type, GraphQLNonNull) and (out[n] is None or (isinstance(out[n], dict) and set(out[n]) == {"error"}))
-           for n, f in type_.fields.items()):
+    if any(
+        isinstance(f.type, GraphQLNonNull)
+        and (out[n] is None or (isinstance(out[n], dict) and set(out[n]) == {"error"}))
+        for n, f in type_.fields.items()
+    ):
         return None
     return out
 
@@ -440,10 +567,22 @@ class StubStore:
     def table(self, model: Any) -> str:
         return model.name
 
-    def query(self, *, KeyConditionExpression: str, ExpressionAttributeNames: dict[str, str],  # boto3-style names
-              ExpressionAttributeValues: dict[str, Any], Limit: int, **_: Any) -> dict[str, Any]:
-        items = [i for i in self.items.values() if key_condition_matches(
-            KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, i)]
+    def query(
+        self,
+        *,
+        KeyConditionExpression: str,
+        ExpressionAttributeNames: dict[str, str],  # boto3-style names
+        ExpressionAttributeValues: dict[str, Any],
+        Limit: int,
+        **_: Any,
+    ) -> dict[str, Any]:
+        items = [
+            i
+            for i in self.items.values()
+            if key_condition_matches(
+                KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, i
+            )
+        ]
         return {"Items": [serialize_item(i) for i in items[:Limit]]}
 
     def get(self, model: Any, key: str) -> dict[str, Any] | None:
@@ -495,11 +634,16 @@ class Emulator:
         if case.kind == "subscription":
             try:
                 field_name, args, runtime_filter, executor = prepare_subscription(
-                    self.engine, case.caller.identity, query, variables, "Parity")
+                    self.engine, case.caller.identity, query, variables, "Parity"
+                )
             except StartRefused as exc:
                 return {"error": exc.message}
             sub = Subscription("parity", None, field_name, args, runtime_filter, executor)  # type: ignore[arg-type]
-            return {"delivers": {i: SubscriptionRegistry.wants(sub, payload_of(item)) for i, item in table.items()}}
+            return {
+                "delivers": {
+                    i: SubscriptionRegistry.wants(sub, payload_of(item)) for i, item in table.items()
+                }
+            }
         body = await self.engine.execute(query, variables, "Parity", case.caller.identity)
         name = case.operation.split(".", 1)[1]
         errors = body.get("errors") or []
@@ -509,8 +653,10 @@ class Emulator:
         if root_errors and data is None:
             result = {"error": root_errors[0]["message"]}
         elif case.kind == "list":
-            items = [None if i is None else _with_errors(self.api.model, i, errors, [name, "items", n])
-                     for n, i in enumerate(data["items"])]
+            items = [
+                None if i is None else _with_errors(self.api.model, i, errors, [name, "items", n])
+                for n, i in enumerate(data["items"])
+            ]
             result = {"items": sorted(items, key=lambda i: str(i and i.get("id")))}
         else:
             result = {"value": None if data is None else _with_errors(self.api.model, data, errors, [name])}
@@ -518,8 +664,9 @@ class Emulator:
         return result
 
 
-def _with_errors(type_: GraphQLObjectType, value: dict[str, Any], errors: list[dict[str, Any]],
-                 path: list[Any]) -> dict[str, Any]:
+def _with_errors(
+    type_: GraphQLObjectType, value: dict[str, Any], errors: list[dict[str, Any]], path: list[Any]
+) -> dict[str, Any]:
     out = {n: normalize_output(f.type, value.get(n)) for n, f in type_.fields.items()}
     for e in errors:
         p = e.get("path") or []
@@ -531,8 +678,9 @@ def _with_errors(type_: GraphQLObjectType, value: dict[str, Any], errors: list[d
 # ---------------------------------------------------------------------------------------------------------
 
 
-def compare(runner: PipelineRunner, emulator: Emulator, api: Api, cases: list[Case],
-            table: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+def compare(
+    runner: PipelineRunner, emulator: Emulator, api: Api, cases: list[Case], table: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Every case on both sides from the same stipulated table: (differences, cases not executable)."""
     differences, skipped = [], []
 
@@ -545,7 +693,9 @@ def compare(runner: PipelineRunner, emulator: Emulator, api: Api, cases: list[Ca
                 continue
             emulated = await emulator.run(case, copy.deepcopy(table))
             if generated != emulated:
-                differences.append({"case": case.id, "args": case.args, "generated": generated, "emulator": emulated})
+                differences.append(
+                    {"case": case.id, "args": case.args, "generated": generated, "emulator": emulated}
+                )
 
     asyncio.run(both())
     return differences, skipped

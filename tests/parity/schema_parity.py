@@ -1,6 +1,7 @@
 """Structural comparison of two AppSync SDLs: types, fields, arguments, input fields, enum values and the
 auth directives (@aws_iam, @aws_cognito_user_pools, @aws_subscribe ...), ignoring order, comments and the
 AWS scalars / directive definitions AppSync implies."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +24,9 @@ def _directives(node: Any) -> frozenset[str]:
 
 
 def _directive(d: DirectiveNode) -> str:
-    args = ", ".join(f"{a.name.value}: {print_ast(a.value)}" for a in sorted(d.arguments or (), key=lambda a: a.name.value))
+    args = ", ".join(
+        f"{a.name.value}: {print_ast(a.value)}" for a in sorted(d.arguments or (), key=lambda a: a.name.value)
+    )
     return f"@{d.name.value}({args})" if args else f"@{d.name.value}"
 
 
@@ -41,17 +44,26 @@ def structure(sdl: str) -> dict[str, Any]:
                     "directives": _directives(f),
                 }
         elif isinstance(d, InputObjectTypeDefinitionNode):
-            out[d.name.value] = {"kind": "input", "directives": _directives(d),
-                                 "fields": {f.name.value: print_ast(f.type) for f in d.fields or ()}}
+            out[d.name.value] = {
+                "kind": "input",
+                "directives": _directives(d),
+                "fields": {f.name.value: print_ast(f.type) for f in d.fields or ()},
+            }
         elif isinstance(d, EnumTypeDefinitionNode):
-            out[d.name.value] = {"kind": "enum", "directives": _directives(d),
-                                 "values": frozenset(v.name.value for v in d.values or ())}
+            out[d.name.value] = {
+                "kind": "enum",
+                "directives": _directives(d),
+                "values": frozenset(v.name.value for v in d.values or ()),
+            }
         elif getattr(d, "name", None) is not None and d.name.value in AWS_SCALARS:
             continue  # AWS scalars are implied by AppSync
         elif d.kind in ("directive_definition",):
             continue  # @aws_* directives are implied by AppSync
         elif d.kind == "schema_definition":
-            out["schema"] = {"kind": "schema", "operations": {o.operation.value: o.type.name.value for o in d.operation_types}}
+            out["schema"] = {
+                "kind": "schema",
+                "operations": {o.operation.value: o.type.name.value for o in d.operation_types},
+            }
         else:
             out[(getattr(d, "name", None) and d.name.value) or d.kind] = {"kind": d.kind, "sdl": print_ast(d)}
     return out
@@ -73,7 +85,11 @@ def differences(expected: str, actual: str) -> list[str]:
 
 def _diff(x: Any, y: Any, path: str = "") -> list[tuple[str, Any, Any]]:
     if isinstance(x, dict) and isinstance(y, dict):
-        return [d for k in sorted(set(x) | set(y)) for d in _diff(x.get(k, "<absent>"), y.get(k, "<absent>"), f"{path}.{k}")]
+        return [
+            d
+            for k in sorted(set(x) | set(y))
+            for d in _diff(x.get(k, "<absent>"), y.get(k, "<absent>"), f"{path}.{k}")
+        ]
     if isinstance(x, frozenset) and isinstance(y, frozenset) and x != y:
         return [(path, sorted(x - y), sorted(y - x))]
     return [] if x == y else [(path, x, y)]

@@ -5,6 +5,7 @@ to the unchanged resolvers and transformed schema of cdk.out. Generated side: th
 to a copy of the generated resolvers / transformed schema with one change, as a transformer upgrade or a
 schema change that only reached the synth would make.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,7 +33,7 @@ def _with_model_operation(schema_sdl: str, model: str) -> tuple[str, str]:
     assert ops, f"no `operations` in the @auth rules of {model}"
     present = {o.strip() for o in ops.group(1).split(",")}
     extra = next(o for o in ("update", "delete", "create", "read") if o not in present)
-    changed = schema_sdl[:ops.start(1)] + f"{ops.group(1)}, {extra}" + schema_sdl[ops.end(1):]
+    changed = schema_sdl[: ops.start(1)] + f"{ops.group(1)}, {extra}" + schema_sdl[ops.end(1) :]
     return changed, extra
 
 
@@ -40,7 +41,7 @@ def _without_subscriptions(schema_sdl: str, model: str) -> str:
     """`@model` becomes `@model(subscriptions: null)` (one directive changed)."""
     m = _model_block(schema_sdl, model)
     assert schema_sdl[m.end()] != "(", "@model already has arguments"
-    return schema_sdl[:m.end()] + "(subscriptions: null)" + schema_sdl[m.end():]
+    return schema_sdl[: m.end()] + "(subscriptions: null)" + schema_sdl[m.end() :]
 
 
 def _cases(transformed_sdl, resolvers, model):
@@ -62,8 +63,9 @@ def baseline(runner, resolvers, transformed_sdl, schema_sdl):
     return compare(runner, Emulator(schema_sdl, api), api, cases, stipulated_table(api.model))[0]
 
 
-def test_resolver_parity_fails_when_the_emulator_schema_changes_alone(runner, resolvers, transformed_sdl, schema_sdl,
-                                                                     baseline):
+def test_resolver_parity_fails_when_the_emulator_schema_changes_alone(
+    runner, resolvers, transformed_sdl, schema_sdl, baseline
+):
     model = model_names(transformed_sdl)[0]
     api, cases = _cases(transformed_sdl, resolvers, model)
     scratch, extra = _with_model_operation(schema_sdl, model)
@@ -74,19 +76,30 @@ def test_resolver_parity_fails_when_the_emulator_schema_changes_alone(runner, re
         assert any(c.startswith(f"Mutation.{extra}") for c in changed), sorted(changed)
 
 
-def test_resolver_parity_fails_when_the_generated_resolvers_change_alone(vtl_engine, resolvers, transformed_sdl, schema_sdl,
-                                                                        baseline):
+def test_resolver_parity_fails_when_the_generated_resolvers_change_alone(
+    vtl_engine, resolvers, transformed_sdl, schema_sdl, baseline
+):
     # the generated side loses Gen 2's IAM access in its auth functions (as if IAM were no longer granted)
     def without_iam(template: str) -> str:
-        return template.replace('$util.authType() == "IAM Authorization"', '$util.authType() == "IAM (changed)"')
+        return template.replace(
+            '$util.authType() == "IAM Authorization"', '$util.authType() == "IAM (changed)"'
+        )
 
-    changed_resolvers = {key: dataclasses.replace(r, functions=tuple(
-        dataclasses.replace(f, request=without_iam(f.request), response=without_iam(f.response)) for f in r.functions))
-        for key, r in resolvers.items()}
+    changed_resolvers = {
+        key: dataclasses.replace(
+            r,
+            functions=tuple(
+                dataclasses.replace(f, request=without_iam(f.request), response=without_iam(f.response))
+                for f in r.functions
+            ),
+        )
+        for key, r in resolvers.items()
+    }
     model = model_names(transformed_sdl)[0]
     api, cases = _cases(transformed_sdl, resolvers, model)
-    found = _new_differences(PipelineRunner(vtl_engine, changed_resolvers), Emulator(schema_sdl, api), api, cases,
-                             baseline)
+    found = _new_differences(
+        PipelineRunner(vtl_engine, changed_resolvers), Emulator(schema_sdl, api), api, cases, baseline
+    )
     callers = {d["case"].split("[")[1].split("]")[0] for d in found}
     assert callers == {"scanner IAM"}, callers
 

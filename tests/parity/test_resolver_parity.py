@@ -6,6 +6,7 @@ arguments) x every kind of caller (owner, other user, Admin, scanner IAM, identi
 stipulated items: allowed or denied (with AppSync's message), the fields returned, nulled or refused,
 the owner filter of lists and subscriptions, and what is stored.
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,19 +29,28 @@ def report(differences: list[dict]) -> str:
     lines = [f"{len(differences)} case(s) differ (generated resolvers vs emulator):"]
     for d in differences[:25]:
         lines.append(f"- {d['case']} args={json.dumps(d['args'])}")
-        lines += [f"    {path}: {json.dumps(a)} vs {json.dumps(b)}" for path, a, b in diff(d["generated"], d["emulator"])]
+        lines += [
+            f"    {path}: {json.dumps(a)} vs {json.dumps(b)}"
+            for path, a, b in diff(d["generated"], d["emulator"])
+        ]
     return "\n".join(lines)
 
 
 def diff(a, b, path="") -> list[tuple[str, object, object]]:
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in dict.fromkeys([*a, *b]) for d in diff(a.get(k, "<absent>"), b.get(k, "<absent>"), f"{path}.{k}")]
+        return [
+            d
+            for k in dict.fromkeys([*a, *b])
+            for d in diff(a.get(k, "<absent>"), b.get(k, "<absent>"), f"{path}.{k}")
+        ]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for n, (x, y) in enumerate(zip(a, b, strict=True)) for d in diff(x, y, f"{path}[{n}]")]
     return [] if a == b else [(path or ".", a, b)]
 
 
-def test_every_operation_and_caller_decides_like_the_generated_resolvers(runner, resolvers, transformed_sdl, schema_sdl):
+def test_every_operation_and_caller_decides_like_the_generated_resolvers(
+    runner, resolvers, transformed_sdl, schema_sdl
+):
     models = model_names(transformed_sdl)
     assert models, "no @model type in the transformed schema"
     total = 0
@@ -50,8 +60,12 @@ def test_every_operation_and_caller_decides_like_the_generated_resolvers(runner,
         assert {"get", "list", "create", "update", "delete", "subscription"} <= kinds, api.operations
         cases = generate_cases(api)
         # every operation x every kind of caller is a case
-        assert {(c.operation, c.caller.name) for c in cases} == {(o, c.name) for o in api.operations for c in CALLERS}
-        differences, skipped = compare(runner, Emulator(schema_sdl, api), api, cases, stipulated_table(api.model))
+        assert {(c.operation, c.caller.name) for c in cases} == {
+            (o, c.name) for o in api.operations for c in CALLERS
+        }
+        differences, skipped = compare(
+            runner, Emulator(schema_sdl, api), api, cases, stipulated_table(api.model)
+        )
         assert not skipped, "the harness could not execute:\n" + "\n".join(skipped)
         assert not differences, report(differences)
         total += len(cases)
@@ -87,17 +101,34 @@ def test_generated_resolvers_reproduce_the_documented_auth_matrix(runner, resolv
                 field = api.schema.query_type.fields[column]
                 args = {a: table[target][a] for a, arg in field.args.items() if str(arg.type).endswith("!")}
                 outcome = run(key, kind, args)
-                observed[column] = "denied" if "error" in outcome else (
-                    "sees it" if any(i and i["id"] == target for i in outcome["items"]) else "hidden")
+                observed[column] = (
+                    "denied"
+                    if "error" in outcome
+                    else ("sees it" if any(i and i["id"] == target for i in outcome["items"]) else "hidden")
+                )
             elif kind == "create":
-                observed[column] = allowed(run(key, kind, {"input": {
-                    "id": "scan-new", "imageKey": "uploads/x/scan-new/cat.jpg", "fileName": "cat.jpg"}}))
+                observed[column] = allowed(
+                    run(
+                        key,
+                        kind,
+                        {
+                            "input": {
+                                "id": "scan-new",
+                                "imageKey": "uploads/x/scan-new/cat.jpg",
+                                "fileName": "cat.jpg",
+                            }
+                        },
+                    )
+                )
             elif kind == "update":
                 observed[column] = allowed(run(key, kind, {"input": {"id": target, "reason": "set"}}))
             elif kind == "delete":
                 observed[column] = allowed(run(key, kind, {"input": {"id": target}}))
             else:
                 outcome = run(key, kind, {})
-                observed[column] = "denied" if "error" in outcome else (
-                    "receives" if outcome["delivers"][target] else "no event")
+                observed[column] = (
+                    "denied"
+                    if "error" in outcome
+                    else ("receives" if outcome["delivers"][target] else "no event")
+                )
         assert [observed[c] for c in GRAPHQL_COLUMNS] == EXPECTED[row], (row, observed)

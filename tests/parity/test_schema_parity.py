@@ -1,5 +1,6 @@
 """The emulator's AppSync schema (generated from schema.graphql) and the web UI's copy of it equal the
 transformed schema in cdk.out."""
+
 from __future__ import annotations
 
 from pathlib import Path

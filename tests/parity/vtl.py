@@ -9,6 +9,7 @@ items the test stipulates (GetItem / Query / Scan / PutItem / UpdateItem / Delet
 Written by hand because no library runs an AppSync pipeline outside AppSync; what it cannot execute is
 listed in catscan/local/appsync/README.md ("Parity with the generated resolvers").
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,13 +42,24 @@ class VtlEngine:
     """One `node harness.cjs` process; `render` sends one JSON line and reads one back."""
 
     def __init__(self) -> None:
-        self._proc = subprocess.Popen(["node", str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      text=True, cwd=HARNESS.parent)
+        self._proc = subprocess.Popen(
+            ["node", str(HARNESS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HARNESS.parent,
+        )
         self._lock = threading.Lock()
 
-    def render(self, template: str, ctx: dict[str, Any], caller: dict[str, Any], parent: str, field_name: str) -> dict:
-        request = {"template": template, "ctx": ctx, "caller": caller,
-                   "info": {"parentType": parent, "fieldName": field_name}}
+    def render(
+        self, template: str, ctx: dict[str, Any], caller: dict[str, Any], parent: str, field_name: str
+    ) -> dict:
+        request = {
+            "template": template,
+            "ctx": ctx,
+            "caller": caller,
+            "info": {"parentType": parent, "fieldName": field_name},
+        }
         with self._lock:
             assert self._proc.stdin and self._proc.stdout
             self._proc.stdin.write(json.dumps(request) + "\n")
@@ -134,11 +146,21 @@ def load_resolvers(templates: Templates) -> dict[str, Resolver]:
             functions = []
             for ref in props["PipelineConfig"]["Functions"]:
                 fn = resources[ref["Fn::GetAtt"][0]]["Properties"]
-                functions.append(Function(fn["Name"], _data_source_name(fn, resources),
-                                          _template_text(templates, fn, "Request"),
-                                          _template_text(templates, fn, "Response")))
-            out[key] = Resolver(props["TypeName"], props["FieldName"], _template_text(templates, props, "Request"),
-                                _template_text(templates, props, "Response"), tuple(functions))
+                functions.append(
+                    Function(
+                        fn["Name"],
+                        _data_source_name(fn, resources),
+                        _template_text(templates, fn, "Request"),
+                        _template_text(templates, fn, "Response"),
+                    )
+                )
+            out[key] = Resolver(
+                props["TypeName"],
+                props["FieldName"],
+                _template_text(templates, props, "Request"),
+                _template_text(templates, props, "Response"),
+                tuple(functions),
+            )
     return out
 
 
@@ -146,7 +168,9 @@ def transformed_schema_text(templates: Templates) -> str:
     schemas = templates.of_type("AWS::AppSync::GraphQLSchema")
     assert len(schemas) == 1, f"expected one AppSync schema, found {len(schemas)}"
     props = schemas[0].properties
-    return props["Definition"] if "Definition" in props else templates.asset_text(props["DefinitionS3Location"])
+    return (
+        props["Definition"] if "Definition" in props else templates.asset_text(props["DefinitionS3Location"])
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,7 +191,11 @@ def plain(value: Any) -> Any:
 
 def from_dynamodb(value: Any) -> Any:
     """DynamoDB JSON ({"S": ...}) -> plain; a value the template left plain stays as it is."""
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("S", "N", "BOOL", "NULL", "M", "L", "SS", "NS"):
+    if (
+        isinstance(value, dict)
+        and len(value) == 1
+        and next(iter(value)) in ("S", "N", "BOOL", "NULL", "M", "L", "SS", "NS")
+    ):
         return plain(_deserializer.deserialize(value))
     return value
 
@@ -202,7 +230,12 @@ def _condition(op: str, operand: Any, present: bool, value: Any) -> bool:
         return value != operand
     if op in ("le", "lt", "ge", "gt"):
         try:
-            return {"le": value <= operand, "lt": value < operand, "ge": value >= operand, "gt": value > operand}[op]
+            return {
+                "le": value <= operand,
+                "lt": value < operand,
+                "ge": value >= operand,
+                "gt": value > operand,
+            }[op]
         except TypeError:
             return False
     if op == "between":
@@ -220,11 +253,13 @@ def _condition(op: str, operand: Any, present: bool, value: Any) -> bool:
 _KEY_CONDITION = re.compile(
     r"\s*(?:begins_with\(\s*(?P<bw_name>#?\w+)\s*,\s*(?P<bw_value>:\w+)\s*\)"
     r"|(?P<bt_name>#?\w+)\s+BETWEEN\s+(?P<lo>:\w+)\s+AND\s+(?P<hi>:\w+)"
-    r"|(?P<name>#?\w+)\s*(?P<op><=|>=|=|<|>)\s*(?P<value>:\w+))\s*(?:AND\s+|$)")
+    r"|(?P<name>#?\w+)\s*(?P<op><=|>=|=|<|>)\s*(?P<value>:\w+))\s*(?:AND\s+|$)"
+)
 
 
-def key_condition_matches(expression: str, names: dict[str, str], values: dict[str, Any],
-                          item: dict[str, Any]) -> bool:
+def key_condition_matches(
+    expression: str, names: dict[str, str], values: dict[str, Any], item: dict[str, Any]
+) -> bool:
     """A DynamoDB KeyConditionExpression (`#pk = :pk AND begins_with(#sk, :sk)`, BETWEEN, comparisons) on an
     item; `values` in DynamoDB JSON. Items without a key attribute are not in the index, so never match."""
     pos, text = 0, expression.strip()
@@ -233,8 +268,10 @@ def key_condition_matches(expression: str, names: dict[str, str], values: dict[s
         if not m or m.end() == pos:
             raise NotExecutable(f"key condition {text[pos:]!r}")
         pos = m.end()
-        name = names.get(m.group("bw_name") or m.group("bt_name") or m.group("name"),
-                         m.group("bw_name") or m.group("bt_name") or m.group("name"))
+        name = names.get(
+            m.group("bw_name") or m.group("bt_name") or m.group("name"),
+            m.group("bw_name") or m.group("bt_name") or m.group("name"),
+        )
         if name not in item:
             return False
         value = item[name]
@@ -244,23 +281,31 @@ def key_condition_matches(expression: str, names: dict[str, str], values: dict[s
             ok = from_dynamodb(values[m.group("lo")]) <= value <= from_dynamodb(values[m.group("hi")])
         else:
             operand = from_dynamodb(values[m.group("value")])
-            ok = {"=": value == operand, "<": value < operand, "<=": value <= operand, ">": value > operand,
-                  ">=": value >= operand}[m.group("op")]
+            ok = {
+                "=": value == operand,
+                "<": value < operand,
+                "<=": value <= operand,
+                ">": value > operand,
+                ">=": value >= operand,
+            }[m.group("op")]
         if not ok:
             return False
     return True
 
 
 def _key_condition_matches(query: dict[str, Any], item: dict[str, Any]) -> bool:
-    return key_condition_matches(query["expression"], query.get("expressionNames") or {},
-                                 query.get("expressionValues") or {}, item)
+    return key_condition_matches(
+        query["expression"], query.get("expressionNames") or {}, query.get("expressionValues") or {}, item
+    )
 
 
 def _apply_update(item: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     names = update.get("expressionNames") or {}
     values = update.get("expressionValues") or {}
     out = dict(item)
-    for clause in re.findall(r"(SET|REMOVE|ADD|DELETE)\s+(.*?)(?=\s+(?:SET|REMOVE|ADD|DELETE)\s|$)", update["expression"].strip()):
+    for clause in re.findall(
+        r"(SET|REMOVE|ADD|DELETE)\s+(.*?)(?=\s+(?:SET|REMOVE|ADD|DELETE)\s|$)", update["expression"].strip()
+    ):
         verb, body = clause
         for part in (p.strip() for p in body.split(",") if p.strip()):
             if verb == "SET":
@@ -322,15 +367,26 @@ class PipelineRunner:
         self.engine = engine
         self.resolvers = resolvers
 
-    def run(self, key: str, args: dict[str, Any], caller: dict[str, Any], table: dict[str, dict[str, Any]],
-            source: Any = None) -> Outcome:
+    def run(
+        self,
+        key: str,
+        args: dict[str, Any],
+        caller: dict[str, Any],
+        table: dict[str, dict[str, Any]],
+        source: Any = None,
+    ) -> Outcome:
         resolver = self.resolvers[key]
         parent, field_name = resolver.type_name, resolver.field_name
         out = Outcome(args=copy.deepcopy(args))
 
         def step(template: str, **ctx: Any) -> dict[str, Any] | None:
-            answer = self.engine.render(template, {"arguments": out.args, "source": source, "stash": out.stash, **ctx},
-                                        caller, parent, field_name)
+            answer = self.engine.render(
+                template,
+                {"arguments": out.args, "source": source, "stash": out.stash, **ctx},
+                caller,
+                parent,
+                field_name,
+            )
             out.stash, out.args = answer["stash"], answer["args"]
             if answer.get("subscriptionFilter") is not None:
                 out.subscription_filter = answer["subscriptionFilter"]
@@ -368,9 +424,14 @@ def _appsync_error(errors: list[dict[str, Any]], parent: str, field_name: str) -
     if not errors:
         raise NotExecutable(f"{parent}.{field_name}: a template failed without an error")
     first = errors[-1]
-    if first.get("errorType") == "Unauthorized" and first["message"].startswith("Unauthorized on $util.unauthorized()"):
+    if first.get("errorType") == "Unauthorized" and first["message"].startswith(
+        "Unauthorized on $util.unauthorized()"
+    ):
         # the simulator's wording for $util.unauthorized(); AppSync says:
-        return {"errorType": "Unauthorized", "message": f"Not Authorized to access {field_name} on type {parent}"}
+        return {
+            "errorType": "Unauthorized",
+            "message": f"Not Authorized to access {field_name} on type {parent}",
+        }
     # the simulator appends where the template failed: "<message> on $util.error(...) at L/N 53:4"
     message = re.sub(r" on \$util\.\w+\(.*\) at L/N \d+:\d+$", "", first["message"], flags=re.S)
     return {"errorType": first.get("errorType") or "", "message": message}

@@ -1,4 +1,5 @@
 """Every kind of caller the auth matrix tries: real users, the scanner's IAM key, and forgeries."""
+
 from __future__ import annotations
 
 import gzip

@@ -3,6 +3,7 @@ AppSync (with the Amplify-generated resolvers) and S3 (with the Amplify storage 
 
 The observed table is printed and written to test-artifacts/auth-matrix.md; SECURITY.md holds it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,14 +35,28 @@ CREATE = f"mutation($i: CreateScanInput!) {{ createScan(input: $i) {{ {FIELDS} }
 GET = f"query($id: ID!) {{ getScan(id: $id) {{ {FIELDS} }} }}"
 LIST = f"query {{ listScans(limit: 1000) {{ items {{ {FIELDS} }} }} }}"
 BY_OWNER = f"query($o: String!) {{ scansByOwner(owner: $o, sortDirection: DESC, limit: 1000) {{ items {{ {FIELDS} }} }} }}"
-BY_STATUS = f"query {{ scansByStatus(status: PENDING, sortDirection: DESC, limit: 1000) {{ items {{ {FIELDS} }} }} }}"
+BY_STATUS = (
+    f"query {{ scansByStatus(status: PENDING, sortDirection: DESC, limit: 1000) {{ items {{ {FIELDS} }} }} }}"
+)
 UPDATE = f"mutation($i: UpdateScanInput!) {{ updateScan(input: $i) {{ {FIELDS} }} }}"
 DELETE = f"mutation($i: DeleteScanInput!) {{ deleteScan(input: $i) {{ {FIELDS} }} }}"
-SUBSCRIPTIONS = {name: f"subscription {{ {name} {{ {FIELDS} }} }}" for name in ("onCreateScan", "onUpdateScan", "onDeleteScan")}
+SUBSCRIPTIONS = {
+    name: f"subscription {{ {name} {{ {FIELDS} }} }}"
+    for name in ("onCreateScan", "onUpdateScan", "onDeleteScan")
+}
 
 D, A = "denied", "allowed"
 FORGED = ["anonymous", "unsigned JWT", "JWT, other key", "tampered claims", "expired JWT", "wrong SigV4"]
-GRAPHQL_COLUMNS = ["getScan", "listScans", "scansByOwner", "scansByStatus", "createScan", "updateScan", "deleteScan", *SUBSCRIPTIONS]
+GRAPHQL_COLUMNS = [
+    "getScan",
+    "listScans",
+    "scansByOwner",
+    "scansByStatus",
+    "createScan",
+    "updateScan",
+    "deleteScan",
+    *SUBSCRIPTIONS,
+]
 # What AppSync does with this schema (owner create/read/delete, Admin read, IAM = the scanner).
 # scansByOwner asks for the owner's stored owner value: the generated resolver refuses anyone else's
 # (another user is denied, not shown an empty page); scansByStatus filters owners like listScans.
@@ -72,8 +87,9 @@ def _auth(caller: Caller, url: str, region: str) -> AppSyncAuthentication:
 
 
 async def call(caller: Caller, outputs, query: str, **variables: Any) -> tuple[dict | None, list]:
-    transport = AIOHTTPTransport(url=outputs.graphql_url, auth=_auth(caller, outputs.graphql_url, outputs.region),
-                                 ssl_close_timeout=1)
+    transport = AIOHTTPTransport(
+        url=outputs.graphql_url, auth=_auth(caller, outputs.graphql_url, outputs.region), ssl_close_timeout=1
+    )
     async with Client(transport=transport) as session:
         try:
             return await session.execute(GraphQLRequest(query, variable_values=variables or None)), []
@@ -158,30 +174,49 @@ def test_graphql_auth_matrix(people):
     by_name = {c.name: c for c in everyone}
 
     async def observe() -> dict[str, list[str]]:
-        target = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
+        target = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"][
+            "id"
+        ]
         rows: dict[str, list[str]] = {}
         for caller in everyone:
             data, errors = await call(caller, outputs, GET, id=target)
             get = A if data and data.get("getScan") and not errors else D
             data, errors = await call(caller, outputs, LIST)
-            listed = D if errors else ("sees it" if any(i["id"] == target for i in data["listScans"]["items"]) else "hidden")
+            listed = (
+                D
+                if errors
+                else ("sees it" if any(i["id"] == target for i in data["listScans"]["items"]) else "hidden")
+            )
             by_index = []
-            for query, name, variables in ((BY_OWNER, "scansByOwner", {"o": owner.owner_key}),
-                                           (BY_STATUS, "scansByStatus", {})):
+            for query, name, variables in (
+                (BY_OWNER, "scansByOwner", {"o": owner.owner_key}),
+                (BY_STATUS, "scansByStatus", {}),
+            ):
                 data, errors = await call(caller, outputs, query, **variables)
-                by_index.append(D if errors or not data or data.get(name) is None else (
-                    "sees it" if any(i["id"] == target for i in data[name]["items"]) else "hidden"))
-            data, errors = await call(caller, outputs, CREATE, i={**new_scan_input(owner), "fileName": "mine.jpg"})
+                by_index.append(
+                    D
+                    if errors or not data or data.get(name) is None
+                    else ("sees it" if any(i["id"] == target for i in data[name]["items"]) else "hidden")
+                )
+            data, errors = await call(
+                caller, outputs, CREATE, i={**new_scan_input(owner), "fileName": "mine.jpg"}
+            )
             create = A if data and data.get("createScan") and not errors else D
-            data, errors = await call(caller, outputs, UPDATE, i={"id": target, "reason": f"set by {caller.name}"})
+            data, errors = await call(
+                caller, outputs, UPDATE, i={"id": target, "reason": f"set by {caller.name}"}
+            )
             update = A if data and data.get("updateScan") and not errors else D
-            victim = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
+            victim = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0][
+                "createScan"
+            ]["id"]
             data, errors = await call(caller, outputs, DELETE, i={"id": victim})
             delete = A if data and data.get("deleteScan") and not errors else D
             rows[caller.name] = [get, listed, *by_index, create, update, delete]
 
         async def on_create() -> str:
-            return (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
+            return (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"][
+                "id"
+            ]
 
         async def on_update() -> str:
             await call(by_name["scanner (IAM)"], outputs, UPDATE, i={"id": target, "status": "PROCESSING"})
@@ -192,7 +227,11 @@ def test_graphql_auth_matrix(people):
             await call(by_name["owner"], outputs, DELETE, i={"id": victim})
             return victim
 
-        for name, trigger in (("onCreateScan", on_create), ("onUpdateScan", on_update), ("onDeleteScan", on_delete)):
+        for name, trigger in (
+            ("onCreateScan", on_create),
+            ("onUpdateScan", on_update),
+            ("onDeleteScan", on_delete),
+        ):
             column = await subscription_column(everyone, outputs, name, trigger)
             for caller_name, outcome in column.items():
                 rows[caller_name].append(outcome)
@@ -203,20 +242,30 @@ def test_graphql_auth_matrix(people):
     print("\n" + table)
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text("## GraphQL (AppSync emulator)\n\n" + table + "\n")
-    mismatches = {name: (observed[name], EXPECTED[name]) for name in EXPECTED if observed[name] != EXPECTED[name]}
+    mismatches = {
+        name: (observed[name], EXPECTED[name]) for name in EXPECTED if observed[name] != EXPECTED[name]
+    }
     assert not mismatches, f"differs from AppSync: {mismatches}"
 
 
-VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat, trust me",
-           "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
+VERDICT = {
+    "status": "DONE",
+    "isCat": True,
+    "confidence": 99.9,
+    "reason": "a cat, trust me",
+    "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}],
+}
 # Written by the scanner only: the uploader's e-mail (from Cognito) and the thumbnail's key.
 SCANNER_WRITTEN = {"ownerEmail": "someone-else@example.com", "thumbnailKey": "thumbnails/x/forged.jpg"}
 # Set by the API: a far-future updatedAt would keep a never-uploaded scan out of the sweeper's reach.
 API_WRITTEN = {"createdAt": "2999-01-01T00:00:00.000Z", "updatedAt": "2999-01-01T00:00:00.000Z"}
-FORGE_ATTEMPTS = {**{f"{k} alone": {k: v} for k, v in VERDICT.items()}, "all at once": VERDICT,
-                  **{f"{k} alone": {k: v} for k, v in SCANNER_WRITTEN.items()},
-                  **{f"{k} alone": {k: v} for k, v in API_WRITTEN.items()},
-                  "status: null": {"status": None}}
+FORGE_ATTEMPTS = {
+    **{f"{k} alone": {k: v} for k, v in VERDICT.items()},
+    "all at once": VERDICT,
+    **{f"{k} alone": {k: v} for k, v in SCANNER_WRITTEN.items()},
+    **{f"{k} alone": {k: v} for k, v in API_WRITTEN.items()},
+    "status: null": {"status": None},
+}
 FORGE_CALLERS = ["owner", "other user", "Admin"]
 
 
@@ -227,22 +276,30 @@ def test_verdict_forge_attempts(people):
     by_name = {c.name: c for c in callers(owner, other, admin)}
 
     async def attempt(caller: Caller, session: UserSession, fields: dict[str, Any]) -> str:
-        query = ("mutation($i: CreateScanInput!) { createScan(input: $i) "
-                 "{ id status isCat confidence reason catBoxes { left } } }")
+        query = (
+            "mutation($i: CreateScanInput!) { createScan(input: $i) "
+            "{ id status isCat confidence reason catBoxes { left } } }"
+        )
         scan = {**new_scan_input(session), **fields}
         data, errors = await call(caller, outputs, query, i=scan)
         created = (data or {}).get("createScan")
         if errors or not created:
             return "refused" if errors and errors[0].get("errorType") == "Unauthorized" else f"error {errors}"
-        stored, _ = await call(by_name["scanner (IAM)"], outputs, GET.replace(FIELDS, "status isCat confidence reason"),
-                               id=scan["id"])
+        stored, _ = await call(
+            by_name["scanner (IAM)"],
+            outputs,
+            GET.replace(FIELDS, "status isCat confidence reason"),
+            id=scan["id"],
+        )
         clean = stored["getScan"] == {"status": "PENDING", "isCat": None, "confidence": None, "reason": None}
         return "neutralised (PENDING)" if clean else f"ACCEPTED {stored['getScan']}"
 
     async def observe() -> dict[str, list[str]]:
         sessions = {"owner": owner, "other user": other, "Admin": admin}
-        return {label: [await attempt(by_name[n], sessions[n], fields) for n in FORGE_CALLERS]
-                for label, fields in FORGE_ATTEMPTS.items()}
+        return {
+            label: [await attempt(by_name[n], sessions[n], fields) for n in FORGE_CALLERS]
+            for label, fields in FORGE_ATTEMPTS.items()
+        }
 
     observed = asyncio.run(observe())
     table = render(FORGE_CALLERS, observed).replace("| caller |", "| createScan with |", 1)
@@ -251,7 +308,9 @@ def test_verdict_forge_attempts(people):
     with ARTIFACT.open("a") as out:
         out.write("\n## Forged verdicts (createScan with verdict fields)\n\n" + table + "\n")
     expected = {label: ["refused"] * 3 for label in FORGE_ATTEMPTS}
-    expected["status: null"] = ["neutralised (PENDING)"] * 3  # every signed-in user may create their own scans
+    expected["status: null"] = [
+        "neutralised (PENDING)"
+    ] * 3  # every signed-in user may create their own scans
     assert observed == expected
 
 
@@ -261,8 +320,10 @@ KEY_ONLY_UPDATES = {
     "{id} + condition on status": ({}, {"status": {"eq": "PENDING"}}),
     "{id, reason: null}": ({"reason": None}, None),
 }
-UPDATE_WITH_CONDITION = ("mutation($i: UpdateScanInput!, $c: ModelScanConditionInput) "
-                         "{ updateScan(input: $i, condition: $c) { id updatedAt } }")
+UPDATE_WITH_CONDITION = (
+    "mutation($i: UpdateScanInput!, $c: ModelScanConditionInput) "
+    "{ updateScan(input: $i, condition: $c) { id updatedAt } }"
+)
 
 
 def test_no_user_updates_a_scan_even_with_the_key_alone(people):
@@ -275,7 +336,9 @@ def test_no_user_updates_a_scan_even_with_the_key_alone(people):
 
     async def attempt(caller: Caller, scan_id: str, extra: dict[str, Any], condition: Any) -> str:
         before = (await call(by_name["scanner (IAM)"], outputs, read, id=scan_id))[0]["getScan"]["updatedAt"]
-        data, errors = await call(caller, outputs, UPDATE_WITH_CONDITION, i={"id": scan_id, **extra}, c=condition)
+        data, errors = await call(
+            caller, outputs, UPDATE_WITH_CONDITION, i={"id": scan_id, **extra}, c=condition
+        )
         after = (await call(by_name["scanner (IAM)"], outputs, read, id=scan_id))[0]["getScan"]["updatedAt"]
         if after != before:
             return f"CHANGED updatedAt ({data}, {errors})"
@@ -284,15 +347,21 @@ def test_no_user_updates_a_scan_even_with_the_key_alone(people):
         return f"unexpected {data} {errors}"
 
     async def observe() -> dict[str, list[str]]:
-        scan_id = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"]["id"]
-        return {label: [await attempt(by_name[n], scan_id, extra, condition) for n in FORGE_CALLERS]
-                for label, (extra, condition) in KEY_ONLY_UPDATES.items()}
+        scan_id = (await call(by_name["owner"], outputs, CREATE, i=new_scan_input(owner)))[0]["createScan"][
+            "id"
+        ]
+        return {
+            label: [await attempt(by_name[n], scan_id, extra, condition) for n in FORGE_CALLERS]
+            for label, (extra, condition) in KEY_ONLY_UPDATES.items()
+        }
 
     observed = asyncio.run(observe())
     table = render(FORGE_CALLERS, observed).replace("| caller |", "| updateScan with |", 1)
     print("\n" + table)
     with ARTIFACT.open("a") as out:
-        out.write("\n## Updates with the key alone (updateScan, with and without a condition)\n\n" + table + "\n")
+        out.write(
+            "\n## Updates with the key alone (updateScan, with and without a condition)\n\n" + table + "\n"
+        )
     assert observed == {label: ["refused"] * 3 for label in KEY_ONLY_UPDATES}
 
 
@@ -304,9 +373,17 @@ def render(columns: list[str], rows: dict[str, list[str]]) -> str:
 
 # --- storage: S3 through the storage gate, with identity-pool credentials -------------------------
 
-STORAGE_COLUMNS = ["identity-pool credentials", "PUT own prefix", "GET owner's image", "PUT in owner's prefix",
-                   "DELETE owner's image", "LIST owner's prefix", "GET owner's thumbnail",
-                   "PUT owner's thumbnail", "DELETE owner's thumbnail"]
+STORAGE_COLUMNS = [
+    "identity-pool credentials",
+    "PUT own prefix",
+    "GET owner's image",
+    "PUT in owner's prefix",
+    "DELETE owner's image",
+    "LIST owner's prefix",
+    "GET owner's thumbnail",
+    "PUT owner's thumbnail",
+    "DELETE owner's thumbnail",
+]
 S = "n/a"
 # What S3 does with the Amplify storage rules: `uploads/{entity_id}/*` read/write/delete for the
 # identity itself, read for the Admin group; `thumbnails/{entity_id}/*` read/delete for the identity,
@@ -330,18 +407,26 @@ def _s3(outputs, **credentials):
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
-                    signature_version=UNSIGNED if not credentials else "s3v4")
-    return boto3.client("s3", region_name=outputs.region, endpoint_url=outputs.endpoint("s3"), config=config,
-                        **credentials)
+    config = Config(
+        s3={"addressing_style": "path"},
+        retries={"max_attempts": 1},
+        signature_version=UNSIGNED if not credentials else "s3v4",
+    )
+    return boto3.client(
+        "s3", region_name=outputs.region, endpoint_url=outputs.endpoint("s3"), config=config, **credentials
+    )
 
 
 def _identity_credentials(outputs, token: str):
     import boto3
 
-    cognito = boto3.client("cognito-identity", region_name=outputs.region,
-                           endpoint_url=outputs.endpoint("cognito-identity"),
-                           aws_access_key_id="x", aws_secret_access_key="x")
+    cognito = boto3.client(
+        "cognito-identity",
+        region_name=outputs.region,
+        endpoint_url=outputs.endpoint("cognito-identity"),
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
     logins = {f"cognito-idp.{outputs.region}.amazonaws.com/{outputs.user_pool_id}": token}
     identity = cognito.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)["IdentityId"]
     creds = cognito.get_credentials_for_identity(IdentityId=identity, Logins=logins)["Credentials"]
@@ -356,8 +441,15 @@ def _attempt(action) -> str:
         return A
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in ("AccessDenied", "403", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken",
-                    "ExpiredToken", "NotAuthorizedException"):
+        if code in (
+            "AccessDenied",
+            "403",
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "InvalidToken",
+            "ExpiredToken",
+            "NotAuthorizedException",
+        ):
             return D
         raise
 
@@ -365,8 +457,13 @@ def _attempt(action) -> str:
 def _moto_s3(cloud):
     import boto3
 
-    return boto3.client("s3", region_name="us-east-1", endpoint_url=cloud.moto_url,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=cloud.moto_url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 def test_storage_auth_matrix(people, cloud):
@@ -387,11 +484,25 @@ def test_storage_auth_matrix(people, cloud):
             continue
         elif caller.name == "wrong SigV4":
             identity_id, creds = owner.identity()
-            s3, pool = _s3(outputs, aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key="wrong" * 8,
-                           aws_session_token=creds["SessionToken"]), S
+            s3, pool = (
+                _s3(
+                    outputs,
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key="wrong" * 8,
+                    aws_session_token=creds["SessionToken"],
+                ),
+                S,
+            )
         elif caller.credentials is not None:
-            identity_id, s3, pool = "scanner", _s3(outputs, aws_access_key_id=caller.credentials.access_key,
-                                                    aws_secret_access_key=caller.credentials.secret_key), S
+            identity_id, s3, pool = (
+                "scanner",
+                _s3(
+                    outputs,
+                    aws_access_key_id=caller.credentials.access_key,
+                    aws_secret_access_key=caller.credentials.secret_key,
+                ),
+                S,
+            )
         else:
             identity_id, s3, pool = "anonymous", _s3(outputs), S
         own_key = f"uploads/{identity_id}/matrix/own-{uuid.uuid4()}.png"
@@ -399,11 +510,15 @@ def test_storage_auth_matrix(people, cloud):
             pool,
             _attempt(lambda: s3.put_object(Bucket=bucket, Key=own_key, Body=b"x")),
             _attempt(lambda: s3.get_object(Bucket=bucket, Key=image)["Body"].read()),
-            _attempt(lambda: s3.put_object(Bucket=bucket, Key=f"uploads/{owner_id}/matrix/planted.png", Body=b"x")),
+            _attempt(
+                lambda: s3.put_object(Bucket=bucket, Key=f"uploads/{owner_id}/matrix/planted.png", Body=b"x")
+            ),
             _attempt(lambda: s3.delete_object(Bucket=bucket, Key=image)) if caller.name != "owner" else A,
             _attempt(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=f"uploads/{owner_id}/")),
             _attempt(lambda: s3.get_object(Bucket=bucket, Key=thumb)["Body"].read()),
-            _attempt(lambda: s3.put_object(Bucket=bucket, Key=f"thumbnails/{owner_id}/planted.jpg", Body=b"x")),
+            _attempt(
+                lambda: s3.put_object(Bucket=bucket, Key=f"thumbnails/{owner_id}/planted.jpg", Body=b"x")
+            ),
             _attempt(lambda: s3.delete_object(Bucket=bucket, Key=thumb)) if caller.name != "owner" else A,
         ]
         # Deleting is checked last for the owner, so the image is there for everyone else.
@@ -414,5 +529,7 @@ def test_storage_auth_matrix(people, cloud):
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     with ARTIFACT.open("a") as out:
         out.write("\n## Storage (S3 through the storage gate)\n\n" + table + "\n")
-    mismatches = {n: (observed[n], STORAGE_EXPECTED[n]) for n in STORAGE_EXPECTED if observed[n] != STORAGE_EXPECTED[n]}
+    mismatches = {
+        n: (observed[n], STORAGE_EXPECTED[n]) for n in STORAGE_EXPECTED if observed[n] != STORAGE_EXPECTED[n]
+    }
     assert not mismatches, f"differs from S3 with the Amplify storage policy: {mismatches}"

@@ -1,4 +1,5 @@
 """The clock handed to an emulator running in a thread, so that tests can age real tokens honestly."""
+
 from __future__ import annotations
 
 import time

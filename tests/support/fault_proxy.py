@@ -1,6 +1,7 @@
 """A proxy in front of a local service (Rekognition, the AppSync emulator) that counts calls and injects
 faults on demand: the one place tests fake a service failing at a precise moment.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,6 +49,7 @@ class FaultProxy:
             app = web.Application()
             app.router.add_post("/{tail:.*}", self._handle)
             return app
+
         self._server = start_app_thread(make_app, name="fault proxy")
         return self
 
@@ -64,13 +66,24 @@ class FaultProxy:
             if kind == "hang":
                 await asyncio.sleep(HANG_SECONDS)
             status, code, message = FAULTS[kind]
-            return web.Response(status=status, text=json.dumps({"__type": code, "message": message}),
-                                content_type="application/x-amz-json-1.1",
-                                headers={"x-amzn-ErrorType": code})
+            return web.Response(
+                status=status,
+                text=json.dumps({"__type": code, "message": message}),
+                content_type="application/x-amz-json-1.1",
+                headers={"x-amzn-ErrorType": code},
+            )
         # The Host header stays the proxy's: SigV4 signed it (the AppSync emulator verifies signatures).
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        async with (ClientSession() as session,
-                    session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream):
-            return web.Response(status=upstream.status, body=await upstream.read(),
-                                headers={k: v for k, v in upstream.headers.items()
-                                         if k.lower() in ("content-type", "x-amzn-requestid", "x-amzn-errortype")})
+        async with (
+            ClientSession() as session,
+            session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream,
+        ):
+            return web.Response(
+                status=upstream.status,
+                body=await upstream.read(),
+                headers={
+                    k: v
+                    for k, v in upstream.headers.items()
+                    if k.lower() in ("content-type", "x-amzn-requestid", "x-amzn-errortype")
+                },
+            )

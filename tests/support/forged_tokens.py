@@ -1,5 +1,6 @@
 """Forgeries of a genuine Cognito JWT, for the tests that every verifier (the AppSync emulator, the storage
 gate, the whole cloud's auth matrix) refuses them."""
+
 from __future__ import annotations
 
 import base64

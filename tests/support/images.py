@@ -1,4 +1,5 @@
 """Test images: real photos that ship inside the scikit-image wheel, and generated bad input."""
+
 from __future__ import annotations
 
 import io

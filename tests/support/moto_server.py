@@ -1,4 +1,5 @@
 """A moto server in a thread for the emulator tests that need AWS behind them but not a whole local cloud."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
 """What the fault tests do to a local cloud and read back from it, step by step (no subscription):
 create a scan, read it, wait for a state, read the queues and the detector's billing."""
+
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ def create(demo, path):
     async def go():
         async with ScanApi(demo) as api:
             return await api.create_scan(path)
+
     return run(go())
 
 
@@ -24,6 +26,7 @@ def get(demo, scan_id):
     async def go():
         async with ScanApi(demo) as api:
             return await api.get_scan(scan_id)
+
     return run(go())
 
 
@@ -44,17 +47,24 @@ def billed(cloud) -> dict:
 
 def failure_queue_depth(cloud) -> int:
     attrs = client("sqs", cloud.moto_url).get_queue_attributes(
-        QueueUrl=cloud.seeded.failure_queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        QueueUrl=cloud.seeded.failure_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
     return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def catscan(cloud, *args):
-    return subprocess.run([sys.executable, "-m", "catscan", *args, "--outputs", str(cloud.outputs_path)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "catscan", *args, "--outputs", str(cloud.outputs_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def get_raw_status(cloud, scan_id: str) -> str:
-    item = client("dynamodb", cloud.moto_url).get_item(TableName="Scan-local", Key={"id": {"S": scan_id}})["Item"]
+    item = client("dynamodb", cloud.moto_url).get_item(TableName="Scan-local", Key={"id": {"S": scan_id}})[
+        "Item"
+    ]
     return item["status"]["S"]
 
 
@@ -71,6 +81,9 @@ def upload_without_notification(cloud, key: str, path) -> None:
 
 
 def queue_idle(sqs, url) -> bool:
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-    return attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return (
+        attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+    )

@@ -1,5 +1,6 @@
 """The CloudFormation templates of one synth (cdk.out/, from `make synth`) with small query helpers:
 read by tests/infra and by the resolver parity tests (tests/parity)."""
+
 from __future__ import annotations
 
 import json
@@ -52,14 +53,19 @@ class Templates:
             return template, value
         for parent, tpl in self.by_name.items():
             for res in tpl.get("Resources", {}).values():
-                if res["Type"] != "AWS::CloudFormation::Stack" or res.get("Metadata", {}).get("aws:asset:path") != template:
+                if (
+                    res["Type"] != "AWS::CloudFormation::Stack"
+                    or res.get("Metadata", {}).get("aws:asset:path") != template
+                ):
                     continue
                 passed = res["Properties"]["Parameters"][value["Ref"]]
                 if not (isinstance(passed, dict) and "Fn::GetAtt" in passed):
                     return parent, passed
                 source_id, output = passed["Fn::GetAtt"]
                 source = tpl["Resources"][source_id]["Metadata"]["aws:asset:path"]
-                return self.resolve(source, self.by_name[source]["Outputs"][output.removeprefix("Outputs.")]["Value"])
+                return self.resolve(
+                    source, self.by_name[source]["Outputs"][output.removeprefix("Outputs.")]["Value"]
+                )
         raise AssertionError(f"no parent stack passes {value} to {template}")
 
     def asset_dir(self, code: dict[str, Any]) -> Path:
@@ -109,7 +115,9 @@ def pipeline_vtl(templates: Templates, type_name: str, field: str) -> list[tuple
     out = []
     for fn_ref in resolvers[0].properties["PipelineConfig"]["Functions"]:
         fn = templates.get(resolvers[0].template, fn_ref["Fn::GetAtt"][0]).properties
-        out.append((_mapping_template(templates, fn, "Request"), _mapping_template(templates, fn, "Response")))
+        out.append(
+            (_mapping_template(templates, fn, "Request"), _mapping_template(templates, fn, "Response"))
+        )
     return out
 
 

@@ -4,6 +4,7 @@ not in a scan against the running cloud.
 
 The schema is the AppSync schema the emulator generates from schema.graphql, which tests/parity pins equal to
 the one Amplify's transformer writes into cdk.out."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,11 @@ from catscan.local.appsync.schema_model import load_api_model
 from scan_image import graphql_documents
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
-DOCUMENTS = {name: value for name, value in vars(graphql_documents).items()
-             if name.isupper() and not name.startswith("_") and name != "SCAN_FIELDS"}
+DOCUMENTS = {
+    name: value
+    for name, value in vars(graphql_documents).items()
+    if name.isupper() and not name.startswith("_") and name != "SCAN_FIELDS"
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,9 @@ def schema() -> GraphQLSchema:
 
 
 def test_every_operation_is_collected() -> None:
-    assert {"GET_SCAN", "UPDATE_SCAN", "SCANS_UPDATED_BEFORE", "CREATE_SCAN", "ON_UPDATE_SCAN"} <= set(DOCUMENTS)
+    assert {"GET_SCAN", "UPDATE_SCAN", "SCANS_UPDATED_BEFORE", "CREATE_SCAN", "ON_UPDATE_SCAN"} <= set(
+        DOCUMENTS
+    )
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

@@ -7,8 +7,13 @@ CONFIG = DetectionConfig(target_label="Cat", min_confidence=30.0)
 
 
 def label(name, confidence, instances=(), aliases=()):
-    return {"Name": name, "Confidence": confidence, "Instances": list(instances),
-            "Aliases": [{"Name": a} for a in aliases], "Parents": []}
+    return {
+        "Name": name,
+        "Confidence": confidence,
+        "Instances": list(instances),
+        "Aliases": [{"Name": a} for a in aliases],
+        "Parents": [],
+    }
 
 
 def test_parse_upload_key_decodes_event_encoding():
@@ -20,7 +25,9 @@ def test_parse_upload_key_keeps_slashes_in_file_name():
     assert scan_logic.parse_upload_key("uploads/id/scan/a/b.png").file_name == "a/b.png"
 
 
-@pytest.mark.parametrize("key", ["other/id/scan/x.jpg", "uploads/id/x.jpg", "uploads//scan/x.jpg", "uploads/id/scan/"])
+@pytest.mark.parametrize(
+    "key", ["other/id/scan/x.jpg", "uploads/id/x.jpg", "uploads//scan/x.jpg", "uploads/id/scan/"]
+)
 def test_parse_upload_key_refuses_keys_outside_the_layout(key):
     with pytest.raises(scan_logic.InvalidUploadKey):
         scan_logic.parse_upload_key(key)
@@ -33,8 +40,10 @@ def test_size_rules():
     assert "16.0 MB" in reason and "15 MB" in reason
 
 
-@pytest.mark.parametrize("size,ok", [((80, 80), True), ((79, 200), False), ((10000, 10000), True),
-                                     ((10001, 10), False), ((60, 60), False)])
+@pytest.mark.parametrize(
+    "size,ok",
+    [((80, 80), True), ((79, 200), False), ((10000, 10000), True), ((10001, 10), False), ((60, 60), False)],
+)
 def test_dimension_rules(size, ok):
     assert (scan_logic.dimension_rejection(*size) is None) is ok
 
@@ -47,7 +56,9 @@ def test_decide_cat_at_threshold_with_boxes():
 
 
 def test_decide_below_threshold_is_no_cat_and_keeps_the_score():
-    verdict = scan_logic.decide([label("Cat", 29.99, [{"BoundingBox": {"Left": 0, "Top": 0, "Width": 1, "Height": 1}}])], CONFIG)
+    verdict = scan_logic.decide(
+        [label("Cat", 29.99, [{"BoundingBox": {"Left": 0, "Top": 0, "Width": 1, "Height": 1}}])], CONFIG
+    )
     assert not verdict.is_cat and verdict.confidence == 29.99 and verdict.cat_boxes == []
 
 

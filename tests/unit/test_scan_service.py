@@ -2,6 +2,7 @@
 
 The same flow runs against the real local cloud in tests/integration; here each decision is pinned alone.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,7 +31,13 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 def png(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk)) + b"\0" * 64
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + b"\0" * 64
+    )
 
 
 class FakeApi:
@@ -75,6 +82,7 @@ def detect_returning(labels: list[dict[str, Any]]):
     def detect(ref: ObjectRef, key: str, min_confidence: float, deadline: Deadline) -> Detection:
         calls.append(key)
         return Detection(labels=labels, model_version="3.0", request_id="r", elapsed_ms=1.0, attempts=1)
+
     detect.calls = calls  # type: ignore[attr-defined]
     return detect
 
@@ -82,6 +90,7 @@ def detect_returning(labels: list[dict[str, Any]]):
 def detect_raising(exc: Exception):
     def detect(*_: Any) -> Detection:
         raise exc
+
     return detect
 
 
@@ -96,8 +105,15 @@ def run(svc: ScanService, *, key: str = KEY, final: bool = False, event_age: flo
 
 
 SCAN = {"id": SCAN_ID, "imageKey": KEY, "status": "PENDING"}
-CAT = [{"Name": "Cat", "Confidence": 92.0, "Instances": [
-    {"BoundingBox": {"Left": 0.1, "Top": 0.2, "Width": 0.5, "Height": 0.6}, "Confidence": 90.0}]}]
+CAT = [
+    {
+        "Name": "Cat",
+        "Confidence": 92.0,
+        "Instances": [
+            {"BoundingBox": {"Left": 0.1, "Top": 0.2, "Width": 0.5, "Height": 0.6}, "Confidence": 90.0}
+        ],
+    }
+]
 
 
 def test_a_key_outside_uploads_is_ignored():
@@ -120,12 +136,15 @@ def test_a_scan_of_another_key_is_ignored():
     assert outcome.status == "IGNORED" and "imageKey" in outcome.reason
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "The file is empty"),
-    (b"hello, this is a shopping list\n" * 20, "This is a text file"),
-    (png(60, 60), "each side must be at least 80 pixels"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 10, "damaged or incomplete"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "The file is empty"),
+        (b"hello, this is a shopping list\n" * 20, "This is a text file"),
+        (png(60, 60), "each side must be at least 80 pixels"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 10, "damaged or incomplete"),
+    ],
+)
 def test_bad_images_are_rejected_with_the_reason(data, reason):
     api = FakeApi(SCAN)
     outcome = run(service(api, FakeStore(data)))
@@ -153,7 +172,9 @@ def test_a_cat_is_done_with_its_boxes_and_debug():
     outcome = run(service(api, FakeStore(png(100, 100)), detect))
     assert outcome.status == "DONE" and outcome.is_cat is True and outcome.confidence == 92.0
     assert [w["status"] for w in api.writes] == ["PROCESSING", "DONE"]
-    assert api.last["catBoxes"] == [{"left": 0.1, "top": 0.2, "width": 0.5, "height": 0.6, "confidence": 90.0}]
+    assert api.last["catBoxes"] == [
+        {"left": 0.1, "top": 0.2, "width": 0.5, "height": 0.6, "confidence": 90.0}
+    ]
     debug = json.loads(api.last["debug"])
     assert debug["thresholds"]["minConfidence"] == 50 and debug["object"]["width"] == 100
     assert detect.calls == [KEY]
@@ -174,10 +195,16 @@ def test_a_retried_delivery_does_not_announce_processing_twice():
     assert [w["status"] for w in api.writes] == ["DONE"]
 
 
-@pytest.mark.parametrize("error, reason", [
-    (DetectorUnavailable("throttled", throttled=True), "The cat detector was too busy (rate limit reached)"),
-    (DetectorUnavailable("ReadTimeoutError"), "The cat detector did not answer in time or failed"),
-])
+@pytest.mark.parametrize(
+    "error, reason",
+    [
+        (
+            DetectorUnavailable("throttled", throttled=True),
+            "The cat detector was too busy (rate limit reached)",
+        ),
+        (DetectorUnavailable("ReadTimeoutError"), "The cat detector did not answer in time or failed"),
+    ],
+)
 def test_a_transient_detector_failure_is_retried_then_failed_on_the_last_delivery(error, reason):
     api = FakeApi(SCAN)
     with pytest.raises(RetryableScanError):
@@ -190,7 +217,9 @@ def test_a_transient_detector_failure_is_retried_then_failed_on_the_last_deliver
 
 def test_storage_trouble_on_the_last_delivery_fails_with_the_reason():
     outcome = run(service(FakeApi(SCAN), FakeStore(error=StorageUnavailable("503"))), final=True, attempt=3)
-    assert outcome.status == "FAILED" and outcome.reason.startswith("The image could not be read from storage")
+    assert outcome.status == "FAILED" and outcome.reason.startswith(
+        "The image could not be read from storage"
+    )
 
 
 def test_an_unexpected_error_is_retried_then_failed_as_internal():
@@ -217,4 +246,3 @@ def test_the_budget_keeps_a_reserve_for_the_last_write():
     with pytest.raises(BudgetExhausted, match="left"):
         deadline.timeout(5)
     assert round(deadline.timeout(5, reserve=True), 3) == 2.6  # the final write may use the reserve
-

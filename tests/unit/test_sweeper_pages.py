@@ -1,5 +1,6 @@
 """The sweeper acts on each page of stale scans before it reads the next, so a backlog larger than one
 invocation can read is still worked off, oldest first (in-memory fakes; milliseconds)."""
+
 from __future__ import annotations
 
 import importlib
@@ -24,8 +25,9 @@ class PagedApi(ScanApi):
         super().__init__("https://example.invalid/graphql", "us-east-1", credentials=object())
         self.pages, self.clock, self.log = pages, clock, []
 
-    def _execute(self, document: str, variables: dict[str, Any], deadline: Deadline,
-                 reserve: bool = False) -> dict[str, Any]:
+    def _execute(
+        self, document: str, variables: dict[str, Any], deadline: Deadline, reserve: bool = False
+    ) -> dict[str, Any]:
         deadline.timeout(5, reserve=reserve)  # BudgetExhausted when no time is left, as for a real request
         if document == GET_SCAN:
             return {"getScan": None}
@@ -34,8 +36,16 @@ class PagedApi(ScanApi):
                 return {"scansByStatus": {"items": [], "nextToken": None}}
             number = int(variables["nextToken"] or 0)
             self.log.append(f"read page {number + 1}")
-            items = [{"id": i, "imageKey": f"uploads/x/{i}/a.jpg", "status": "PENDING", "updatedAt": OLD,
-                      "createdAt": OLD} for i in self.pages[number]]
+            items = [
+                {
+                    "id": i,
+                    "imageKey": f"uploads/x/{i}/a.jpg",
+                    "status": "PENDING",
+                    "updatedAt": OLD,
+                    "createdAt": OLD,
+                }
+                for i in self.pages[number]
+            ]
             more = number + 1 < len(self.pages)
             return {"scansByStatus": {"items": items, "nextToken": str(number + 1) if more else None}}
         assert document == UPDATE_SCAN, document
@@ -51,9 +61,14 @@ class EmptyQueue:
 
 @pytest.fixture
 def sweeper_module(monkeypatch):
-    for name, value in {"APPSYNC_URL": "https://example.invalid/graphql", "SCAN_QUEUE_URL": "q",
-                        "DEAD_LETTER_QUEUE_URL": "dlq", "UPLOADS_BUCKET": "b", "AWS_REGION": "us-east-1",
-                        "STUCK_AFTER_SECONDS": "7200"}.items():
+    for name, value in {
+        "APPSYNC_URL": "https://example.invalid/graphql",
+        "SCAN_QUEUE_URL": "q",
+        "DEAD_LETTER_QUEUE_URL": "dlq",
+        "UPLOADS_BUCKET": "b",
+        "AWS_REGION": "us-east-1",
+        "STUCK_AFTER_SECONDS": "7200",
+    }.items():
         monkeypatch.setenv(name, value)
     return importlib.import_module("scan_image.sweeper")
 
@@ -63,8 +78,17 @@ def test_each_page_is_acted_on_before_the_next_is_read(sweeper_module):
     api = PagedApi([["a", "b"], ["c", "d"], ["e", "f"]], clock)
     sweeper = sweeper_module.Sweeper(sweeper_module.SweepSettings.from_env(), api, EmptyQueue(), s3=None)
     report = sweeper.sweep(NOW, Deadline(lambda: int(clock[0]), reserve_seconds=0))
-    assert api.log == ["read page 1", "fail a", "fail b", "read page 2", "fail c", "fail d",
-                       "read page 3", "fail e", "fail f"]
+    assert api.log == [
+        "read page 1",
+        "fail a",
+        "fail b",
+        "read page 2",
+        "fail c",
+        "fail d",
+        "read page 3",
+        "fail e",
+        "fail f",
+    ]
     assert report.stuck == ["a", "b", "c", "d", "e", "f"]
 
 

@@ -1,4 +1,5 @@
 """functions/scan_image/thumbnail.py: size, orientation, transparency, and the decode bound for PNG."""
+
 from __future__ import annotations
 
 import io

@@ -7,6 +7,7 @@ IAM: the request is re-signed with botocore (catscan.local.aws_auth.sigv4) for s
 secret of the access key named in the Authorization header; signatures are compared in constant time;
 X-Amz-Date must be within 15 minutes of the emulator's clock. Only the configured access keys are known.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -95,8 +96,12 @@ _TOKEN_MESSAGES = {EXPIRED: "Token has expired.", UNPARSABLE: "Unable to parse J
 
 class JwtVerifier:
     def __init__(self, config: EmulatorConfig) -> None:
-        self._verifier = CognitoJwtVerifier(jwks_url=config.jwks_url, issuer=config.issuer,
-                                            app_client_ids=config.app_client_ids, clock=config.clock)
+        self._verifier = CognitoJwtVerifier(
+            jwks_url=config.jwks_url,
+            issuer=config.issuer,
+            app_client_ids=config.app_client_ids,
+            clock=config.clock,
+        )
 
     async def verify(self, token: str) -> Identity:
         try:
@@ -109,8 +114,10 @@ class JwtVerifier:
 # ---------------------------------------------------------------------------------------------------------
 # IAM SigV4
 
-SIGNATURE_MISMATCH = ("The request signature we calculated does not match the signature you provided. Check your "
-                      "AWS Secret Access Key and signing method. Consult the service documentation for details.")
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
 
 
 class SigV4Verifier:
@@ -123,17 +130,24 @@ class SigV4Verifier:
         h = _lower(headers)
         authorization = sigv4.parse_authorization(h.get("authorization", ""))
         if authorization is None:
-            raise AuthError("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.",
-                            "IncompleteSignatureException", 403)
+            raise AuthError(
+                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.",
+                "IncompleteSignatureException",
+                403,
+            )
         cred = sigv4.parse_credential(authorization.credential)
         if cred is None:
             raise AuthError("Credential should be scoped correctly.", "IncompleteSignatureException", 403)
         secret = self.config.iam_credentials.get(cred.access_key)
         if secret is None:
-            raise AuthError("The security token included in the request is invalid.", "UnrecognizedClientException", 403)
+            raise AuthError(
+                "The security token included in the request is invalid.", "UnrecognizedClientException", 403
+            )
         signed = authorization.signed_headers.lower().split(";")
         if "host" not in signed or not ({"x-amz-date", "date"} & set(signed)):
-            raise AuthError("Signed headers must include host and x-amz-date.", "IncompleteSignatureException", 403)
+            raise AuthError(
+                "Signed headers must include host and x-amz-date.", "IncompleteSignatureException", 403
+            )
         missing = [s for s in signed if s not in h]
         if missing:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
@@ -141,21 +155,37 @@ class SigV4Verifier:
         try:
             when = sigv4.parse_amz_date(amz_date)
         except ValueError as exc:
-            raise AuthError("X-Amz-Date header is missing or malformed.", "IncompleteSignatureException", 403) from exc
+            raise AuthError(
+                "X-Amz-Date header is missing or malformed.", "IncompleteSignatureException", 403
+            ) from exc
         now = self.config.clock()
         if abs(now - when) > self.config.max_clock_skew_seconds:
-            raise AuthError(f"Signature expired: {amz_date} is now earlier than the allowed clock skew "
-                            f"({self.config.max_clock_skew_seconds // 60} min.)", "InvalidSignatureException", 403)
+            raise AuthError(
+                f"Signature expired: {amz_date} is now earlier than the allowed clock skew "
+                f"({self.config.max_clock_skew_seconds // 60} min.)",
+                "InvalidSignatureException",
+                403,
+            )
         if cred.date != amz_date[:8] or cred.region != self.config.region or cred.service != self.service:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
         body_sha = hashlib.sha256(body).hexdigest()
         content_sha = h.get("x-amz-content-sha256")
         if content_sha is not None and content_sha != body_sha:
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
-        expected = sigv4.sign(method=method, host=h["host"], canonical_uri=path, canonical_query=query,
-                              headers={k: h[k] for k in signed}, payload_hash=body_sha, amz_date=amz_date,
-                              access_key=cred.access_key, secret=secret, region=self.config.region,
-                              service=self.service, session_token=h.get("x-amz-security-token"))
+        expected = sigv4.sign(
+            method=method,
+            host=h["host"],
+            canonical_uri=path,
+            canonical_query=query,
+            headers={k: h[k] for k in signed},
+            payload_hash=body_sha,
+            amz_date=amz_date,
+            access_key=cred.access_key,
+            secret=secret,
+            region=self.config.region,
+            service=self.service,
+            session_token=h.get("x-amz-security-token"),
+        )
         if not expected.matches(authorization.signature):
             raise AuthError(SIGNATURE_MISMATCH, "InvalidSignatureException", 403)
         return Identity("iam", access_key=cred.access_key)
@@ -171,8 +201,15 @@ class Authenticator:
         self.jwt = JwtVerifier(config)
         self.sigv4 = SigV4Verifier(config)
 
-    async def authenticate(self, headers: Mapping[str, Any], *, method: str = "POST", path: str = "/graphql",
-                           query: str = "", body: bytes = b"") -> Identity:
+    async def authenticate(
+        self,
+        headers: Mapping[str, Any],
+        *,
+        method: str = "POST",
+        path: str = "/graphql",
+        query: str = "",
+        body: bytes = b"",
+    ) -> Identity:
         h = _lower(headers)
         value = h.get("authorization", "").strip()
         if not value:
@@ -181,7 +218,9 @@ class Authenticator:
             return self.sigv4.verify(method, path, query, h, body)
         return await self.jwt.verify(value)
 
-    async def authenticate_any_path(self, headers: Mapping[str, Any], paths: list[str], body: bytes) -> Identity:
+    async def authenticate_any_path(
+        self, headers: Mapping[str, Any], paths: list[str], body: bytes
+    ) -> Identity:
         """For realtime handshakes, where clients sign `/graphql/connect` (gql) or another canonical URI."""
         last: AuthError | None = None
         for path in paths:

@@ -17,6 +17,7 @@ here does I/O. Behaviours reproduced on purpose:
   the mutation's payload; an `owner` argument must be one of the caller's claims.
 - fields with field-level rules: readable only by their roles; always null in mutation responses.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -54,7 +55,11 @@ def is_admin_iam(identity: Identity) -> bool:
 
     Identity-pool credentials are refused by every generated check (`$util.isNull($ctx.identity.cognitoIdentityPoolId)
     && $util.isNull($ctx.identity.cognitoIdentityId)`), since no rule grants `provider: identityPool`."""
-    return identity.kind == "iam" and identity.cognito_identity_pool_id is None and identity.cognito_identity_id is None
+    return (
+        identity.kind == "iam"
+        and identity.cognito_identity_pool_id is None
+        and identity.cognito_identity_id is None
+    )
 
 
 def _applies(role: Role, identity: Identity) -> bool:
@@ -113,7 +118,9 @@ def item_match(role: Role, identity: Identity, item: dict[str, Any] | None) -> b
 # mutations
 
 
-def authorize_create(model: ModelType, identity: Identity, input_: dict[str, Any], mutation: str) -> dict[str, Any]:
+def authorize_create(
+    model: ModelType, identity: Identity, input_: dict[str, Any], mutation: str
+) -> dict[str, Any]:
     """Returns the input to store (owner field filled in) or raises Unauthorized."""
     data = dict(input_)
     if is_admin_iam(identity):
@@ -153,8 +160,11 @@ def authorize_create(model: ModelType, identity: Identity, input_: dict[str, Any
                 data[entity_name] = [combined] if role.entity_is_list else combined
                 authorized = authorized or full
                 allowed |= set() if full else fields
-        elif (role.strategy == "groups" and not authorized
-              and dynamic_group_match(role, identity, data.get(entity_name))):
+        elif (
+            role.strategy == "groups"
+            and not authorized
+            and dynamic_group_match(role, identity, data.get(entity_name))
+        ):
             authorized = authorized or full
             allowed |= set() if full else fields
     if not authorized and not allowed:
@@ -166,8 +176,13 @@ def authorize_create(model: ModelType, identity: Identity, input_: dict[str, Any
     return data
 
 
-def authorize_update(model: ModelType, identity: Identity, existing: dict[str, Any] | None,
-                     input_: dict[str, Any], mutation: str) -> None:
+def authorize_update(
+    model: ModelType,
+    identity: Identity,
+    existing: dict[str, Any] | None,
+    input_: dict[str, Any],
+    mutation: str,
+) -> None:
     if is_admin_iam(identity):
         return
     if not model.roles_for("update"):
@@ -199,7 +214,9 @@ def authorize_update(model: ModelType, identity: Identity, existing: dict[str, A
         raise Unauthorized(f"Unauthorized on {_java_list(list(denied))}")
 
 
-def authorize_delete(model: ModelType, identity: Identity, existing: dict[str, Any] | None, mutation: str) -> None:
+def authorize_delete(
+    model: ModelType, identity: Identity, existing: dict[str, Any] | None, mutation: str
+) -> None:
     if is_admin_iam(identity):
         return
     for role in model.roles_for("delete", on_all_fields=True):
@@ -271,7 +288,9 @@ def has_field_auth(model: ModelType, field_name: str) -> bool:
 # subscriptions
 
 
-def subscription_filter(model: ModelType, identity: Identity, args: dict[str, Any], field_name: str) -> dict[str, Any] | None:
+def subscription_filter(
+    model: ModelType, identity: Identity, args: dict[str, Any], field_name: str
+) -> dict[str, Any] | None:
     """Authorize a subscription; returns the runtime (enhanced) filter AppSync applies, or None for no filter.
 
     Mirrors `generateAuthExpressionForSubscriptions` / `combineAuthExpressionAndFilter`."""

@@ -1,4 +1,5 @@
 """Configuration of the local AppSync emulator."""
+
 from __future__ import annotations
 
 import time

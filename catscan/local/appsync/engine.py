@@ -1,4 +1,5 @@
 """GraphQL execution: the generated schema wired to resolvers that behave like the Amplify-generated ones."""
+
 from __future__ import annotations
 
 import asyncio
@@ -67,7 +68,9 @@ def iter_fields(selection_set: SelectionSetNode | None, fragments: dict[str, Fra
                 yield from iter_fields(frag.selection_set, fragments)
 
 
-def dealias(value: Any, selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> Any:
+def dealias(
+    value: Any, selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> Any:
     """A response value keyed by response keys (aliases) -> keyed by field names, keeping only what was selected:
     the payload AppSync publishes for a mutation."""
     if value is None or selection_set is None:
@@ -136,25 +139,53 @@ class Engine:
         return doc
 
     # -- execution ----------------------------------------------------------------------------------------
-    async def execute(self, query: Any, variables: Any, operation_name: Any, identity: Identity) -> dict[str, Any]:
+    async def execute(
+        self, query: Any, variables: Any, operation_name: Any, identity: Identity
+    ) -> dict[str, Any]:
         if not isinstance(query, str) or not query.strip():
-            return {"data": None, "errors": [{"path": None, "locations": None,
-                                              "message": "Invalid request, `query` can't be null."}]}
+            return {
+                "data": None,
+                "errors": [
+                    {"path": None, "locations": None, "message": "Invalid request, `query` can't be null."}
+                ],
+            }
         if variables is not None and not isinstance(variables, dict):
-            return {"data": None, "errors": [{"path": None, "locations": None,
-                                              "message": "Invalid request, `variables` must be an object."}]}
+            return {
+                "data": None,
+                "errors": [
+                    {
+                        "path": None,
+                        "locations": None,
+                        "message": "Invalid request, `variables` must be an object.",
+                    }
+                ],
+            }
         doc = self.document(query)
         if isinstance(doc, list):
             return {"data": None, "errors": [format_request_error(e) for e in doc]}
         op = operation_of(doc, operation_name if isinstance(operation_name, str) else None)
         if op is not None and op.operation.value == "subscription":
-            return {"data": None, "errors": [{"path": None, "locations": None, "errorType": "UnsupportedOperation",
-                                              "message": "Subscriptions are supported only through the realtime "
-                                                         "endpoint (/graphql/realtime)."}]}
+            return {
+                "data": None,
+                "errors": [
+                    {
+                        "path": None,
+                        "locations": None,
+                        "errorType": "UnsupportedOperation",
+                        "message": "Subscriptions are supported only through the realtime "
+                        "endpoint (/graphql/realtime).",
+                    }
+                ],
+            }
         self._count(op, variables, identity)
         ctx = RequestContext(identity, self, doc)
-        result = execute(self.schema, doc, context_value=ctx, variable_values=variables,
-                         operation_name=operation_name if isinstance(operation_name, str) else None)
+        result = execute(
+            self.schema,
+            doc,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name if isinstance(operation_name, str) else None,
+        )
         if inspect.isawaitable(result):
             result = await result
         if result.errors and result.data is None and not ctx.published and _is_request_error(result.errors):
@@ -193,16 +224,26 @@ class Engine:
             gql_type.fields[field_name].resolve = self._root_resolver(root, field_name)  # type: ignore[union-attr]
         for model in self.api.models.values():
             gql_type = self.schema.get_type(model.name)
-            owner_entities = {r.entity for r in model.owner_roles if IDENTITY_CLAIM_DELIMITER in (r.claim or "")}
+            owner_entities = {
+                r.entity for r in model.owner_roles if IDENTITY_CLAIM_DELIMITER in (r.claim or "")
+            }
             for name in model.fields:
                 protected = authz.has_field_auth(model, name)
                 if protected or name in owner_entities:
-                    gql_type.fields[name].resolve = _field_resolver(model, name, protected, name in owner_entities)  # type: ignore[union-attr]
+                    gql_type.fields[name].resolve = _field_resolver(
+                        model, name, protected, name in owner_entities
+                    )  # type: ignore[union-attr]
 
     def _root_resolver(self, root: RootField, field_name: str):
         kind, model = root.kind, root.model
-        handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
-                   "delete": self._delete, "index": functools.partial(self._index_query, root.index)}[kind]
+        handler = {
+            "get": self._get,
+            "list": self._list,
+            "create": self._create,
+            "update": self._update,
+            "delete": self._delete,
+            "index": functools.partial(self._index_query, root.index),
+        }[kind]
 
         async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
             ctx: RequestContext = info.context
@@ -244,12 +285,23 @@ class Engine:
         items = [i for i in items if access.allows(i) and matches(filter_, i)]
         return {"items": items, "nextToken": token}
 
-    async def _index_query(self, index: Index, model: ModelType, field_name: str, identity: Identity,
-                           args: dict[str, Any]) -> Any:
-        return await asyncio.to_thread(resolve_index_query, self.store, model, index, identity, args, field_name,
-                                       self.config.default_list_limit)
+    async def _index_query(
+        self, index: Index, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]
+    ) -> Any:
+        return await asyncio.to_thread(
+            resolve_index_query,
+            self.store,
+            model,
+            index,
+            identity,
+            args,
+            field_name,
+            self.config.default_list_limit,
+        )
 
-    async def _create(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
+    async def _create(
+        self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]
+    ) -> Any:
         # `@default`s are stored after the auth step, as amplify/data/defaults-after-auth.ts makes the
         # deployed resolver do: auth judges only what the client sent; an explicit null counts as absent.
         defaults = model.defaults
@@ -265,7 +317,9 @@ class Engine:
         item = {k: v for k, v in item.items() if v is not None}
         return await asyncio.to_thread(self.store.create, model, item, args.get("condition"))
 
-    async def _update(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
+    async def _update(
+        self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]
+    ) -> Any:
         input_ = dict(args["input"])
         key = input_[model.primary_key]
         existing = None
@@ -274,12 +328,16 @@ class Engine:
         authz.authorize_update(model, identity, existing, input_, field_name)
         values = {k: v for k, v in input_.items() if k != model.primary_key}
         updated_at = model.timestamps.get("updatedAt")
-        if updated_at and updated_at not in values:  # an explicit null removes it, as the generated resolver does
+        if (
+            updated_at and updated_at not in values
+        ):  # an explicit null removes it, as the generated resolver does
             values[updated_at] = self._now()
         values["__typename"] = model.name
         return await asyncio.to_thread(self.store.update, model, key, values, args.get("condition"))
 
-    async def _delete(self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]) -> Any:
+    async def _delete(
+        self, model: ModelType, field_name: str, identity: Identity, args: dict[str, Any]
+    ) -> Any:
         key = args["input"][model.primary_key]
         existing = None
         if authz.needs_item_for_write(model, identity, "delete"):

@@ -1,4 +1,5 @@
 """AppSync's error shapes."""
+
 from __future__ import annotations
 
 from typing import Any

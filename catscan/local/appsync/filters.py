@@ -5,13 +5,18 @@
 - `condition_expression(condition)`: translate a Model<T>ConditionInput into a DynamoDB ConditionExpression,
   as AppSync's `$util.transform.toDynamoDBConditionExpression` does, so DynamoDB evaluates it atomically.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 _MISSING = object()
 _TYPE_NAMES = {
-    "string": str, "number": (int, float), "bool": bool, "list": list, "map": dict,
+    "string": str,
+    "number": (int, float),
+    "bool": bool,
+    "list": list,
+    "map": dict,
 }
 
 
@@ -199,5 +204,15 @@ class ConditionBuilder:
         return self.join([(required, False), self.build_expr(condition or {})], "AND")[0]
 
 
-_DDB_TYPES = {"binary": "B", "binarySet": "BS", "bool": "BOOL", "list": "L", "map": "M", "number": "N",
-              "numberSet": "NS", "string": "S", "stringSet": "SS", "_null": "NULL"}
+_DDB_TYPES = {
+    "binary": "B",
+    "binarySet": "BS",
+    "bool": "BOOL",
+    "list": "L",
+    "map": "M",
+    "number": "N",
+    "numberSet": "NS",
+    "string": "S",
+    "stringSet": "SS",
+    "_null": "NULL",
+}

@@ -14,6 +14,7 @@ A consequence for `sub::username` owners (as on AppSync): the owner field is sto
 so `scansByOwner(owner: "<username>")` is authorized but finds nothing; callers query with the stored value
 `<sub>::<username>`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,7 +29,9 @@ from .schema_model import ModelType
 from .store import DynamoStore, StoreError, _decode_token, _encode_token, _store_error, deserialize_item
 
 
-def _auth_filter(model: ModelType, identity: Identity, roles: list, key_fields: tuple[str, ...]) -> list | None:
+def _auth_filter(
+    model: ModelType, identity: Identity, roles: list, key_fields: tuple[str, ...]
+) -> list | None:
     """generateAuthFilter over the dynamic roles whose field is not a key of the index; None when empty."""
     predicates = []
     for role in roles:
@@ -51,8 +54,9 @@ def _claim_matches(arg: Any, accepted: set[str]) -> bool:
     return eq in accepted
 
 
-def index_read_access(model: ModelType, identity: Identity, index: Index, args: dict[str, Any],
-                      field_name: str) -> tuple[authz.ReadAccess, dict[str, Any]]:
+def index_read_access(
+    model: ModelType, identity: Identity, index: Index, args: dict[str, Any], field_name: str
+) -> tuple[authz.ReadAccess, dict[str, Any]]:
     """(who may see which items, the arguments after auth) or Unauthorized."""
     args = dict(args)
     if authz.is_admin_iam(identity):
@@ -87,16 +91,20 @@ def index_read_access(model: ModelType, identity: Identity, index: Index, args: 
 # the DynamoDB Query
 
 
-def _sort_key_condition(index: Index, condition: dict[str, Any] | None, names: dict, values: dict,
-                        typed: Any) -> str:
+def _sort_key_condition(
+    index: Index, condition: dict[str, Any] | None, names: dict, values: dict, typed: Any
+) -> str:
     ops = {k: v for k, v in (condition or {}).items() if v is not None}
     if not ops:
         return ""
     if len(ops) > 1:
-        raise StoreError("ValidationException", "Invalid KeyConditionExpression: the sort key condition "
-                                                f"of '{index.sort_key}' takes one operator, got {sorted(ops)}")
+        raise StoreError(
+            "ValidationException",
+            "Invalid KeyConditionExpression: the sort key condition "
+            f"of '{index.sort_key}' takes one operator, got {sorted(ops)}",
+        )
     names["#sortKey"] = index.sort_key
-    (op, arg), = ops.items()
+    ((op, arg),) = ops.items()
     if op == "between":
         lo, hi = ([*list(arg), None, None])[:2]
         values[":sortKey0"], values[":sortKey1"] = typed(lo), typed(hi)
@@ -107,9 +115,11 @@ def _sort_key_condition(index: Index, condition: dict[str, Any] | None, names: d
     return f" AND #sortKey {({'eq': '=', 'lt': '<', 'le': '<=', 'gt': '>', 'ge': '>='})[op]} :sortKey"
 
 
-def query_page(store: DynamoStore, model: ModelType, index: Index, args: dict[str, Any],
-               limit: int) -> tuple[list[dict[str, Any]], str | None]:
+def query_page(
+    store: DynamoStore, model: ModelType, index: Index, args: dict[str, Any], limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
     """One DynamoDB Query page of `limit` evaluated items on the index's GSI."""
+
     def typed(field_name: str):
         kind = attribute_type(model, field_name)
         return lambda v: {kind: str(v)}
@@ -118,10 +128,16 @@ def query_page(store: DynamoStore, model: ModelType, index: Index, args: dict[st
     values = {f":{index.partition_key}": typed(index.partition_key)(args[index.partition_key])}
     expression = f"#{index.partition_key} = :{index.partition_key}"
     if index.sort_key:
-        expression += _sort_key_condition(index, args.get(index.sort_key), names, values, typed(index.sort_key))
+        expression += _sort_key_condition(
+            index, args.get(index.sort_key), names, values, typed(index.sort_key)
+        )
     kwargs: dict[str, Any] = {
-        "TableName": store.table(model), "IndexName": index.name, "KeyConditionExpression": expression,
-        "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, "Limit": max(1, limit),
+        "TableName": store.table(model),
+        "IndexName": index.name,
+        "KeyConditionExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "Limit": max(1, limit),
         "ScanIndexForward": args.get("sortDirection") != "DESC",
     }
     if args.get("nextToken"):
@@ -134,8 +150,15 @@ def query_page(store: DynamoStore, model: ModelType, index: Index, args: dict[st
     return [deserialize_item(i) for i in resp.get("Items", [])], (_encode_token(last) if last else None)
 
 
-def resolve_index_query(store: DynamoStore, model: ModelType, index: Index, identity: Identity,
-                        args: dict[str, Any], field_name: str, default_limit: int) -> dict[str, Any]:
+def resolve_index_query(
+    store: DynamoStore,
+    model: ModelType,
+    index: Index,
+    identity: Identity,
+    args: dict[str, Any],
+    field_name: str,
+    default_limit: int,
+) -> dict[str, Any]:
     access, args = index_read_access(model, identity, index, args, field_name)
     limit = args.get("limit")
     items, token = query_page(store, model, index, args, default_limit if limit is None else limit)

@@ -14,6 +14,7 @@ Derived from the directives only, like the Amplify index transformer (v2, Gen 2 
 Not emulated (the schema is refused with a clear error): composite sort keys (more than one sort key field,
 stored by Amplify as a synthetic `a#b` attribute) and `@primaryKey`.
 """
+
 from __future__ import annotations
 
 import re
@@ -78,10 +79,14 @@ def parse_indexes(model: ModelType, node: ObjectTypeDefinitionNode, plural: str)
     names = [i.name for i in out]
     for name in names:
         if names.count(name) > 1:
-            raise IndexSchemaError(f"You may only supply one @index with the name '{name}' on type '{model.name}'.")
+            raise IndexSchemaError(
+                f"You may only supply one @index with the name '{name}' on type '{model.name}'."
+            )
         if not re.match(_NAME_PATTERN, name):
-            raise IndexSchemaError("The indexName is invalid. It should be between 3 and 255 characters. Only "
-                                   "A–Z, a–z, 0–9, underscore characters, hyphens, and periods allowed.")  # noqa: RUF001 - AWS's wording
+            raise IndexSchemaError(
+                "The indexName is invalid. It should be between 3 and 255 characters. Only "
+                "A–Z, a–z, 0–9, underscore characters, hyphens, and periods allowed."  # noqa: RUF001 - AWS's wording
+            )
     return out
 
 
@@ -98,12 +103,16 @@ def _parse_index(model: ModelType, field_name: str, directive: DirectiveNode, pl
     for key in (field_name, *sort_keys):
         f = model.fields.get(key)
         if f is None:
-            raise IndexSchemaError(f"Can't find field '{key}' in {model.name}, but it was specified in index '{name}'.")
+            raise IndexSchemaError(
+                f"Can't find field '{key}' in {model.name}, but it was specified in index '{name}'."
+            )
         if f.is_list:
             raise IndexSchemaError(f"Index '{name}' on type '{model.name}.{key}' cannot be a non-scalar.")
     if len(sort_keys) > 1:
-        raise IndexSchemaError(f"Index '{name}' on type '{model.name}': composite sort keys (more than one "
-                               "sortKeyFields) are not supported by the local AppSync emulator.")
+        raise IndexSchemaError(
+            f"Index '{name}' on type '{model.name}': composite sort keys (more than one "
+            "sortKeyFields) are not supported by the local AppSync emulator."
+        )
     return Index(name, field_name, sort_keys, query_field)
 
 
@@ -123,7 +132,9 @@ def key_condition_input(api: ApiModel, model: ModelType, field_name: str) -> str
 def key_condition_inputs_sdl(kinds: set[str]) -> list[str]:
     out = []
     for kind in sorted(kinds):
-        ops = " ".join(f"{op}: [{kind}]" if op == "between" else f"{op}: {kind}" for op in KEY_CONDITION_OPERATORS[kind])
+        ops = " ".join(
+            f"{op}: [{kind}]" if op == "between" else f"{op}: {kind}" for op in KEY_CONDITION_OPERATORS[kind]
+        )
         out.append(f"input Model{kind}KeyConditionInput {{ {ops} }}")
     return out
 
@@ -133,7 +144,12 @@ def query_field_sdl(api: ApiModel, model: ModelType, index: Index) -> str:
     args = [f"{index.partition_key}: {pk.base_type}!"]
     if index.sort_key:
         args.append(f"{index.sort_key}: {key_condition_input(api, model, index.sort_key)}")
-    args += ["sortDirection: ModelSortDirection", f"filter: {model.filter_input}", "limit: Int", "nextToken: String"]
+    args += [
+        "sortDirection: ModelSortDirection",
+        f"filter: {model.filter_input}",
+        "limit: Int",
+        "nextToken: String",
+    ]
     return f"{index.query_field}({', '.join(args)}): {model.connection}"
 
 
@@ -158,14 +174,18 @@ def add_missing_gsis(client: Any, table: str, model: ModelType) -> list[str]:
     """Add the GSIs a table created before the indexes were declared lacks (state kept across restarts)."""
     if not model.indexes:
         return []
-    existing = {g["IndexName"] for g in client.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])}
+    existing = {
+        g["IndexName"]
+        for g in client.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
+    }
     attrs, gsis = gsi_definitions(model)
     attrs = [{"AttributeName": model.primary_key, "AttributeType": "S"}, *attrs]
     added = []
     for gsi in gsis:
         if gsi["IndexName"] in existing:
             continue
-        client.update_table(TableName=table, AttributeDefinitions=attrs,
-                            GlobalSecondaryIndexUpdates=[{"Create": gsi}])
+        client.update_table(
+            TableName=table, AttributeDefinitions=attrs, GlobalSecondaryIndexUpdates=[{"Create": gsi}]
+        )
         added.append(gsi["IndexName"])
     return added

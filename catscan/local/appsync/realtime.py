@@ -11,6 +11,7 @@ server -> client: connection_ack {payload: {connectionTimeoutMs}}, ka, start_ack
 Each `start` is authenticated on its own (JWT, or SigV4 over the `data` string POSTed to `/graphql`, which is
 what gql's AppSyncIAMAuthentication and Amplify JS sign), then authorized by the subscription's @auth rules.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,13 @@ class StartRefused(Exception):
         self.message = message
 
 
-def prepare_subscription(engine: Engine, identity: Identity, query: str, variables: dict[str, Any] | None,
-                         operation_name: Any = None) -> tuple[str, dict[str, Any], dict[str, Any] | None, Executor]:
+def prepare_subscription(
+    engine: Engine,
+    identity: Identity,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: Any = None,
+) -> tuple[str, dict[str, Any], dict[str, Any] | None, Executor]:
     """Validate and authorize a subscription: (field name, arguments, auth runtime filter, event executor).
 
     Pure (no I/O), so the parity tests (tests/parity) hold it to the generated resolvers' decisions."""
@@ -59,7 +65,9 @@ def prepare_subscription(engine: Engine, identity: Identity, query: str, variabl
     if not isinstance(op, OperationDefinitionNode):
         raise StartRefused("BadRequestException", "Unknown or ambiguous operation.")
     if op.operation.value != "subscription":
-        raise StartRefused("UnsupportedOperation", f"{op.operation.value} not supported through the realtime channel")
+        raise StartRefused(
+            "UnsupportedOperation", f"{op.operation.value} not supported through the realtime channel"
+        )
     roots = list(iter_fields(op.selection_set, fragments_of(doc)))
     if len(roots) != 1:
         raise StartRefused("BadRequestException", "A subscription must select exactly one root field.")
@@ -69,8 +77,9 @@ def prepare_subscription(engine: Engine, identity: Identity, query: str, variabl
     if rf is None:
         raise StartRefused("BadRequestException", f"Unknown subscription {field_name}.")
     ctx = RequestContext(identity, engine, doc, event=True)
-    executor = Executor.build(engine.schema, doc, context_value=ctx, raw_variable_values=variables,
-                              operation_name=operation_name)
+    executor = Executor.build(
+        engine.schema, doc, context_value=ctx, raw_variable_values=variables, operation_name=operation_name
+    )
     if isinstance(executor, list):
         raise StartRefused("ValidationError", "; ".join(e.message for e in executor))
     field_def = engine.schema.subscription_type.fields[field_name]  # type: ignore[union-attr]
@@ -136,15 +145,22 @@ class Connection:
 
 
 class RealtimeHandler:
-    def __init__(self, config: EmulatorConfig, engine: Engine, authenticator: Authenticator,
-                 registry: SubscriptionRegistry) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        engine: Engine,
+        authenticator: Authenticator,
+        registry: SubscriptionRegistry,
+    ) -> None:
         self.config = config
         self.engine = engine
         self.authenticator = authenticator
         self.registry = registry
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        offered = [
+            p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
+        ]
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), autoping=True, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = Connection(ws)
@@ -161,16 +177,31 @@ class RealtimeHandler:
                     if not isinstance(message, dict):
                         raise ValueError
                 except ValueError:
-                    conn.send({"type": "error", "payload": {"errors": [
-                        {"errorType": "BadRequestException", "message": "Invalid message: not a JSON object."}]}})
+                    conn.send(
+                        {
+                            "type": "error",
+                            "payload": {
+                                "errors": [
+                                    {
+                                        "errorType": "BadRequestException",
+                                        "message": "Invalid message: not a JSON object.",
+                                    }
+                                ]
+                            },
+                        }
+                    )
                     continue
                 if connection_error is not None:
                     conn.send({"type": "connection_error", "payload": {"errors": [connection_error]}})
                     break
                 kind = message.get("type")
                 if kind == "connection_init":
-                    conn.send({"type": "connection_ack",
-                               "payload": {"connectionTimeoutMs": self.config.connection_timeout_ms}})
+                    conn.send(
+                        {
+                            "type": "connection_ack",
+                            "payload": {"connectionTimeoutMs": self.config.connection_timeout_ms},
+                        }
+                    )
                     if ka_task is None:
                         ka_task = asyncio.get_running_loop().create_task(self._keepalive(conn))
                 elif kind == "start":
@@ -182,9 +213,20 @@ class RealtimeHandler:
                 elif kind == "ka":
                     continue
                 else:
-                    conn.send({"type": "error", "id": message.get("id"), "payload": {"errors": [
-                        {"errorType": "UnsupportedOperation",
-                         "message": f"Operation {kind!r} is not supported through the realtime channel"}]}})
+                    conn.send(
+                        {
+                            "type": "error",
+                            "id": message.get("id"),
+                            "payload": {
+                                "errors": [
+                                    {
+                                        "errorType": "UnsupportedOperation",
+                                        "message": f"Operation {kind!r} is not supported through the realtime channel",
+                                    }
+                                ]
+                            },
+                        }
+                    )
         finally:
             self.registry.remove_sink(conn)
             if ka_task is not None:
@@ -200,18 +242,24 @@ class RealtimeHandler:
         try:
             for proto in offered:
                 if proto.startswith("header-"):
-                    header = _b64_json(proto[len("header-"):])
+                    header = _b64_json(proto[len("header-") :])
             raw = request.rel_url.raw_query_string
             if header is None and (value := _raw_query_param(raw, "header")) is not None:
                 header = _b64_json(value)
             if (value := _raw_query_param(raw, "payload")) is not None:
                 payload = json.dumps(_b64_json(value), separators=(",", ":"))
         except ValueError:
-            return {"errorType": "BadRequestException", "message": "Malformed header or payload.", "errorCode": 400}
+            return {
+                "errorType": "BadRequestException",
+                "message": "Malformed header or payload.",
+                "errorCode": 400,
+            }
         if header is None:
-            return {"errorType": "UnauthorizedException",
-                    "message": 'Both, the "header", and the "payload" query string parameters are required',
-                    "errorCode": 401}
+            return {
+                "errorType": "UnauthorizedException",
+                "message": 'Both, the "header", and the "payload" query string parameters are required',
+                "errorCode": 401,
+            }
         try:
             await self.authenticator.authenticate_any_path(header, CONNECT_PATHS, payload.encode())
         except AuthError as exc:
@@ -225,8 +273,13 @@ class RealtimeHandler:
             conn.send({"type": "ka"})
 
     def _error(self, conn: Connection, sub_id: str, error_type: str, message: str, **extra: Any) -> None:
-        conn.send({"type": "error", "id": sub_id,
-                   "payload": {"errors": [{"errorType": error_type, "message": message, **extra}]}})
+        conn.send(
+            {
+                "type": "error",
+                "id": sub_id,
+                "payload": {"errors": [{"errorType": error_type, "message": message, **extra}]},
+            }
+        )
 
     async def _start(self, conn: Connection, message: dict[str, Any]) -> None:
         sub_id = str(message.get("id") or "")
@@ -240,14 +293,23 @@ class RealtimeHandler:
             self._error(conn, sub_id, "DuplicatedOperationError", "Duplicated operation with id " + sub_id)
             return
         if not isinstance(data, str):
-            self._error(conn, sub_id, "BadRequestException", "Missing or invalid 'data' in the start payload.")
+            self._error(
+                conn, sub_id, "BadRequestException", "Missing or invalid 'data' in the start payload."
+            )
             return
         if not isinstance(authorization, dict):
-            self._error(conn, sub_id, "UnauthorizedException", "Valid authorization header not provided.",
-                        errorCode=401)
+            self._error(
+                conn,
+                sub_id,
+                "UnauthorizedException",
+                "Valid authorization header not provided.",
+                errorCode=401,
+            )
             return
         try:
-            identity = await self.authenticator.authenticate(authorization, path="/graphql", body=data.encode())
+            identity = await self.authenticator.authenticate(
+                authorization, path="/graphql", body=data.encode()
+            )
         except AuthError as exc:
             self._error(conn, sub_id, exc.error_type, exc.message, errorCode=exc.status)
             return
@@ -257,12 +319,17 @@ class RealtimeHandler:
             if not isinstance(query, str) or (variables is not None and not isinstance(variables, dict)):
                 raise ValueError
         except (ValueError, AttributeError):
-            self._error(conn, sub_id, "BadRequestException", "The 'data' of a start message must be a JSON "
-                                                             "object with 'query' and 'variables'.")
+            self._error(
+                conn,
+                sub_id,
+                "BadRequestException",
+                "The 'data' of a start message must be a JSON object with 'query' and 'variables'.",
+            )
             return
         try:
             field_name, args, runtime_filter, executor = prepare_subscription(
-                self.engine, identity, query, variables, request.get("operationName"))
+                self.engine, identity, query, variables, request.get("operationName")
+            )
         except StartRefused as exc:
             self._error(conn, sub_id, exc.error_type, exc.message)
             return

@@ -3,6 +3,7 @@
 AWSJSON is special, as in AppSync: input must be a string holding valid JSON and resolvers receive the
 parsed value (stored in DynamoDB as a map/list/...); output is the value serialised back to a JSON string.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -116,9 +117,7 @@ def _ip_literal(node: ValueNode, _variables: Any = None) -> str:
 
 
 def install_aws_scalars(schema: GraphQLSchema) -> None:
-    impl: dict[str, tuple[Callable, Callable, Callable]] = {
-        name: _string_scalar(name) for name in _PATTERNS
-    }
+    impl: dict[str, tuple[Callable, Callable, Callable]] = {name: _string_scalar(name) for name in _PATTERNS}
     impl["AWSJSON"] = (_json_serialize, _json_parse, _json_literal)
     impl["AWSTimestamp"] = (lambda v: int(_plain(v)), _timestamp_parse, _timestamp_literal)
     impl["AWSIPAddress"] = (str, _ip_parse, _ip_literal)

@@ -10,6 +10,7 @@ GraphQL transformer (v2, Gen 2 defaults) derives it; nothing is specific to one 
   rules resetting the field's access exactly like the transformer's AccessControlMatrix;
 - implicit fields are added like the transformer does (id, owner fields, createdAt/updatedAt).
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,14 @@ DEFAULT_GROUPS_FIELD = "groups"
 IDENTITY_CLAIM_DELIMITER = "::"
 
 AWS_SCALARS = (
-    "AWSDate", "AWSTime", "AWSDateTime", "AWSTimestamp", "AWSEmail", "AWSJSON", "AWSPhone", "AWSURL",
+    "AWSDate",
+    "AWSTime",
+    "AWSDateTime",
+    "AWSTimestamp",
+    "AWSEmail",
+    "AWSJSON",
+    "AWSPhone",
+    "AWSURL",
     "AWSIPAddress",
 )
 BUILTIN_SCALARS = ("ID", "String", "Int", "Float", "Boolean")
@@ -112,18 +120,24 @@ def parse_auth_rules(directive: DirectiveNode, *, is_field: bool) -> list[AuthRu
     rules: list[AuthRule] = []
     for raw in args.get("rules") or []:
         allow = raw["allow"]
-        default_provider = "apiKey" if allow == "public" else ("function" if allow == "custom" else "userPools")
+        default_provider = (
+            "apiKey" if allow == "public" else ("function" if allow == "custom" else "userPools")
+        )
         groups = raw.get("groups")
-        rules.append(AuthRule(
-            allow=allow,
-            provider=raw.get("provider") or default_provider,
-            operations=expand_operations(raw.get("operations")),
-            owner_field=raw.get("ownerField") or DEFAULT_OWNER_FIELD,
-            identity_claim=raw.get("identityClaim") or DEFAULT_IDENTITY_CLAIM,
-            group_claim=raw.get("groupClaim") or DEFAULT_GROUP_CLAIM,
-            groups=tuple(groups or ()),
-            groups_field=(raw.get("groupsField") or DEFAULT_GROUPS_FIELD) if allow == "groups" and not groups else None,
-        ))
+        rules.append(
+            AuthRule(
+                allow=allow,
+                provider=raw.get("provider") or default_provider,
+                operations=expand_operations(raw.get("operations")),
+                owner_field=raw.get("ownerField") or DEFAULT_OWNER_FIELD,
+                identity_claim=raw.get("identityClaim") or DEFAULT_IDENTITY_CLAIM,
+                group_claim=raw.get("groupClaim") or DEFAULT_GROUP_CLAIM,
+                groups=tuple(groups or ()),
+                groups_field=(raw.get("groupsField") or DEFAULT_GROUPS_FIELD)
+                if allow == "groups" and not groups
+                else None,
+            )
+        )
     return rules
 
 
@@ -155,7 +169,9 @@ class ModelType:
     # access-control matrix: role name -> field name -> allowed operations
     acm: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     primary_key: str = "id"
-    timestamps: dict[str, str | None] = field(default_factory=lambda: {"createdAt": "createdAt", "updatedAt": "updatedAt"})
+    timestamps: dict[str, str | None] = field(
+        default_factory=lambda: {"createdAt": "createdAt", "updatedAt": "updatedAt"}
+    )
     queries: dict[str, str | None] = field(default_factory=dict)
     mutations: dict[str, str | None] = field(default_factory=dict)
     subscriptions: dict[str, list[str]] = field(default_factory=dict)
@@ -184,10 +200,16 @@ class ModelType:
         Mirrors the transformer's getReadRolesForField + needsFieldResolver."""
         readers = sorted({r.name for op in READ_OPERATIONS for r in self.roles_for(op)})
         for private in ("userPools:private", "oidc:private"):
-            if private in readers and all(self.is_allowed(self.roles[private], field_name, op) for op in READ_OPERATIONS):
+            if private in readers and all(
+                self.is_allowed(self.roles[private], field_name, op) for op in READ_OPERATIONS
+            ):
                 prefix = private.split(":")[0] + ":"
                 readers = [r for r in readers if not r.startswith(prefix) or r == private]
-        allowed = [r for r in readers if any(self.is_allowed(self.roles[r], field_name, op) for op in READ_OPERATIONS)]
+        allowed = [
+            r
+            for r in readers
+            if any(self.is_allowed(self.roles[r], field_name, op) for op in READ_OPERATIONS)
+        ]
         if len(allowed) < len(readers):
             return [self.roles[r] for r in allowed]
         return None
@@ -251,8 +273,11 @@ class ApiModel:
     sdl: str = ""
 
     def subscriptions_for(self, mutation_name: str) -> list[str]:
-        return [name.split(".", 1)[1] for name, rf in self.root_fields.items()
-                if rf.kind == "subscription" and mutation_name in rf.mutations]
+        return [
+            name.split(".", 1)[1]
+            for name, rf in self.root_fields.items()
+            if rf.kind == "subscription" and mutation_name in rf.mutations
+        ]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -273,7 +298,11 @@ def _directive(node: Any, name: str) -> DirectiveNode | None:
 
 
 _DEFAULT_CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "Int": int, "Float": float, "Boolean": lambda v: v.strip().lower() == "true", "AWSTimestamp": int}
+    "Int": int,
+    "Float": float,
+    "Boolean": lambda v: v.strip().lower() == "true",
+    "AWSTimestamp": int,
+}
 
 
 def _field_info(node: FieldDefinitionNode) -> FieldInfo:
@@ -284,8 +313,15 @@ def _field_info(node: FieldDefinitionNode) -> FieldInfo:
     if default is not None:
         raw = value_from_ast_untyped(default.arguments[0].value)
         value = _DEFAULT_CONVERTERS.get(base, str)(raw)
-    return FieldInfo(node.name.value, node.type, base, is_list, required,
-                     parse_auth_rules(auth, is_field=True) if auth else None, value)
+    return FieldInfo(
+        node.name.value,
+        node.type,
+        base,
+        is_list,
+        required,
+        parse_auth_rules(auth, is_field=True) if auth else None,
+        value,
+    )
 
 
 def _synthetic_field(name: str, sdl_type: str) -> FieldInfo:
@@ -296,16 +332,36 @@ def _synthetic_field(name: str, sdl_type: str) -> FieldInfo:
 
 def _role_for(rule: AuthRule, fields: dict[str, FieldInfo], group: str | None = None) -> Role:
     if rule.allow == "groups" and group is not None:
-        return Role(f"{rule.provider}:staticGroup:{group}:{rule.group_claim}", rule.provider, "groups", True,
-                    rule.group_claim, group)
+        return Role(
+            f"{rule.provider}:staticGroup:{group}:{rule.group_claim}",
+            rule.provider,
+            "groups",
+            True,
+            rule.group_claim,
+            group,
+        )
     if rule.allow == "groups":
         f = fields.get(rule.groups_field or DEFAULT_GROUPS_FIELD)
-        return Role(f"{rule.provider}:dynamicGroup:{rule.groups_field}:{rule.group_claim}", rule.provider, "groups",
-                    False, rule.group_claim, rule.groups_field, bool(f and f.is_list))
+        return Role(
+            f"{rule.provider}:dynamicGroup:{rule.groups_field}:{rule.group_claim}",
+            rule.provider,
+            "groups",
+            False,
+            rule.group_claim,
+            rule.groups_field,
+            bool(f and f.is_list),
+        )
     if rule.allow == "owner":
         f = fields.get(rule.owner_field)
-        return Role(f"{rule.provider}:owner:{rule.owner_field}:{rule.identity_claim}", rule.provider, "owner",
-                    False, rule.identity_claim, rule.owner_field, bool(f and f.is_list))
+        return Role(
+            f"{rule.provider}:owner:{rule.owner_field}:{rule.identity_claim}",
+            rule.provider,
+            "owner",
+            False,
+            rule.identity_claim,
+            rule.owner_field,
+            bool(f and f.is_list),
+        )
     return Role(f"{rule.provider}:{rule.allow}", rule.provider, rule.allow, True)
 
 
@@ -329,7 +385,9 @@ def _model_config(model: ModelType, directive: DirectiveNode) -> None:
     if "queries" in args:
         model.queries = {k: v for k, v in (args["queries"] or {}).items() if k in ("get", "list")}
     if "mutations" in args:
-        model.mutations = {k: v for k, v in (args["mutations"] or {}).items() if k in ("create", "update", "delete")}
+        model.mutations = {
+            k: v for k, v in (args["mutations"] or {}).items() if k in ("create", "update", "delete")
+        }
     if "subscriptions" in args:
         subs = args["subscriptions"]
         if subs is None or subs.get("level") == "off":
@@ -342,8 +400,14 @@ def _model_config(model: ModelType, directive: DirectiveNode) -> None:
             model.subscriptions_on = subs.get("level", "on") == "on"
     if "timestamps" in args:
         ts = args["timestamps"]
-        model.timestamps = {"createdAt": None, "updatedAt": None} if ts is None else {
-            "createdAt": ts.get("createdAt", "createdAt"), "updatedAt": ts.get("updatedAt", "updatedAt")}
+        model.timestamps = (
+            {"createdAt": None, "updatedAt": None}
+            if ts is None
+            else {
+                "createdAt": ts.get("createdAt", "createdAt"),
+                "updatedAt": ts.get("updatedAt", "updatedAt"),
+            }
+        )
 
 
 def load_api_model(schema_path: Path | str) -> ApiModel:
@@ -396,7 +460,7 @@ def build_api_model(sdl: str) -> ApiModel:
 
 _SCALAR_FILTER = {"ID": "ID", "String": "String", "Int": "Int", "Float": "Float", "Boolean": "Boolean"}
 
-COMMON_INPUTS = '''
+COMMON_INPUTS = """
 enum ModelAttributeTypes { binary binarySet bool list map number numberSet string stringSet _null }
 enum ModelSortDirection { ASC DESC }
 input ModelSizeInput { ne: Int eq: Int le: Int lt: Int ge: Int gt: Int between: [Int] }
@@ -419,14 +483,14 @@ input ModelSubscriptionIntInput { ne: Int eq: Int le: Int lt: Int ge: Int gt: In
 input ModelSubscriptionFloatInput { ne: Float eq: Float le: Float lt: Float ge: Float gt: Float
   between: [Float] in: [Float] notIn: [Float] }
 input ModelSubscriptionBooleanInput { ne: Boolean eq: Boolean }
-'''
+"""
 
-DIRECTIVE_DEFS = '''
+DIRECTIVE_DEFS = """
 directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
 directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION
 directive @aws_iam on OBJECT | FIELD_DEFINITION
 directive @aws_api_key on OBJECT | FIELD_DEFINITION
-'''
+"""
 
 
 def _input_type_of(api: ApiModel, f: FieldInfo) -> str:
@@ -456,8 +520,13 @@ def _filter_type(api: ApiModel, f: FieldInfo, subscription: bool) -> str | None:
 
 # Gen 2 grants IAM principals access to every model (`enableIamAuthorizationMode`), so every generated type and
 # root field names IAM besides the providers of its rules.
-PROVIDER_DIRECTIVES = {"iam": "@aws_iam", "userPools": "@aws_cognito_user_pools", "apiKey": "@aws_api_key",
-                       "oidc": "@aws_oidc", "function": "@aws_lambda"}
+PROVIDER_DIRECTIVES = {
+    "iam": "@aws_iam",
+    "userPools": "@aws_cognito_user_pools",
+    "apiKey": "@aws_api_key",
+    "oidc": "@aws_oidc",
+    "function": "@aws_lambda",
+}
 
 # The Gen 2 data construct always declares this input (its AI conversation support), used or not.
 GEN2_INPUTS = "input AmplifyAIConversationTurnErrorInput { errorType: String! message: String! }"
@@ -480,50 +549,82 @@ def generate_appsync_sdl(api: ApiModel) -> str:
         if any(f.base_type == name and not f.is_list for f in model_fields):
             out.append(f"input Model{name}Input {{ eq: {name} ne: {name} }}")
         if any(f.base_type == name and f.is_list for f in model_fields):
-            out.append(f"input Model{name}ListInput {{ eq: [{name}] ne: [{name}] contains: {name} notContains: {name} }}")
+            out.append(
+                f"input Model{name}ListInput {{ eq: [{name}] ne: [{name}] contains: {name} notContains: {name} }}"
+            )
     every_model = _auth_directives(list(api.models.values()))
     for name, fields in api.non_models.items():
-        out.append(f"type {name} {every_model} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields.values()) + " }")
-        out.append(f"input {name}Input {{ " + " ".join(
-            f"{f.name}: {_input_type_of(api, f)}{'!' if f.required else ''}" for f in fields.values()) + " }")
+        out.append(
+            f"type {name} {every_model} {{ "
+            + " ".join(f"{f.name}: {f.sdl_type}" for f in fields.values())
+            + " }"
+        )
+        out.append(
+            f"input {name}Input {{ "
+            + " ".join(
+                f"{f.name}: {_input_type_of(api, f)}{'!' if f.required else ''}" for f in fields.values()
+            )
+            + " }"
+        )
     queries, mutations, subscriptions = [], [], []
     key_conditions: set[str] = set()
     for model in api.models.values():
         fields = model.fields.values()
         auth = _auth_directives([model])
-        out.append(f"type {model.name} {auth} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }")
+        out.append(
+            f"type {model.name} {auth} {{ " + " ".join(f"{f.name}: {f.sdl_type}" for f in fields) + " }"
+        )
         out.append(f"type {model.connection} {auth} {{ items: [{model.name}]! nextToken: String }}")
         timestamps = {t for t in model.timestamps.values() if t}
         # A required @default field stays required in the create input: the transformer makes it
         # nullable only for SQL models (see the emulator README).
-        create = [f"{f.name}: {_input_type_of(api, f)}{'!' if f.required and f.name != model.primary_key and f.name not in timestamps else ''}"
-                  for f in fields]
-        update = [f"{f.name}: {_input_type_of(api, f)}{'!' if f.name == model.primary_key else ''}" for f in fields]
+        create = [
+            f"{f.name}: {_input_type_of(api, f)}{'!' if f.required and f.name != model.primary_key and f.name not in timestamps else ''}"
+            for f in fields
+        ]
+        update = [
+            f"{f.name}: {_input_type_of(api, f)}{'!' if f.name == model.primary_key else ''}" for f in fields
+        ]
         out.append(f"input {model.create_input} {{ {' '.join(create)} }}")
         out.append(f"input {model.update_input} {{ {' '.join(update)} }}")
         out.append(f"input {model.delete_input} {{ {model.primary_key}: ID! }}")
         filt = [f"{f.name}: {t}" for f in fields if (t := _filter_type(api, f, False))]
         cond = [c for c in filt if not c.startswith(f"{model.primary_key}:")]
         owner_fields = {r.entity for r in model.owner_roles} | {
-            r.entity for r in model.roles.values() if r.strategy == "groups" and not r.static}
-        sub_filt = [f"{f.name}: {t}" for f in fields
-                    if f.name not in owner_fields and (t := _filter_type(api, f, True))]
-        out.append(f"input {model.filter_input} {{ {' '.join(filt)} and: [{model.filter_input}] "
-                   f"or: [{model.filter_input}] not: {model.filter_input} }}")
-        out.append(f"input {model.condition_input} {{ {' '.join(cond)} and: [{model.condition_input}] "
-                   f"or: [{model.condition_input}] not: {model.condition_input} }}")
+            r.entity for r in model.roles.values() if r.strategy == "groups" and not r.static
+        }
+        sub_filt = [
+            f"{f.name}: {t}"
+            for f in fields
+            if f.name not in owner_fields and (t := _filter_type(api, f, True))
+        ]
+        out.append(
+            f"input {model.filter_input} {{ {' '.join(filt)} and: [{model.filter_input}] "
+            f"or: [{model.filter_input}] not: {model.filter_input} }}"
+        )
+        out.append(
+            f"input {model.condition_input} {{ {' '.join(cond)} and: [{model.condition_input}] "
+            f"or: [{model.condition_input}] not: {model.condition_input} }}"
+        )
         # The auth transformer adds each owner field back as `ModelStringInput`, so a client may filter
         # its subscription by owner (`onUpdateScan(filter: {owner: {eq: "<username>"}})`).
-        sub_owner = [f"{o}: ModelStringInput" for o in dict.fromkeys(r.entity for r in model.owner_roles)
-                     if o in model.fields]
-        out.append(f"input {model.subscription_filter_input} {{ {' '.join(sub_filt)} "
-                   f"and: [{model.subscription_filter_input}] or: [{model.subscription_filter_input}] "
-                   f"{' '.join(sub_owner)} }}")
+        sub_owner = [
+            f"{o}: ModelStringInput"
+            for o in dict.fromkeys(r.entity for r in model.owner_roles)
+            if o in model.fields
+        ]
+        out.append(
+            f"input {model.subscription_filter_input} {{ {' '.join(sub_filt)} "
+            f"and: [{model.subscription_filter_input}] or: [{model.subscription_filter_input}] "
+            f"{' '.join(sub_owner)} }}"
+        )
         if get := model.queries.get("get"):
             queries.append(f"{get}({model.primary_key}: ID!): {model.name} {auth}")
             api.root_fields[f"Query.{get}"] = RootField("get", model)
         if lst := model.queries.get("list"):
-            queries.append(f"{lst}(filter: {model.filter_input}, limit: Int, nextToken: String): {model.connection} {auth}")
+            queries.append(
+                f"{lst}(filter: {model.filter_input}, limit: Int, nextToken: String): {model.connection} {auth}"
+            )
             api.root_fields[f"Query.{lst}"] = RootField("list", model)
         for index in model.indexes:
             if index.query_field:
@@ -531,12 +632,19 @@ def generate_appsync_sdl(api: ApiModel) -> str:
                 api.root_fields[f"Query.{index.query_field}"] = RootField("index", model, index=index)
                 if index.sort_key:
                     key_conditions.add(scalar_kind(api, model.fields[index.sort_key]))
-        for kind, input_name in (("create", model.create_input), ("update", model.update_input),
-                                 ("delete", model.delete_input)):
+        for kind, input_name in (
+            ("create", model.create_input),
+            ("update", model.update_input),
+            ("delete", model.delete_input),
+        ):
             if m := model.mutations.get(kind):
-                mutations.append(f"{m}(input: {input_name}!, condition: {model.condition_input}): {model.name} {auth}")
+                mutations.append(
+                    f"{m}(input: {input_name}!, condition: {model.condition_input}): {model.name} {auth}"
+                )
                 api.root_fields[f"Mutation.{m}"] = RootField(kind, model)
-        owner_args = [r.entity for r in model.roles_for("listen") if r.strategy == "owner" and not r.entity_is_list]
+        owner_args = [
+            r.entity for r in model.roles_for("listen") if r.strategy == "owner" and not r.entity_is_list
+        ]
         for kind, names in model.subscriptions.items():
             mutation = model.mutations.get(kind)
             if not mutation:
@@ -544,7 +652,9 @@ def generate_appsync_sdl(api: ApiModel) -> str:
             for sub in names:
                 args = [f"filter: {model.subscription_filter_input}"]
                 args += [f"{o}: String" for o in dict.fromkeys(owner_args)] if model.subscriptions_on else []
-                subscriptions.append(f'{sub}({", ".join(args)}): {model.name} @aws_subscribe(mutations: ["{mutation}"]) {auth}')
+                subscriptions.append(
+                    f'{sub}({", ".join(args)}): {model.name} @aws_subscribe(mutations: ["{mutation}"]) {auth}'
+                )
                 api.root_fields[f"Subscription.{sub}"] = RootField("subscription", model, kind, (mutation,))
     out += key_condition_inputs_sdl(key_conditions)
     out.append("type Query { " + " ".join(queries or ["_empty: String"]) + " }")

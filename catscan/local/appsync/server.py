@@ -1,9 +1,10 @@
 """The emulator's HTTP server: `POST /graphql`, the realtime WebSocket at `/graphql/realtime`, CORS.
 
-    app = create_app(EmulatorConfig(...))                  # aiohttp Application
-    running = run_in_thread(config, "127.0.0.1", 0)        # or in a background thread (tests, `catscan dev`)
-    running.url, running.realtime_url; running.stop()
+app = create_app(EmulatorConfig(...))                  # aiohttp Application
+running = run_in_thread(config, "127.0.0.1", 0)        # or in a background thread (tests, `catscan dev`)
+running.url, running.realtime_url; running.stop()
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,10 @@ CONFIG = web.AppKey("config", EmulatorConfig)
 
 CORS_HEADERS = {
     "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-    "Access-Control-Allow-Headers": ("Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, "
-                                     "X-Amz-User-Agent, X-Api-Key, X-Amz-Content-Sha256, Accept, Content-Encoding"),
+    "Access-Control-Allow-Headers": (
+        "Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, "
+        "X-Amz-User-Agent, X-Api-Key, X-Amz-Content-Sha256, Accept, Content-Encoding"
+    ),
     "Access-Control-Max-Age": "86400",
 }
 
@@ -57,16 +60,24 @@ async def cors_middleware(request: web.Request, handler: Any) -> web.StreamRespo
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        text=json.dumps(body, separators=(",", ":")),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 async def graphql_handler(request: web.Request) -> web.Response:
     raw = await request.read()
     try:
         identity = await request.app[AUTHENTICATOR].authenticate(
-            request.headers, method=request.method, path=request.rel_url.raw_path,
-            query=request.rel_url.raw_query_string, body=raw)
+            request.headers,
+            method=request.method,
+            path=request.rel_url.raw_path,
+            query=request.rel_url.raw_query_string,
+            body=raw,
+        )
     except AuthError as exc:
         return _json(exc.body(), status=exc.status, headers={"x-amzn-ErrorType": exc.error_type})
     try:
@@ -74,10 +85,20 @@ async def graphql_handler(request: web.Request) -> web.Response:
         if not isinstance(body, dict):
             raise ValueError("a GraphQL request must be a JSON object")
     except ValueError as exc:
-        return _json({"errors": [{"errorType": "MalformedHttpRequestException",
-                                  "message": f"Unable to parse the JSON document: {exc}"}]}, status=400)
-    result = await request.app[ENGINE].execute(body.get("query"), body.get("variables"), body.get("operationName"),
-                                               identity)
+        return _json(
+            {
+                "errors": [
+                    {
+                        "errorType": "MalformedHttpRequestException",
+                        "message": f"Unable to parse the JSON document: {exc}",
+                    }
+                ]
+            },
+            status=400,
+        )
+    result = await request.app[ENGINE].execute(
+        body.get("query"), body.get("variables"), body.get("operationName"), identity
+    )
     return _json(result)
 
 
@@ -88,8 +109,12 @@ async def health_handler(request: web.Request) -> web.Response:
 
 async def calls_handler(request: web.Request) -> web.Response:
     """Local-only: requests served by auth kind, root field and input status (`make bench`)."""
-    return _json([{"auth": auth, "field": name, "status": status, "count": n}
-                  for (auth, name, status), n in request.app[ENGINE].calls.items()])
+    return _json(
+        [
+            {"auth": auth, "field": name, "status": status, "count": n}
+            for (auth, name, status), n in request.app[ENGINE].calls.items()
+        ]
+    )
 
 
 def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.Application:
@@ -113,6 +138,7 @@ def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.App
     app.router.add_get("/_local/calls", calls_handler)
 
     if ensure_tables:
+
         async def _tables(_app: web.Application) -> None:
             created = await asyncio.to_thread(store.ensure_tables)
             if created:
@@ -147,8 +173,9 @@ class RunningEmulator(AppThread):
         return len(self.app[REGISTRY])
 
 
-def run_in_thread(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0,
-                  timeout: float = 30.0) -> RunningEmulator:
+def run_in_thread(
+    config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0, timeout: float = 30.0
+) -> RunningEmulator:
     """Start the emulator on its own event loop in a daemon thread; returns once it accepts connections.
     `port=0` picks a free port (see `.port`)."""
     started = start_app_thread(lambda: create_app(config), host, port, "the AppSync emulator", timeout)

@@ -4,6 +4,7 @@ One table per model, `{Type}-{table_suffix}`, partition key `id`. Items carry `_
 `updatedAt` (set by the caller, i.e. the emulator's resolvers). All calls are synchronous boto3 calls on one
 shared, thread-safe client; the async resolvers run them with `asyncio.to_thread`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -93,8 +94,12 @@ class DynamoStore:
             region_name=config.region,
             aws_access_key_id=config.aws_access_key_id,
             aws_secret_access_key=config.aws_secret_access_key,
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=32,
-                          connect_timeout=5, read_timeout=30),
+            config=Config(
+                retries={"max_attempts": 2, "mode": "standard"},
+                max_pool_connections=32,
+                connect_timeout=5,
+                read_timeout=30,
+            ),
         )
 
     def table(self, model: ModelType) -> str:
@@ -118,11 +123,16 @@ class DynamoStore:
                 self.client.create_table(
                     TableName=name,
                     KeySchema=[{"AttributeName": model.primary_key, "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": model.primary_key, "AttributeType": "S"}, *index_attributes],
+                    AttributeDefinitions=[
+                        {"AttributeName": model.primary_key, "AttributeType": "S"},
+                        *index_attributes,
+                    ],
                     BillingMode="PAY_PER_REQUEST",
                     **({"GlobalSecondaryIndexes": gsis} if gsis else {}),
                 )
-                self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+                self.client.get_waiter("table_exists").wait(
+                    TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
+                )
                 created.append(name)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
@@ -132,14 +142,17 @@ class DynamoStore:
     # -- items ----------------------------------------------------------------------------------------------
     def get(self, model: ModelType, key: str) -> dict[str, Any] | None:
         try:
-            resp = self.client.get_item(TableName=self.table(model), Key={model.primary_key: {"S": key}},
-                                        ConsistentRead=True)
+            resp = self.client.get_item(
+                TableName=self.table(model), Key={model.primary_key: {"S": key}}, ConsistentRead=True
+            )
         except ClientError as exc:
             raise _store_error(exc) from exc
         item = resp.get("Item")
         return deserialize_item(item) if item else None
 
-    def create(self, model: ModelType, item: dict[str, Any], condition: dict[str, Any] | None) -> dict[str, Any]:
+    def create(
+        self, model: ModelType, item: dict[str, Any], condition: dict[str, Any] | None
+    ) -> dict[str, Any]:
         builder = ConditionBuilder()
         expr = builder.with_required(f"attribute_not_exists({builder.name(model.primary_key)})", condition)
         kwargs: dict[str, Any] = {"ConditionExpression": expr, "ExpressionAttributeNames": builder.names}
@@ -151,8 +164,9 @@ class DynamoStore:
             raise _store_error(exc) from exc
         return _plain(dict(item))
 
-    def update(self, model: ModelType, key: str, values: dict[str, Any],
-               condition: dict[str, Any] | None) -> dict[str, Any]:
+    def update(
+        self, model: ModelType, key: str, values: dict[str, Any], condition: dict[str, Any] | None
+    ) -> dict[str, Any]:
         """Set the given attributes; attributes given as None are removed (AppSync semantics)."""
         builder = ConditionBuilder()
         sets, removes = [], []
@@ -163,17 +177,28 @@ class DynamoStore:
                 removes.append(builder.name(attr))
             else:
                 sets.append(f"{builder.name(attr)} = {builder.value(value)}")
-        update_expr = " ".join(p for p in (
-            ("SET " + ", ".join(sets)) if sets else "", ("REMOVE " + ", ".join(removes)) if removes else "") if p)
+        update_expr = " ".join(
+            p
+            for p in (
+                ("SET " + ", ".join(sets)) if sets else "",
+                ("REMOVE " + ", ".join(removes)) if removes else "",
+            )
+            if p
+        )
         expr = builder.with_required(f"attribute_exists({builder.name(model.primary_key)})", condition)
-        kwargs: dict[str, Any] = {"ConditionExpression": expr, "ExpressionAttributeNames": builder.names,
-                                  "ReturnValues": "ALL_NEW"}
+        kwargs: dict[str, Any] = {
+            "ConditionExpression": expr,
+            "ExpressionAttributeNames": builder.names,
+            "ReturnValues": "ALL_NEW",
+        }
         if update_expr:
             kwargs["UpdateExpression"] = update_expr
         if builder.values:
             kwargs["ExpressionAttributeValues"] = serialize_item(builder.values)
         try:
-            resp = self.client.update_item(TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs)
+            resp = self.client.update_item(
+                TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs
+            )
         except ClientError as exc:
             raise _store_error(exc) from exc
         return deserialize_item(resp.get("Attributes", {}))
@@ -181,17 +206,24 @@ class DynamoStore:
     def delete(self, model: ModelType, key: str, condition: dict[str, Any] | None) -> dict[str, Any]:
         builder = ConditionBuilder()
         expr = builder.with_required(f"attribute_exists({builder.name(model.primary_key)})", condition)
-        kwargs: dict[str, Any] = {"ConditionExpression": expr, "ExpressionAttributeNames": builder.names,
-                                  "ReturnValues": "ALL_OLD"}
+        kwargs: dict[str, Any] = {
+            "ConditionExpression": expr,
+            "ExpressionAttributeNames": builder.names,
+            "ReturnValues": "ALL_OLD",
+        }
         if builder.values:
             kwargs["ExpressionAttributeValues"] = serialize_item(builder.values)
         try:
-            resp = self.client.delete_item(TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs)
+            resp = self.client.delete_item(
+                TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs
+            )
         except ClientError as exc:
             raise _store_error(exc) from exc
         return deserialize_item(resp.get("Attributes", {}))
 
-    def scan(self, model: ModelType, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def scan(
+        self, model: ModelType, limit: int, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One DynamoDB Scan page of `limit` evaluated items (filters are applied by the caller afterwards,
         so, exactly like AppSync's list resolvers, a page may hold fewer matches than `limit`)."""
         kwargs: dict[str, Any] = {"TableName": self.table(model), "Limit": max(1, limit)}

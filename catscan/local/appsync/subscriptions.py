@@ -8,6 +8,7 @@ mutation selected, after field resolvers ran (so field-level-auth fields are nul
 and the subscriber's selection set is executed against the payload, so fields the mutation did not select
 come back null (non-null ones yield GraphQL errors, as on AppSync).
 """
+
 from __future__ import annotations
 
 import inspect

@@ -6,6 +6,7 @@ RS256 signature against the pool's JWKS (PyJWT's `PyJWKClient`: fetched once, re
 Identity only `id`), and the app client (`aud` of id tokens, `client_id` of access tokens) among the
 configured ones.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,9 +41,15 @@ def jwks_url(region: str, user_pool_id: str, cognito_endpoint: str | None = None
 
 
 class CognitoJwtVerifier:
-    def __init__(self, *, jwks_url: str, issuer: str, app_client_ids: Collection[str],
-                 token_uses: Collection[str] = ("id", "access"),
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        jwks_url: str,
+        issuer: str,
+        app_client_ids: Collection[str],
+        token_uses: Collection[str] = ("id", "access"),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.issuer = issuer
         self.app_client_ids = frozenset(app_client_ids)
         self.token_uses = frozenset(token_uses)
@@ -74,9 +81,19 @@ class CognitoJwtVerifier:
         try:
             key = await asyncio.to_thread(self._keys.get_signing_key, kid)
             # exp is checked against our clock (tests age real tokens), iss and aud below.
-            claims = jwt.decode(token, key, algorithms=["RS256"], options={
-                "verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False,
-                "verify_iss": False, "require": ["exp", "iss", "token_use"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                options={
+                    "verify_exp": False,
+                    "verify_aud": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_iss": False,
+                    "require": ["exp", "iss", "token_use"],
+                },
+            )
         except jwt.PyJWTError as exc:
             raise TokenRejected(INVALID) from exc
         return claims

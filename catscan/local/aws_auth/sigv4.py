@@ -7,6 +7,7 @@ the signed headers (exactly the ones named in SignedHeaders, `_DeclaredHeadersSi
 The signing key of aws-chunked uploads is derived by hand (`signing_key`), because botocore does not sign
 chunked payloads and keeps its key derivation inside `signature()`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,8 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<cred>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*"
-    r"Signature=(?P<sig>[0-9a-fA-F]+)\s*$")
+    r"Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,21 @@ class _S3Verifier(_DeclaredHeadersSigner, S3SigV4Auth):
     pass
 
 
-def sign(*, method: str, host: str, canonical_uri: str, canonical_query: str, headers: Mapping[str, str],
-         payload_hash: str, amz_date: str, access_key: str, secret: str, region: str, service: str,
-         session_token: str | None = None) -> Signed:
+def sign(
+    *,
+    method: str,
+    host: str,
+    canonical_uri: str,
+    canonical_query: str,
+    headers: Mapping[str, str],
+    payload_hash: str,
+    amz_date: str,
+    access_key: str,
+    secret: str,
+    region: str,
+    service: str,
+    session_token: str | None = None,
+) -> Signed:
     """Re-sign a received request with botocore.
 
     headers: the signed headers only, name -> value (repeated headers already joined with ','), host

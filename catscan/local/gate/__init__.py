@@ -11,6 +11,7 @@ lacks) and a verified e-mail after `ConfirmSignUp` added.
     python -m catscan.local.gate --port 4530 --moto-endpoint http://127.0.0.1:4566 ...
     from catscan.local.gate import GateConfig, create_app, run_in_thread
 """
+
 from __future__ import annotations
 
 from .config import GateConfig

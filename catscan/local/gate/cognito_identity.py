@@ -13,6 +13,7 @@ that has an IAM role gets that group's role (the ID token's `cognito:preferred_r
 from the lowest-precedence group with a role; here read from `cognito:groups`, since moto issues no role
 claims), everyone else the authenticated role. One role per set of credentials, as in AWS.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,18 +40,22 @@ log = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityService."
 HANDLED = ("GetId", "GetCredentialsForIdentity")
 _IDENTITY_ID = re.compile(r"^[\w-]+:[0-9a-f-]+$")
-LOGINS_DONT_MATCH = ("Logins don't match. Please include at least one valid login for this identity or "
-                     "identity pool.")
+LOGINS_DONT_MATCH = (
+    "Logins don't match. Please include at least one valid login for this identity or identity pool."
+)
 
 
 def jwt_verifier(config: GateConfig) -> cognito_jwt.CognitoJwtVerifier:
     """The identity pool's user pool provider. Access tokens pass here so that their refusal can name the
     missing `aud`, as Cognito Identity does."""
     return cognito_jwt.CognitoJwtVerifier(
-        jwks_url=cognito_jwt.jwks_url(config.region, config.user_pool_id,
-                                      config.cognito_endpoint or config.moto),
+        jwks_url=cognito_jwt.jwks_url(
+            config.region, config.user_pool_id, config.cognito_endpoint or config.moto
+        ),
         issuer=cognito_jwt.issuer(config.region, config.user_pool_id, config.issuer_base),
-        app_client_ids=config.client_ids, clock=config.clock)
+        app_client_ids=config.client_ids,
+        clock=config.clock,
+    )
 
 
 class CognitoIdentity:
@@ -63,7 +68,7 @@ class CognitoIdentity:
     @staticmethod
     def operation(request: web.Request) -> str | None:
         target = request.headers.get("X-Amz-Target", "")
-        return target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        return target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else None
 
     async def request(self, request: web.Request, operation: str, cors: dict[str, str]) -> web.StreamResponse:
         """GetId and GetCredentialsForIdentity answered here, any other operation relayed to moto."""
@@ -74,8 +79,15 @@ class CognitoIdentity:
             return response
         body = Body(spool=io.BytesIO(raw), length=len(raw)) if raw else None
         headers = self.proxy.request_headers(request.headers, body)
-        return await self.proxy.relay(request, request.method, request.raw_path, headers, body,
-                                      extra_headers=cors, filter_headers=strip_cors)
+        return await self.proxy.relay(
+            request,
+            request.method,
+            request.raw_path,
+            headers,
+            body,
+            extra_headers=cors,
+            filter_headers=strip_cors,
+        )
 
     async def handle(self, operation: str, raw: bytes) -> web.Response:
         try:
@@ -92,8 +104,11 @@ class CognitoIdentity:
         except CognitoError as exc:
             log.info("%s refused: %s", operation, exc)
             return exc.response()
-        return web.Response(text=json.dumps(result), content_type="application/x-amz-json-1.1",
-                            headers={"x-amzn-RequestId": str(uuid.uuid4())})
+        return web.Response(
+            text=json.dumps(result),
+            content_type="application/x-amz-json-1.1",
+            headers={"x-amzn-RequestId": str(uuid.uuid4())},
+        )
 
     # --------------------------------------------------------------------------------------- operations
 
@@ -103,19 +118,25 @@ class CognitoIdentity:
         if not logins:
             raise not_authorized("Unauthenticated access is not supported for this identity pool.")
         sub = str((await self._verified_claims(logins))["sub"])
-        identity_id = self.state.identity_for(self.config.identity_pool_id, self.config.login_provider, sub,
-                                              self.config.region)
+        identity_id = self.state.identity_for(
+            self.config.identity_pool_id, self.config.login_provider, sub, self.config.region
+        )
         return {"IdentityId": identity_id}
 
     async def get_credentials_for_identity(self, body: dict[str, Any]) -> dict[str, Any]:
         identity_id = body.get("IdentityId")
         if not isinstance(identity_id, str) or not _IDENTITY_ID.match(identity_id):
-            raise CognitoError("InvalidParameterException", "1 validation error detected: Value at "
-                               "'identityId' failed to satisfy constraint: Member must satisfy regular "
-                               r"expression pattern: [\w-]+:[0-9a-f-]+")
+            raise CognitoError(
+                "InvalidParameterException",
+                "1 validation error detected: Value at "
+                "'identityId' failed to satisfy constraint: Member must satisfy regular "
+                r"expression pattern: [\w-]+:[0-9a-f-]+",
+            )
         if body.get("CustomRoleArn"):
-            raise CognitoError("InvalidParameterException", "CustomRoleArn is not supported by the local cloud "
-                               "(the identity pool has no role mappings).")
+            raise CognitoError(
+                "InvalidParameterException",
+                "CustomRoleArn is not supported by the local cloud (the identity pool has no role mappings).",
+            )
         record = self.state.identity(identity_id)
         if record is None or record.identity_pool_id != self.config.identity_pool_id:
             raise CognitoError("ResourceNotFoundException", f"Identity '{identity_id}' not found.")
@@ -128,16 +149,25 @@ class CognitoIdentity:
         role = role_for_groups(claims.get("cognito:groups"))
         creds = self.state.mint(identity_id, self.config.credentials_ttl_seconds, role)
         log.debug("credentials for %s with the %s role", identity_id, role)
-        return {"IdentityId": identity_id, "Credentials": {
-            "AccessKeyId": creds.access_key_id, "SecretKey": creds.secret_access_key,
-            "SessionToken": creds.session_token, "Expiration": creds.expiration}}
+        return {
+            "IdentityId": identity_id,
+            "Credentials": {
+                "AccessKeyId": creds.access_key_id,
+                "SecretKey": creds.secret_access_key,
+                "SessionToken": creds.session_token,
+                "Expiration": creds.expiration,
+            },
+        }
 
     # ------------------------------------------------------------------------------------------ helpers
 
     def _check_pool(self, pool_id: Any) -> None:
         if not isinstance(pool_id, str) or not pool_id:
-            raise CognitoError("InvalidParameterException", "1 validation error detected: Value null at "
-                               "'identityPoolId' failed to satisfy constraint: Member must not be null")
+            raise CognitoError(
+                "InvalidParameterException",
+                "1 validation error detected: Value null at "
+                "'identityPoolId' failed to satisfy constraint: Member must not be null",
+            )
         if pool_id != self.config.identity_pool_id:
             raise CognitoError("ResourceNotFoundException", f"IdentityPool '{pool_id}' not found.")
 
@@ -146,8 +176,9 @@ class CognitoIdentity:
             raise CognitoError("InvalidParameterException", "Logins must be a map of provider name to token.")
         unknown = [name for name in logins if name != self.config.login_provider]
         if unknown:
-            raise not_authorized("Invalid login token. Token is not from a supported provider of this "
-                                 "identity pool.")
+            raise not_authorized(
+                "Invalid login token. Token is not from a supported provider of this identity pool."
+            )
         token = logins[self.config.login_provider]
         if not isinstance(token, str) or not token:
             raise not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")

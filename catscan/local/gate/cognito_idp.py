@@ -20,6 +20,7 @@ Every operation goes to moto unchanged (request and answer), except:
 Resource servers (the AppSync emulator) keep accepting a revoked session's unexpired JWTs: only Cognito knows
 about revocation, in AWS too.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,7 +53,12 @@ REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
 ACCESS_TOKEN_REVOKED = "Access Token has been revoked"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 INCORRECT_CREDENTIALS = "Incorrect username or password."
-AUTH_OPERATIONS = ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge")
+AUTH_OPERATIONS = (
+    "InitiateAuth",
+    "AdminInitiateAuth",
+    "RespondToAuthChallenge",
+    "AdminRespondToAuthChallenge",
+)
 USERNAME_EXISTS = {"SignUp": "User already exists", "AdminCreateUser": "User account already exists"}
 
 
@@ -72,10 +78,12 @@ def unverified_claims(token: Any) -> dict[str, Any]:
 
 def _validation_error(fields: list[str]) -> CognitoError:
     count = len(fields)
-    details = "; ".join(f"Value null at '{name}' failed to satisfy constraint: Member must not be null"
-                        for name in fields)
-    return CognitoError("InvalidParameterException",
-                        f"{count} validation error{'s' if count > 1 else ''} detected: {details}")
+    details = "; ".join(
+        f"Value null at '{name}' failed to satisfy constraint: Member must not be null" for name in fields
+    )
+    return CognitoError(
+        "InvalidParameterException", f"{count} validation error{'s' if count > 1 else ''} detected: {details}"
+    )
 
 
 class CognitoUserPool:
@@ -89,7 +97,7 @@ class CognitoUserPool:
     @staticmethod
     def operation(request: web.Request) -> str | None:
         target = request.headers.get("X-Amz-Target", "")
-        return target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        return target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else None
 
     async def handle(self, request: web.Request, operation: str, cors: dict[str, str]) -> web.StreamResponse:
         raw = await request.read()
@@ -112,15 +120,25 @@ class CognitoUserPool:
                 return await self.cognito_answer(request, operation, raw, body, cors)
         payload = Body(spool=io.BytesIO(raw), length=len(raw)) if raw else None
         headers = self.proxy.request_headers(request.headers, payload)
-        return await self.proxy.relay(request, request.method, request.raw_path, headers, payload,
-                                      extra_headers=cors, filter_headers=strip_cors)
+        return await self.proxy.relay(
+            request,
+            request.method,
+            request.raw_path,
+            headers,
+            payload,
+            extra_headers=cors,
+            filter_headers=strip_cors,
+        )
 
     # ------------------------------------------------------------------------------------------ revocation
 
     async def revoke_token(self, body: dict[str, Any]) -> None:
         token, client_id = body.get("Token"), body.get("ClientId")
-        missing = [name for name, value in (("token", token), ("clientId", client_id))
-                   if not isinstance(value, str) or not value]
+        missing = [
+            name
+            for name, value in (("token", token), ("clientId", client_id))
+            if not isinstance(value, str) or not value
+        ]
         if missing:
             raise _validation_error(missing)
         assert isinstance(token, str) and isinstance(client_id, str)
@@ -131,13 +149,21 @@ class CognitoUserPool:
         if self.state.refresh_token_revoked(token):
             return
         # moto keeps refresh token -> (client, user, origin_jti) to itself; a refresh shows both.
-        status, result = await self.call_moto("InitiateAuth", {
-            "ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": token}})
+        status, result = await self.call_moto(
+            "InitiateAuth",
+            {
+                "ClientId": client_id,
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "AuthParameters": {"REFRESH_TOKEN": token},
+            },
+        )
         if status >= 500:
             raise CognitoError("InternalErrorException", "Internal error", 500)
         if status != 200:
-            log.info("RevokeToken for a refresh token moto does not know (%s): nothing to revoke",
-                     result.get("__type", status))
+            log.info(
+                "RevokeToken for a refresh token moto does not know (%s): nothing to revoke",
+                result.get("__type", status),
+            )
             return
         claims = unverified_claims((result.get("AuthenticationResult") or {}).get("AccessToken"))
         if claims.get("client_id") not in (None, client_id):
@@ -162,11 +188,13 @@ class CognitoUserPool:
 
     async def exchange(self, request: web.Request, raw: bytes) -> tuple[int, str, CIMultiDict[str], bytes]:
         payload = Body(spool=io.BytesIO(raw), length=len(raw))
-        return await self.proxy.exchange("POST", request.raw_path, self.proxy.request_headers(request.headers, payload),
-                                         payload)
+        return await self.proxy.exchange(
+            "POST", request.raw_path, self.proxy.request_headers(request.headers, payload), payload
+        )
 
-    async def cognito_answer(self, request: web.Request, operation: str, raw: bytes, body: dict[str, Any],
-                             cors: dict[str, str]) -> web.Response:
+    async def cognito_answer(
+        self, request: web.Request, operation: str, raw: bytes, body: dict[str, Any], cors: dict[str, str]
+    ) -> web.Response:
         """moto's answer to a sign-in or sign-up, with Cognito's errors and code delivery in place of moto's."""
         status, reason, out, data = await self.exchange(request, raw)
         try:
@@ -194,13 +222,21 @@ class CognitoUserPool:
         raw = json.dumps(payload).encode()
         date = time.strftime("%Y%m%d", time.gmtime())
         scope = f"local/{date}/{self.config.region}/cognito-idp/aws4_request"
-        headers: CIMultiDict[str] = CIMultiDict({
-            "Host": self.proxy.netloc, "Content-Type": JSON_CONTENT_TYPE,
-            "X-Amz-Target": TARGET_PREFIX + operation, "Content-Length": str(len(raw)),
-            "Authorization": (f"AWS4-HMAC-SHA256 Credential={scope}, "
-                              f"SignedHeaders=content-type;host;x-amz-target, Signature={'0' * 64}")})
-        status, _, _, data = await self.proxy.exchange("POST", "/", headers,
-                                                       Body(spool=io.BytesIO(raw), length=len(raw)))
+        headers: CIMultiDict[str] = CIMultiDict(
+            {
+                "Host": self.proxy.netloc,
+                "Content-Type": JSON_CONTENT_TYPE,
+                "X-Amz-Target": TARGET_PREFIX + operation,
+                "Content-Length": str(len(raw)),
+                "Authorization": (
+                    f"AWS4-HMAC-SHA256 Credential={scope}, "
+                    f"SignedHeaders=content-type;host;x-amz-target, Signature={'0' * 64}"
+                ),
+            }
+        )
+        status, _, _, data = await self.proxy.exchange(
+            "POST", "/", headers, Body(spool=io.BytesIO(raw), length=len(raw))
+        )
         try:
             result = json.loads(data or b"{}")
         except ValueError:
@@ -209,8 +245,11 @@ class CognitoUserPool:
 
 
 def _json(result: dict[str, Any], cors: dict[str, str]) -> web.Response:
-    return web.Response(text=json.dumps(result), content_type=JSON_CONTENT_TYPE,
-                        headers={"x-amzn-RequestId": str(uuid.uuid4()), **cors})
+    return web.Response(
+        text=json.dumps(result),
+        content_type=JSON_CONTENT_TYPE,
+        headers={"x-amzn-RequestId": str(uuid.uuid4()), **cors},
+    )
 
 
 def _error(exc: CognitoError, cors: dict[str, str]) -> web.Response:

@@ -17,6 +17,7 @@ to read and change users:
   requested: `ExpiredCodeException`), then the new password through moto's password policy check.
 - `AdminConfirmSignUp`: only an unconfirmed user (else `NotAuthorizedException`); the pending code is void.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,13 @@ from .mailbox import PASSWORD_RESET, SIGN_UP, Mailbox, code_mismatch, delivery_d
 log = logging.getLogger(__name__)
 
 CallMoto = Callable[[str, dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
-HANDLED = ("ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword",
-           "AdminConfirmSignUp")
+HANDLED = (
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "AdminConfirmSignUp",
+)
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,20 @@ class User:
 
 def _required(body: dict[str, Any], *names: str) -> list[str]:
     values = [body.get(name) for name in names]
-    missing = [name for name, value in zip(names, values, strict=True) if not isinstance(value, str) or not value]
+    missing = [
+        name for name, value in zip(names, values, strict=True) if not isinstance(value, str) or not value
+    ]
     if missing:
-        details = "; ".join(f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
-                            "Member must not be null" for name in missing)
+        details = "; ".join(
+            f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
+            "Member must not be null"
+            for name in missing
+        )
         count = len(missing)
-        raise CognitoError("InvalidParameterException",
-                           f"{count} validation error{'s' if count > 1 else ''} detected: {details}")
+        raise CognitoError(
+            "InvalidParameterException",
+            f"{count} validation error{'s' if count > 1 else ''} detected: {details}",
+        )
     return [str(v) for v in values]
 
 
@@ -75,9 +88,13 @@ class AccountCodes:
         self.call_moto = call_moto
 
     async def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        handler = {"ConfirmSignUp": self.confirm_sign_up, "ResendConfirmationCode": self.resend_confirmation_code,
-                   "ForgotPassword": self.forgot_password, "ConfirmForgotPassword": self.confirm_forgot_password,
-                   "AdminConfirmSignUp": self.admin_confirm_sign_up}[operation]
+        handler = {
+            "ConfirmSignUp": self.confirm_sign_up,
+            "ResendConfirmationCode": self.resend_confirmation_code,
+            "ForgotPassword": self.forgot_password,
+            "ConfirmForgotPassword": self.confirm_forgot_password,
+            "AdminConfirmSignUp": self.admin_confirm_sign_up,
+        }[operation]
         return await handler(body)
 
     # ------------------------------------------------------------------------------------------ sign-up
@@ -99,10 +116,13 @@ class AccountCodes:
         if user is None or not user.enabled:
             raise code_mismatch()
         if user.status != "UNCONFIRMED":
-            raise CognitoError("NotAuthorizedException", f"User cannot be confirmed. Current status is {user.status}")
+            raise CognitoError(
+                "NotAuthorizedException", f"User cannot be confirmed. Current status is {user.status}"
+            )
         self.mailbox.check(user.username, SIGN_UP, code)
-        status, result = await self.call_moto("ConfirmSignUp", {"ClientId": client_id, "Username": user.username,
-                                                                "ConfirmationCode": code})
+        status, result = await self.call_moto(
+            "ConfirmSignUp", {"ClientId": client_id, "Username": user.username, "ConfirmationCode": code}
+        )
         self.moto_ok("ConfirmSignUp", status, result)
         self.mailbox.use(user.username, SIGN_UP)
         await self.mark_email_verified(user)
@@ -124,12 +144,19 @@ class AccountCodes:
         pool_id, username = _required(body, "UserPoolId", "Username")
         status, found = await self.call_moto("AdminGetUser", {"UserPoolId": pool_id, "Username": username})
         if status != 200:  # admin operations say which users exist, in Cognito too
-            raise CognitoError(str(found.get("__type", "InternalErrorException")).split("#")[-1],
-                               str(found.get("message", "Internal error")), status if status < 500 else 500)
+            raise CognitoError(
+                str(found.get("__type", "InternalErrorException")).split("#")[-1],
+                str(found.get("message", "Internal error")),
+                status if status < 500 else 500,
+            )
         if found.get("UserStatus") != "UNCONFIRMED":
-            raise CognitoError("NotAuthorizedException",
-                               f"User cannot be confirmed. Current status is {found.get('UserStatus')}")
-        status, result = await self.call_moto("AdminConfirmSignUp", {"UserPoolId": pool_id, "Username": username})
+            raise CognitoError(
+                "NotAuthorizedException",
+                f"User cannot be confirmed. Current status is {found.get('UserStatus')}",
+            )
+        status, result = await self.call_moto(
+            "AdminConfirmSignUp", {"UserPoolId": pool_id, "Username": username}
+        )
         self.moto_ok("AdminConfirmSignUp", status, result)
         self.mailbox.use(str(found.get("Username")), SIGN_UP)
         return {}
@@ -146,19 +173,28 @@ class AccountCodes:
         return {"CodeDeliveryDetails": delivery_details(user.email)}
 
     async def confirm_forgot_password(self, body: dict[str, Any]) -> dict[str, Any]:
-        client_id, username, code, password = _required(body, "ClientId", "Username", "ConfirmationCode",
-                                                         "Password")
+        client_id, username, code, password = _required(
+            body, "ClientId", "Username", "ConfirmationCode", "Password"
+        )
         self.known_client(client_id)
         user = await self.user(username)
         if user is None or not user.enabled:
             raise code_mismatch()
         self.mailbox.check(user.username, PASSWORD_RESET, code)
-        status, result = await self.call_moto("AdminSetUserPassword", {
-            "UserPoolId": self.config.user_pool_id, "Username": user.username, "Password": password,
-            "Permanent": True})
+        status, result = await self.call_moto(
+            "AdminSetUserPassword",
+            {
+                "UserPoolId": self.config.user_pool_id,
+                "Username": user.username,
+                "Password": password,
+                "Permanent": True,
+            },
+        )
         if status == 400:  # the password policy's InvalidPasswordException: the code stays valid
-            raise CognitoError(str(result.get("__type", "InvalidPasswordException")).split("#")[-1],
-                               str(result.get("message", "Password does not conform to policy")))
+            raise CognitoError(
+                str(result.get("__type", "InvalidPasswordException")).split("#")[-1],
+                str(result.get("message", "Password does not conform to policy")),
+            )
         self.moto_ok("AdminSetUserPassword", status, result)
         self.mailbox.use(user.username, PASSWORD_RESET)
         log.info("ConfirmForgotPassword: %s set a new password with the mailed code", user.email)
@@ -171,24 +207,35 @@ class AccountCodes:
             raise CognitoError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
 
     async def user(self, username: str) -> User | None:
-        status, found = await self.call_moto("AdminGetUser", {"UserPoolId": self.config.user_pool_id,
-                                                              "Username": username})
+        status, found = await self.call_moto(
+            "AdminGetUser", {"UserPoolId": self.config.user_pool_id, "Username": username}
+        )
         if status == 400 and "UserNotFoundException" in str(found.get("__type", "")):
             return None
         self.moto_ok("AdminGetUser", status, found)
-        return User(username=str(found.get("Username")), status=str(found.get("UserStatus")),
-                    enabled=bool(found.get("Enabled", True)),
-                    attributes={a.get("Name"): a.get("Value") for a in found.get("UserAttributes", [])})
+        return User(
+            username=str(found.get("Username")),
+            status=str(found.get("UserStatus")),
+            enabled=bool(found.get("Enabled", True)),
+            attributes={a.get("Name"): a.get("Value") for a in found.get("UserAttributes", [])},
+        )
 
     async def mark_email_verified(self, user: User) -> None:
         """Cognito marks the attribute the code went to as verified; moto does not."""
         if not user.email or user.email_verified:
             return
-        status, result = await self.call_moto("AdminUpdateUserAttributes", {
-            "UserPoolId": self.config.user_pool_id, "Username": user.username,
-            "UserAttributes": [{"Name": "email_verified", "Value": "true"}]})
+        status, result = await self.call_moto(
+            "AdminUpdateUserAttributes",
+            {
+                "UserPoolId": self.config.user_pool_id,
+                "Username": user.username,
+                "UserAttributes": [{"Name": "email_verified", "Value": "true"}],
+            },
+        )
         if status != 200:
-            log.warning("AdminUpdateUserAttributes email_verified for %s: HTTP %d %s", user.email, status, result)
+            log.warning(
+                "AdminUpdateUserAttributes email_verified for %s: HTTP %d %s", user.email, status, result
+            )
 
     @staticmethod
     def moto_ok(operation: str, status: int, result: dict[str, Any]) -> None:

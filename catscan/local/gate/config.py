@@ -1,4 +1,5 @@
 """Configuration of the gate (S3, Cognito Identity, Cognito user pools in front of moto)."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The error shapes of the two services the gate answers for: S3 (XML) and Cognito Identity (AWS JSON 1.1)."""
+
 from __future__ import annotations
 
 import base64
@@ -27,14 +28,17 @@ class S3Error(Exception):
         rid = request_id()
         host_id = base64.b64encode(os.urandom(48)).decode()
         fields = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in self.extra.items())
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(self.code)}</Code>'
-                f"<Message>{escape(self.message)}</Message>{fields}<RequestId>{rid}</RequestId>"
-                f"<HostId>{host_id}</HostId></Error>")
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(self.code)}</Code>'
+            f"<Message>{escape(self.message)}</Message>{fields}<RequestId>{rid}</RequestId>"
+            f"<HostId>{host_id}</HostId></Error>"
+        )
         headers = {"x-amz-request-id": rid, "x-amz-id-2": host_id}
         if method == "HEAD":  # S3 answers HEAD errors with the status only
             return web.Response(status=self.status, headers=headers)
-        return web.Response(status=self.status, body=body.encode(), content_type="application/xml",
-                            headers=headers)
+        return web.Response(
+            status=self.status, body=body.encode(), content_type="application/xml", headers=headers
+        )
 
 
 def access_denied(message: str = ACCESS_DENIED, **extra: str) -> S3Error:
@@ -46,9 +50,13 @@ def signature_mismatch(string_to_sign: str = "", canonical_request: str = "") ->
     extra = {}
     if string_to_sign:
         extra = {"StringToSign": string_to_sign, "CanonicalRequest": canonical_request}
-    return S3Error("SignatureDoesNotMatch",
-                   "The request signature we calculated does not match the signature you provided. "
-                   "Check your key and signing method.", 403, **extra)
+    return S3Error(
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+        403,
+        **extra,
+    )
 
 
 class CognitoError(Exception):
@@ -60,9 +68,11 @@ class CognitoError(Exception):
 
     def response(self) -> web.Response:
         return web.Response(
-            status=self.status, text=json.dumps({"__type": self.error_type, "message": self.message}),
+            status=self.status,
+            text=json.dumps({"__type": self.error_type, "message": self.message}),
             content_type="application/x-amz-json-1.1",
-            headers={"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": f"{self.error_type}:"})
+            headers={"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": f"{self.error_type}:"},
+        )
 
 
 def not_authorized(message: str) -> CognitoError:

@@ -9,6 +9,7 @@ cdk.out/*storage*.nested.template.json after `make synth` (a test compares both)
 group member the group's role *instead of* the authenticated role, so each set of credentials carries
 exactly one of these policies (ROLE_POLICIES); iam_policy.py evaluates them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,33 +22,65 @@ BUCKET_ARN = "arn:aws:s3:::{bucket}"
 # The generated statements, with the bucket ARN as a placeholder (CloudFormation's Fn::GetAtt Bucket.Arn).
 OWN = IDENTITY_VARIABLE
 POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
-    {"Action": "s3:GetObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
-    {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": BUCKET_ARN,
-     "Condition": {"StringLike": {"s3:prefix": [f"uploads/{OWN}/*", f"uploads/{OWN}/",
-                                                f"thumbnails/{OWN}/*", f"thumbnails/{OWN}/"]}}},
+    {
+        "Action": "s3:GetObject",
+        "Effect": "Allow",
+        "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"],
+    },
+    {
+        "Action": "s3:ListBucket",
+        "Effect": "Allow",
+        "Resource": BUCKET_ARN,
+        "Condition": {
+            "StringLike": {
+                "s3:prefix": [
+                    f"uploads/{OWN}/*",
+                    f"uploads/{OWN}/",
+                    f"thumbnails/{OWN}/*",
+                    f"thumbnails/{OWN}/",
+                ]
+            }
+        },
+    },
     {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + f"/uploads/{OWN}/*"},
-    {"Action": "s3:DeleteObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
+    {
+        "Action": "s3:DeleteObject",
+        "Effect": "Allow",
+        "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"],
+    },
 )
 
 # The Admin group's role. Cognito Identity gives an Admin this role instead of the authenticated one, so the
 # owner's own write and delete are granted to it as well (amplify/storage/resource.ts: groupOwnsEntityPath).
 ADMIN_POLICY_TEMPLATE: tuple[dict[str, Any], ...] = (
-    {"Action": "s3:GetObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + "/uploads/*", BUCKET_ARN + "/thumbnails/*"]},
-    {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": BUCKET_ARN,
-     "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "uploads/", "thumbnails/*", "thumbnails/"]}}},
+    {
+        "Action": "s3:GetObject",
+        "Effect": "Allow",
+        "Resource": [BUCKET_ARN + "/uploads/*", BUCKET_ARN + "/thumbnails/*"],
+    },
+    {
+        "Action": "s3:ListBucket",
+        "Effect": "Allow",
+        "Resource": BUCKET_ARN,
+        "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "uploads/", "thumbnails/*", "thumbnails/"]}},
+    },
     {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + f"/uploads/{OWN}/*"},
-    {"Action": "s3:DeleteObject", "Effect": "Allow",
-     "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"]},
+    {
+        "Action": "s3:DeleteObject",
+        "Effect": "Allow",
+        "Resource": [BUCKET_ARN + f"/uploads/{OWN}/*", BUCKET_ARN + f"/thumbnails/{OWN}/*"],
+    },
 )
 
 ADMIN_GROUP = "Admin"
 SCANNER_ROLE = "Scanner"
 # The scanner Lambda's S3 grant (amplify/functions/scan-image): read the uploads, write the thumbnails.
 SCANNER_POLICY: tuple[dict[str, Any], ...] = (
-    {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow", "Resource": BUCKET_ARN + "/uploads/*"},
+    {
+        "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+        "Effect": "Allow",
+        "Resource": BUCKET_ARN + "/uploads/*",
+    },
     {"Action": "s3:PutObject", "Effect": "Allow", "Resource": BUCKET_ARN + "/thumbnails/*"},
 )
 # Role name (the identity pool's authenticated role, or a user pool group's role) -> its storage policy.

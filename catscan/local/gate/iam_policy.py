@@ -3,6 +3,7 @@
 The policy variable `${cognito-identity.amazonaws.com:sub}` becomes the caller's IdentityId, `*` / `?` match
 in resources (ARNs) and `StringLike` conditions, an explicit Deny wins, and whatever is not allowed is denied.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,9 @@ class Check:
 
 @lru_cache(maxsize=512)
 def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
-                      re.DOTALL)
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL
+    )
 
 
 def wildcard_match(pattern: str, value: str) -> bool:
@@ -37,9 +39,11 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def statements_for(bucket: str, identity_id: str,
-                   template: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+def statements_for(
+    bucket: str, identity_id: str, template: tuple[dict[str, Any], ...]
+) -> list[dict[str, Any]]:
     """The template with the bucket ARN and the policy variable filled in."""
+
     def fill(value: Any) -> Any:
         if isinstance(value, str):
             return value.replace("{bucket}", bucket).replace(IDENTITY_VARIABLE, identity_id)
@@ -48,6 +52,7 @@ def statements_for(bucket: str, identity_id: str,
         if isinstance(value, dict):
             return {k: fill(v) for k, v in value.items()}
         return value
+
     return [fill(dict(s)) for s in template]
 
 

@@ -11,6 +11,7 @@ it into `{state_dir}/local-mailbox.json` (mode 0600) and the gate's log; `check`
 Codes are kept per user (the pool's immutable user name, the `sub`) and purpose, so signing in with the
 e-mail address or the `sub` finds the same code.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,9 +91,15 @@ class Mailbox:
         """A new code for (user, purpose), replacing any earlier one, delivered to the mailbox."""
         with self._lock:
             now = self.clock()
-            message = Message(id=(self._messages[-1].id + 1) if self._messages else 1, sent=now, to=address,
-                               purpose=purpose, code=f"{secrets.randbelow(10 ** 6):06d}",
-                               expires=now + CODE_TTL_SECONDS[purpose], user=user)
+            message = Message(
+                id=(self._messages[-1].id + 1) if self._messages else 1,
+                sent=now,
+                to=address,
+                purpose=purpose,
+                code=f"{secrets.randbelow(10**6):06d}",
+                expires=now + CODE_TTL_SECONDS[purpose],
+                user=user,
+            )
             self._messages.append(message)
             self._pending[f"{purpose}:{user}"] = message.id
             self._save()

@@ -3,6 +3,7 @@
 The sign-in screen of the web UI links here in local mode: the codes the local Cognito "e-mailed" are read
 here (and on the `catscan dev` console). Server-rendered, no script: it is a developer's tool page.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,29 +35,35 @@ def _when(seconds: float) -> str:
 
 def _item(message: Message, now: float) -> str:
     state = "expired" if message.expires <= now else "valid"
-    return (f'<li class="{state}" data-to="{escape(message.to)}" data-purpose="{escape(message.purpose)}">'
-            f"<div><strong>{escape(message.subject)}</strong> to {escape(message.to)}</div>"
-            f'<div class="code" data-testid="code">{escape(message.code)}</div>'
-            f'<div class="meta">sent {_when(message.sent)}; '
-            f"{'expired' if state == 'expired' else 'valid until'} {_when(message.expires)}</div></li>")
+    return (
+        f'<li class="{state}" data-to="{escape(message.to)}" data-purpose="{escape(message.purpose)}">'
+        f"<div><strong>{escape(message.subject)}</strong> to {escape(message.to)}</div>"
+        f'<div class="code" data-testid="code">{escape(message.code)}</div>'
+        f'<div class="meta">sent {_when(message.sent)}; '
+        f"{'expired' if state == 'expired' else 'valid until'} {_when(message.expires)}</div></li>"
+    )
 
 
 def render(mailbox: Mailbox, now: float) -> str:
     messages = mailbox.messages()
     items = "".join(_item(m, now) for m in messages) or "<p>No messages yet.</p>"
-    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
-            '<meta name=viewport content="width=device-width, initial-scale=1">'
-            f"<title>catscan local mailbox</title><style>{_STYLE}</style></head><body>"
-            "<h1>Local mailbox</h1>"
-            '<p class="note">The local cloud sends no e-mail: the confirmation and password-reset codes it would '
-            "send are here, newest first (also on the <code>catscan dev</code> console and in "
-            "<code>.local-cloud/logs/storage-gate.log</code>). Only the newest code of each kind is valid. "
-            '<a href="">Refresh</a></p>'
-            f"<ol>{items}</ol></body></html>")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>catscan local mailbox</title><style>{_STYLE}</style></head><body>"
+        "<h1>Local mailbox</h1>"
+        '<p class="note">The local cloud sends no e-mail: the confirmation and password-reset codes it would '
+        "send are here, newest first (also on the <code>catscan dev</code> console and in "
+        "<code>.local-cloud/logs/storage-gate.log</code>). Only the newest code of each kind is valid. "
+        '<a href="">Refresh</a></p>'
+        f"<ol>{items}</ol></body></html>"
+    )
 
 
 def page(mailbox: Mailbox, now: float) -> web.Response:
-    return web.Response(text=render(mailbox, now), content_type="text/html", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        text=render(mailbox, now), content_type="text/html", headers={"Cache-Control": "no-store"}
+    )
 
 
 def as_json(mailbox: Mailbox, now: float) -> web.Response:

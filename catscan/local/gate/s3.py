@@ -2,6 +2,7 @@
 classified (s3_actions.py) and authorized against the grants of the role its credentials carry (grants.py,
 evaluated by iam_policy.py) before anything reaches moto. CORS follows the bucket's rules (s3_cors.py).
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,12 @@ log = logging.getLogger(__name__)
 
 DECISION = web.RequestKey("decision", "Decision")
 MAX_DELETE_BODY = 2 * 1024 * 1024
-NO_SUCH_UPLOAD = S3Error("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
-                         "or the upload may have been aborted or completed.", 404)
+NO_SUCH_UPLOAD = S3Error(
+    "NoSuchUpload",
+    "The specified upload does not exist. The upload ID may be invalid, "
+    "or the upload may have been aborted or completed.",
+    404,
+)
 
 
 @dataclass
@@ -44,10 +49,15 @@ class Decision:
 class S3:
     def __init__(self, config: GateConfig, state: GateState, proxy: MotoProxy) -> None:
         self.config, self.state, self.proxy = config, state, proxy
-        self.verifier = S3SigV4Verifier(config.region, state,
-                                        {**config.service_credentials, **config.scanner_credentials}, config.clock,
-                                        config.max_clock_skew_seconds, config.max_presign_expires_seconds,
-                                        service_roles=dict.fromkeys(config.scanner_credentials, SCANNER_ROLE))
+        self.verifier = S3SigV4Verifier(
+            config.region,
+            state,
+            {**config.service_credentials, **config.scanner_credentials},
+            config.clock,
+            config.max_clock_skew_seconds,
+            config.max_presign_expires_seconds,
+            service_roles=dict.fromkeys(config.scanner_credentials, SCANNER_ROLE),
+        )
         self.cors = CorsConfigs(self._fetch_cors, ttl=config.cors_cache_seconds)
 
     async def _fetch_cors(self, bucket: str) -> bytes | None:
@@ -82,9 +92,12 @@ class S3:
 
     async def preflight(self, request: web.Request) -> web.StreamResponse:
         try:
-            headers = await self.cors.preflight(self._bucket(request), request.headers.get("Origin"),
-                                                request.headers.get("Access-Control-Request-Method"),
-                                                request.headers.get("Access-Control-Request-Headers"))
+            headers = await self.cors.preflight(
+                self._bucket(request),
+                request.headers.get("Origin"),
+                request.headers.get("Access-Control-Request-Method"),
+                request.headers.get("Access-Control-Request-Headers"),
+            )
         except S3Error as exc:
             return exc.response("OPTIONS")
         return web.Response(status=200, headers=headers)
@@ -134,14 +147,25 @@ class S3:
         try:
             decision = request.get(DECISION) or self.decide(request)
             verified, op = decision.verified, decision.operation
-            log.debug("%s %s: %s by %s, payload %s%s", method, request.raw_path[:200], op.name,
-                      verified.principal.identity_id or verified.principal.access_key, verified.payload_hash,
-                      " (presigned)" if verified.presigned else "")
+            log.debug(
+                "%s %s: %s by %s, payload %s%s",
+                method,
+                request.raw_path[:200],
+                op.name,
+                verified.principal.identity_id or verified.principal.access_key,
+                verified.payload_hash,
+                " (presigned)" if verified.presigned else "",
+            )
             has_body = request.body_exists
             length = request.content_length
             decoded = request.headers.get("x-amz-decoded-content-length")
-            body = await prepare(request.content, has_body, length, verified,
-                                 int(decoded) if decoded and decoded.isdigit() else None)
+            body = await prepare(
+                request.content,
+                has_body,
+                length,
+                verified,
+                int(decoded) if decoded and decoded.isdigit() else None,
+            )
             if op.name == "DeleteObjects" and not verified.principal.is_service:
                 return await self._delete_objects(request, verified, op, body, cors)
             headers = self.proxy.request_headers(request.headers, body)
@@ -149,8 +173,15 @@ class S3:
                 return await self._multipart(request, verified, op, headers, body, cors)
             if op.bucket and op.key is None and "cors" in request.rel_url.query:
                 self.cors.invalidate(op.bucket)
-            return await self.proxy.relay(request, method, request.raw_path, headers, body, extra_headers=cors,
-                                          filter_headers=strip_cors)
+            return await self.proxy.relay(
+                request,
+                method,
+                request.raw_path,
+                headers,
+                body,
+                extra_headers=cors,
+                filter_headers=strip_cors,
+            )
         except S3Error as exc:
             if exc.status >= 500:
                 log.warning("%s %s: %s", method, request.raw_path, exc)
@@ -163,8 +194,15 @@ class S3:
             if body is not None:
                 body.close()
 
-    async def _multipart(self, request: web.Request, verified: Verified, op: Operation, headers: Any,
-                         body: Body | None, cors: dict[str, str]) -> web.Response:
+    async def _multipart(
+        self,
+        request: web.Request,
+        verified: Verified,
+        op: Operation,
+        headers: Any,
+        body: Body | None,
+        cors: dict[str, str],
+    ) -> web.Response:
         status, reason, out, data = await self.proxy.exchange(request.method, request.raw_path, headers, body)
         if op.name == "CreateMultipartUpload" and status == 200:
             upload_id = _xml_text(data, "UploadId")
@@ -176,8 +214,9 @@ class S3:
             self.state.forget_upload(op.upload_id)
         return web.Response(status=status, reason=reason, body=data, headers={**strip_cors(out), **cors})
 
-    async def _delete_objects(self, request: web.Request, verified: Verified, op: Operation, body: Body,
-                              cors: dict[str, str]) -> web.Response:
+    async def _delete_objects(
+        self, request: web.Request, verified: Verified, op: Operation, body: Body, cors: dict[str, str]
+    ) -> web.Response:
         """DeleteObjects like S3: keys the caller may delete are deleted, the others get AccessDenied."""
         if body.length is not None and body.length > MAX_DELETE_BODY:
             raise S3Error("MaxMessageLengthExceeded", "Your request was too big.", 400)
@@ -190,40 +229,59 @@ class S3:
         try:
             root = ET.fromstring(raw)
         except ET.ParseError as exc:
-            raise S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                          "against our published schema", 400) from exc
+            raise S3Error(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            ) from exc
         ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
         quiet = (root.findtext(f"{ns}Quiet") or "").strip().lower() == "true"
-        entries = [((o.findtext(f"{ns}Key") or ""), o.findtext(f"{ns}VersionId"))
-                   for o in root.findall(f"{ns}Object")]
+        entries = [
+            ((o.findtext(f"{ns}Key") or ""), o.findtext(f"{ns}VersionId"))
+            for o in root.findall(f"{ns}Object")
+        ]
         assert op.bucket is not None and verified.principal.identity_id is not None
-        statements = statements_for(self.config.bucket, verified.principal.identity_id,
-                                    policy_for_role(verified.principal.role or ""))
+        statements = statements_for(
+            self.config.bucket, verified.principal.identity_id, policy_for_role(verified.principal.role or "")
+        )
         checks = delete_objects_checks(op.bucket, entries)
         permitted = [e for e, c in zip(entries, checks, strict=True) if allowed(statements, c)]
         denied = [e for e, c in zip(entries, checks, strict=True) if not allowed(statements, c)]
         if not denied:
             headers = self.proxy.request_headers(request.headers, Body(length=len(raw)))
             status, reason, out, data = await self.proxy.exchange(
-                "POST", request.raw_path, headers, Body(spool=_bytes_io(raw), length=len(raw)))
+                "POST", request.raw_path, headers, Body(spool=_bytes_io(raw), length=len(raw))
+            )
             return web.Response(status=status, reason=reason, body=data, headers={**strip_cors(out), **cors})
         result = ET.Element("DeleteResult", xmlns="http://s3.amazonaws.com/doc/2006-03-01/")
         status, reason, out = 200, "OK", {"Content-Type": "application/xml"}
         if permitted:
             objects = "".join(f"<Object><Key>{escape(k)}</Key></Object>" for k, _ in permitted)
-            filtered = (f'<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/'
-                        f'2006-03-01/"><Quiet>{str(quiet).lower()}</Quiet>{objects}</Delete>').encode()
+            filtered = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/'
+                f'2006-03-01/"><Quiet>{str(quiet).lower()}</Quiet>{objects}</Delete>'
+            ).encode()
             md5 = base64.b64encode(hashlib.md5(filtered).digest()).decode()
             headers = self.proxy.request_headers(
-                request.headers, Body(length=len(filtered)),
+                request.headers,
+                Body(length=len(filtered)),
                 replace={"Content-MD5": md5, "x-amz-content-sha256": hashlib.sha256(filtered).hexdigest()},
-                drop=("x-amz-sdk-checksum-algorithm", "x-amz-checksum-crc32", "x-amz-checksum-crc32c",
-                      "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256"))
+                drop=(
+                    "x-amz-sdk-checksum-algorithm",
+                    "x-amz-checksum-crc32",
+                    "x-amz-checksum-crc32c",
+                    "x-amz-checksum-crc64nvme",
+                    "x-amz-checksum-sha1",
+                    "x-amz-checksum-sha256",
+                ),
+            )
             status, reason, moto_headers, data = await self.proxy.exchange(
-                "POST", request.raw_path, headers, Body(spool=_bytes_io(filtered), length=len(filtered)))
+                "POST", request.raw_path, headers, Body(spool=_bytes_io(filtered), length=len(filtered))
+            )
             if status != 200:
-                return web.Response(status=status, reason=reason, body=data,
-                                    headers={**strip_cors(moto_headers), **cors})
+                return web.Response(
+                    status=status, reason=reason, body=data, headers={**strip_cors(moto_headers), **cors}
+                )
             out = {k: v for k, v in strip_cors(moto_headers).items() if k.lower() != "content-length"}
             moto_root = ET.fromstring(data)
             for child in moto_root:

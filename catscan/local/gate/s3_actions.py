@@ -9,6 +9,7 @@ AbortMultipartUpload and ListParts are allowed to the upload's initiator (S3's d
 s3:AbortMultipartUpload / s3:ListMultipartUploadParts. Any other operation or sub-resource needs an action
 no role has, so it is denied.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -20,11 +21,26 @@ from .s3_signature import QUERY_AUTH_PARAMS, decoded_query
 
 SIGNATURE_PARAMS = set(QUERY_AUTH_PARAMS) | {"X-Amz-Security-Token", "X-Amz-Content-Sha256"}
 # Query parameters that select nothing: the JS SDK's operation marker and GetObject's response overrides.
-GET_OBJECT_PARAMS = {"partNumber", "response-cache-control", "response-content-disposition",
-                     "response-content-encoding", "response-content-language", "response-content-type",
-                     "response-expires"}
-LIST_PARAMS = {"prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
-               "fetch-owner", "start-after"}
+GET_OBJECT_PARAMS = {
+    "partNumber",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+}
+LIST_PARAMS = {
+    "prefix",
+    "delimiter",
+    "marker",
+    "max-keys",
+    "encoding-type",
+    "list-type",
+    "continuation-token",
+    "fetch-owner",
+    "start-after",
+}
 LIST_PARTS_PARAMS = {"uploadId", "max-parts", "part-number-marker", "encoding-type"}
 
 
@@ -102,12 +118,18 @@ def classify(method: str, raw_path: str, raw_query: str, headers: Mapping[str, s
     segments = raw_path.split("/", 2)  # ['', bucket, key]
     bucket_raw = segments[1] if len(segments) > 1 else ""
     if not bucket_raw:
-        return Operation("ListBuckets" if method == "GET" else "Unknown", None,
-                         checks=[Check("s3:ListAllMyBuckets", "arn:aws:s3:::*")], supported=method == "GET")
+        return Operation(
+            "ListBuckets" if method == "GET" else "Unknown",
+            None,
+            checks=[Check("s3:ListAllMyBuckets", "arn:aws:s3:::*")],
+            supported=method == "GET",
+        )
     bucket = unquote(bucket_raw)
     key = unquote(segments[2]) if len(segments) > 2 and segments[2] else None
     plain, plus = _params(raw_query)
-    names = {n for n in plain if n not in SIGNATURE_PARAMS and n != "x-id" and not n.lower().startswith("x-amz-")}
+    names = {
+        n for n in plain if n not in SIGNATURE_PARAMS and n != "x-id" and not n.lower().startswith("x-amz-")
+    }
     amz = effective_amz_headers(headers, plain)
     unsupported = Operation(f"{method} with {sorted(names)}", bucket, key, supported=False)
 
@@ -133,12 +155,21 @@ def classify(method: str, raw_path: str, raw_query: str, headers: Mapping[str, s
 
     if method in ("GET", "HEAD"):
         if upload_id is not None and method == "GET" and _only(names, LIST_PARTS_PARAMS):
-            op = Operation("ListParts", bucket, key, upload_id=upload_id,
-                           initiator_action=Check("s3:ListMultipartUploadParts", arn))
+            op = Operation(
+                "ListParts",
+                bucket,
+                key,
+                upload_id=upload_id,
+                initiator_action=Check("s3:ListMultipartUploadParts", arn),
+            )
             return op
         if _only(names, GET_OBJECT_PARAMS):
-            return Operation("GetObject" if method == "GET" else "HeadObject", bucket, key,
-                             checks=[Check("s3:GetObject", arn)])
+            return Operation(
+                "GetObject" if method == "GET" else "HeadObject",
+                bucket,
+                key,
+                checks=[Check("s3:GetObject", arn)],
+            )
         return unsupported
     if method == "PUT":
         if names == {"uploadId", "partNumber"} and upload_id and plain["partNumber"][0]:
@@ -164,20 +195,32 @@ def classify(method: str, raw_path: str, raw_query: str, headers: Mapping[str, s
         if names == {"uploads"}:
             return Operation("CreateMultipartUpload", bucket, key, checks=_put_checks(bucket, key, amz))
         if names == {"uploadId"}:
-            return Operation("CompleteMultipartUpload", bucket, key, checks=[Check("s3:PutObject", arn)],
-                             upload_id=upload_id)
+            return Operation(
+                "CompleteMultipartUpload",
+                bucket,
+                key,
+                checks=[Check("s3:PutObject", arn)],
+                upload_id=upload_id,
+            )
         return unsupported
     if method == "DELETE":
         if not names:
             return Operation("DeleteObject", bucket, key, checks=[Check("s3:DeleteObject", arn)])
         if names == {"uploadId"}:
-            return Operation("AbortMultipartUpload", bucket, key, upload_id=upload_id,
-                             initiator_action=Check("s3:AbortMultipartUpload", arn))
+            return Operation(
+                "AbortMultipartUpload",
+                bucket,
+                key,
+                upload_id=upload_id,
+                initiator_action=Check("s3:AbortMultipartUpload", arn),
+            )
         return unsupported
     return unsupported
 
 
 def delete_objects_checks(bucket: str, entries: list[tuple[str, str | None]]) -> list[Check]:
     """DeleteObjects: s3:DeleteObject per key (s3:DeleteObjectVersion for a versioned entry)."""
-    return [Check("s3:DeleteObjectVersion" if version else "s3:DeleteObject", object_arn(bucket, key))
-            for key, version in entries]
+    return [
+        Check("s3:DeleteObjectVersion" if version else "s3:DeleteObject", object_arn(bucket, key))
+        for key, version in entries
+    ]

@@ -5,6 +5,7 @@ layer that echoes any Origin, so a page from any origin could read S3 responses.
 when a rule matches the Origin and method. The gate therefore drops moto's Access-Control-* headers and
 computes them here, from the configuration it reads from moto (`GET /{bucket}?cors`, cached briefly).
 """
+
 from __future__ import annotations
 
 import time
@@ -36,9 +37,15 @@ def parse_cors(xml: bytes) -> list[CorsRule]:
         for child in rule:
             values.setdefault(child.tag.rsplit("}", 1)[-1], []).append((child.text or "").strip())
         max_age = values.get("MaxAgeSeconds", [""])[0]
-        rules.append(CorsRule(tuple(values.get("AllowedOrigin", [])), tuple(values.get("AllowedMethod", [])),
-                              tuple(values.get("AllowedHeader", [])), tuple(values.get("ExposeHeader", [])),
-                              int(max_age) if max_age.isdigit() else None))
+        rules.append(
+            CorsRule(
+                tuple(values.get("AllowedOrigin", [])),
+                tuple(values.get("AllowedMethod", [])),
+                tuple(values.get("AllowedHeader", [])),
+                tuple(values.get("ExposeHeader", [])),
+                int(max_age) if max_age.isdigit() else None,
+            )
+        )
     return rules
 
 
@@ -52,15 +59,17 @@ def _match(pattern: str, value: str, case_insensitive: bool = False) -> bool:
     return len(value) >= len(head) + len(tail) and value.startswith(head) and value.endswith(tail)
 
 
-def find_rule(rules: list[CorsRule], origin: str, method: str, request_headers: list[str] | None = None
-              ) -> CorsRule | None:
+def find_rule(
+    rules: list[CorsRule], origin: str, method: str, request_headers: list[str] | None = None
+) -> CorsRule | None:
     for rule in rules:
         if not any(_match(o, origin) for o in rule.allowed_origins):
             continue
         if method not in rule.allowed_methods:
             continue
-        if request_headers and not all(any(_match(a, h, True) for a in rule.allowed_headers)
-                                       for h in request_headers):
+        if request_headers and not all(
+            any(_match(a, h, True) for a in rule.allowed_headers) for h in request_headers
+        ):
             continue
         return rule
     return None
@@ -109,22 +118,33 @@ class CorsConfigs:
     def invalidate(self, bucket: str) -> None:
         self._cache.pop(bucket, None)
 
-    async def preflight(self, bucket: str | None, origin: str | None, method: str | None,
-                        request_headers: str | None) -> dict[str, str]:
+    async def preflight(
+        self, bucket: str | None, origin: str | None, method: str | None, request_headers: str | None
+    ) -> dict[str, str]:
         """The headers of a successful preflight; S3Error (S3's 400/403 answers) otherwise."""
         if not origin or not method:
             raise S3Error("BadRequest", "Insufficient information. Origin request header needed.", 400)
         rules = await self.rules(bucket) if bucket else None
         if not rules:
-            raise S3Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", 403,
-                          Method=method, ResourceType="OBJECT")
+            raise S3Error(
+                "AccessForbidden",
+                "CORSResponse: CORS is not enabled for this bucket.",
+                403,
+                Method=method,
+                ResourceType="OBJECT",
+            )
         wanted = [h.strip().lower() for h in (request_headers or "").split(",") if h.strip()]
         rule = find_rule(rules, origin, method, wanted)
         if rule is None:
-            raise S3Error("AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually "
-                          "because the evalution of Origin, request method / Access-Control-Request-Method or "
-                          "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", 403,
-                          Method=method, ResourceType="OBJECT")
+            raise S3Error(
+                "AccessForbidden",
+                "CORSResponse: This CORS request is not allowed. This is usually "
+                "because the evalution of Origin, request method / Access-Control-Request-Method or "
+                "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+                403,
+                Method=method,
+                ResourceType="OBJECT",
+            )
         return rule_headers(rule, origin, wanted)
 
     async def actual(self, bucket: str | None, origin: str | None, method: str) -> dict[str, str]:

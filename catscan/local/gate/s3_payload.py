@@ -9,6 +9,7 @@
 - `UNSIGNED-PAYLOAD` (presigned URLs, the browser) and `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (aws-chunked with
   a trailing checksum): streamed through as they arrive; moto de-chunks the trailer form itself.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,13 @@ async def spool(stream: StreamReader) -> tuple[IO[bytes], str, int]:
     return out, digest.hexdigest(), size
 
 
-async def prepare(stream: StreamReader, has_body: bool, length: int | None, verified: Verified | None,
-                  decoded_length: int | None = None) -> Body:
+async def prepare(
+    stream: StreamReader,
+    has_body: bool,
+    length: int | None,
+    verified: Verified | None,
+    decoded_length: int | None = None,
+) -> Body:
     if not has_body:
         return Body()
     payload = verified.payload_hash if verified else None
@@ -69,9 +75,13 @@ async def prepare(stream: StreamReader, has_body: bool, length: int | None, veri
         data, digest, size = await spool(stream)
         if digest != payload:
             data.close()
-            raise S3Error("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not "
-                          "match what was computed.", 400, ClientComputedContentSHA256=payload,
-                          S3ComputedContentSHA256=digest)
+            raise S3Error(
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                400,
+                ClientComputedContentSHA256=payload,
+                S3ComputedContentSHA256=digest,
+            )
         return Body(spool=data, length=size)
     if payload == STREAMING_SIGNED and verified is not None:
         data, _, size = await spool(stream)
@@ -98,15 +108,26 @@ def verify_chunks(data: IO[bytes], verified: Verified, decoded_length: int | Non
         try:
             size = int(size_hex, 16)
         except ValueError as exc:
-            raise S3Error("InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than "
-                          "8192 bytes", 400) from exc
+            raise S3Error(
+                "InvalidChunkSizeError",
+                "Only the last chunk is allowed to have a size less than 8192 bytes",
+                400,
+            ) from exc
         if name.strip() != b"chunk-signature":
             raise signature_mismatch()
         chunk = data.read(size)
         if len(chunk) != size:
             raise S3Error("IncompleteBody", "The request body terminated unexpectedly", 400)
-        to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", verified.amz_date, verified.scope, previous,
-                             EMPTY_SHA256, hashlib.sha256(chunk).hexdigest()])
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256-PAYLOAD",
+                verified.amz_date,
+                verified.scope,
+                previous,
+                EMPTY_SHA256,
+                hashlib.sha256(chunk).hexdigest(),
+            ]
+        )
         expected = hmac.new(verified.signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature.decode(errors="replace").strip().lower()):
             raise signature_mismatch()

@@ -9,6 +9,7 @@ cognito_idp.py), Cognito Identity (`AWSCognitoIdentityService.*`, cognito_identi
 else, s3.py); a client that sends `Expect: 100-continue` to S3 is refused before it uploads the body when its
 request is denied. Cognito answers any web origin, as the services do.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 HEALTH_PATH = "/__gate/health"
 GATE = web.AppKey("gate", "Gate")
 MAILBOX_PAGES = {MAILBOX_PATH: page, MAILBOX_JSON_PATH: as_json}
-COGNITO_CORS = {"Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"}
+COGNITO_CORS = {
+    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
+}
 
 
 class Gate:
@@ -63,7 +66,9 @@ class Gate:
         """`Expect: 100-continue`: refuse before the client sends the body, else let it continue."""
         if request.headers.get("Expect", "").lower() != "100-continue":
             raise web.HTTPExpectationFailed(text=f"Unknown Expect: {request.headers.get('Expect')}")
-        is_cognito = self.cognito.operation(request) is not None or self.user_pool.operation(request) is not None
+        is_cognito = (
+            self.cognito.operation(request) is not None or self.user_pool.operation(request) is not None
+        )
         if not is_cognito and request.method != "OPTIONS":
             refusal = await self.s3.before_body(request)
             if refusal is not None:
@@ -86,8 +91,14 @@ class Gate:
 
     async def cognito_request(self, request: web.Request, operation: str | None) -> web.StreamResponse:
         cors = self._cognito_cors(request)
-        if operation is None:  # preflight: Cognito (identity pools and user pools) is called from any web origin
-            headers = {**cors, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Max-Age": "86400"}
+        if (
+            operation is None
+        ):  # preflight: Cognito (identity pools and user pools) is called from any web origin
+            headers = {
+                **cors,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Max-Age": "86400",
+            }
             if request.headers.get("Access-Control-Request-Headers"):
                 headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
             return web.Response(status=200, headers=headers)
@@ -104,8 +115,9 @@ def create_app(config: GateConfig) -> web.Application:
         # Ready means moto answers and knows the user pool (its JWKS) and the bucket.
         status, _ = await gate.proxy.get(f"/{config.user_pool_id}/.well-known/jwks.json")
         if status != 200:
-            raise RuntimeError(f"moto at {config.moto} has no JWKS for user pool {config.user_pool_id} "
-                               f"(HTTP {status})")
+            raise RuntimeError(
+                f"moto at {config.moto} has no JWKS for user pool {config.user_pool_id} (HTTP {status})"
+            )
         status, _ = await gate.proxy.get(f"/{config.bucket}?cors")
         log.info("moto at %s answers (bucket CORS configuration: HTTP %d)", config.moto, status)
 
@@ -127,7 +139,8 @@ class RunningGate(AppThread):
         return self.app[GATE]
 
 
-def run_in_thread(config: GateConfig, host: str = "127.0.0.1", port: int = 0,
-                  timeout: float = 30.0) -> RunningGate:
+def run_in_thread(
+    config: GateConfig, host: str = "127.0.0.1", port: int = 0, timeout: float = 30.0
+) -> RunningGate:
     """The gate on its own event loop in a daemon thread; returns once it accepts connections."""
     return RunningGate(**vars(start_app_thread(lambda: create_app(config), host, port, "the gate", timeout)))

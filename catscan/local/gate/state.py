@@ -13,6 +13,7 @@
 
 The file holds local-only secrets of the local cloud; it is written atomically with mode 0600.
 """
+
 from __future__ import annotations
 
 import base64
@@ -123,8 +124,14 @@ class GateState:
 
     def mint(self, identity_id: str, ttl_seconds: int, role: str = AUTHENTICATED_ROLE) -> SessionCredentials:
         with self._lock:
-            creds = SessionCredentials(new_access_key_id(), new_secret_access_key(), new_session_token(),
-                                       identity_id, float(int(self.clock()) + ttl_seconds), role)
+            creds = SessionCredentials(
+                new_access_key_id(),
+                new_secret_access_key(),
+                new_session_token(),
+                identity_id,
+                float(int(self.clock()) + ttl_seconds),
+                role,
+            )
             self._credentials[creds.access_key_id] = creds
             self._save()
             return creds

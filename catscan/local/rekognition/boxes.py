@@ -39,7 +39,9 @@ class Box:
     score: float
 
 
-def activation_map(feature_map: np.ndarray, class_weights: np.ndarray, class_probs: Sequence[float]) -> np.ndarray:
+def activation_map(
+    feature_map: np.ndarray, class_weights: np.ndarray, class_probs: Sequence[float]
+) -> np.ndarray:
     """[C, h, w] features, [K, C] classifier rows, K probabilities -> the probability-weighted map [h, w]."""
     probs = np.asarray(class_probs, dtype=np.float64)
     mix = probs / probs.sum() if probs.sum() > 0 else np.full_like(probs, 1.0 / len(probs))
@@ -68,8 +70,15 @@ def regions(cam: np.ndarray, threshold: float = THRESHOLD, second_peak: float = 
         if peak < second_peak:
             continue
         ys, xs = box
-        found.append(Box(xs.start / size_x, ys.start / size_y, (xs.stop - xs.start) / size_x,
-                         (ys.stop - ys.start) / size_y, peak))
+        found.append(
+            Box(
+                xs.start / size_x,
+                ys.start / size_y,
+                (xs.stop - xs.start) / size_x,
+                (ys.stop - ys.start) / size_y,
+                peak,
+            )
+        )
     found.sort(key=lambda b: -b.score)
     return found[:MAX_INSTANCES]
 
@@ -83,5 +92,10 @@ def to_image(box: Box, crop: tuple[float, float, float, float], image_size: tupl
     width, height = image_size
     c_left, c_top, c_right, c_bottom = crop
     c_w, c_h = c_right - c_left, c_bottom - c_top
-    return Box((c_left + box.left * c_w) / width, (c_top + box.top * c_h) / height,
-               box.width * c_w / width, box.height * c_h / height, box.score)
+    return Box(
+        (c_left + box.left * c_w) / width,
+        (c_top + box.top * c_h) / height,
+        box.width * c_w / width,
+        box.height * c_h / height,
+        box.score,
+    )

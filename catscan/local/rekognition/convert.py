@@ -184,7 +184,9 @@ class _TensorRef:
 
 
 def _rebuild_tensor(storage: Any, storage_offset: int, size: Any, stride: Any, *_: Any) -> _TensorRef:
-    return _TensorRef(storage, int(storage_offset), tuple(int(n) for n in size), tuple(int(s) for s in stride))
+    return _TensorRef(
+        storage, int(storage_offset), tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    )
 
 
 class _LegacyUnpickler(pickle.Unpickler):
@@ -311,7 +313,7 @@ class _GraphBuilder:
         mean = self.param(f"{bn}.running_mean", (channels,))
         var = self.param(f"{bn}.running_var", (channels,))
         self.used.add(f"{bn}.num_batches_tracked")
-        scale = (gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS))
+        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS)
         w = (weight.astype(np.float64) * scale[:, None, None, None]).astype(np.float32)
         b = (beta.astype(np.float64) - mean.astype(np.float64) * scale).astype(np.float32)
         return w, b
@@ -379,13 +381,26 @@ def build_onnx(state: dict[str, np.ndarray], source_sha256: str = "") -> Any:
             inputs = x
             hidden = block_in * expand
             if expand != 1:
-                x, hw = g.conv_bn(x, hw, f"{p}._expand_conv", f"{p}._bn0", block_in, hidden, 1, 1, 1, f"{name}.expand")
+                x, hw = g.conv_bn(
+                    x, hw, f"{p}._expand_conv", f"{p}._bn0", block_in, hidden, 1, 1, 1, f"{name}.expand"
+                )
                 x = g.relu6(x)
             x, hw = g.conv_bn(
-                x, hw, f"{p}._depthwise_conv", f"{p}._bn1", hidden, hidden, kernel, block_stride, hidden, f"{name}.dw"
+                x,
+                hw,
+                f"{p}._depthwise_conv",
+                f"{p}._bn1",
+                hidden,
+                hidden,
+                kernel,
+                block_stride,
+                hidden,
+                f"{name}.dw",
             )
             x = g.relu6(x)
-            x, hw = g.conv_bn(x, hw, f"{p}._project_conv", f"{p}._bn2", hidden, c_out, 1, 1, 1, f"{name}.project")
+            x, hw = g.conv_bn(
+                x, hw, f"{p}._project_conv", f"{p}._bn2", hidden, c_out, 1, 1, 1, f"{name}.project"
+            )
             if block_stride == 1 and block_in == c_out:  # id_skip is on for every lite block
                 x = g.node("Add", [x, inputs], f"{name}.add")
             index += 1
@@ -501,7 +516,9 @@ def _locked(model_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def convert(model_path: Path | None = None, weights: Path | None = None, force: bool = False) -> tuple[Path, bool]:
+def convert(
+    model_path: Path | None = None, weights: Path | None = None, force: bool = False
+) -> tuple[Path, bool]:
     """Writes the ONNX model unless an up-to-date one exists. Returns (path, built)."""
     model_path = Path(model_path) if model_path else default_model_path()
     weights = Path(weights) if weights else default_weights_path()
@@ -548,8 +565,15 @@ def ensure_model(model_path: Path | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=None, help="ONNX path (default: $CATSCAN_MODEL_PATH or .cache/models/...)")
-    parser.add_argument("--weights", type=Path, default=None, help="legacy torch .pth (default: the packaged lite0 weights)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="ONNX path (default: $CATSCAN_MODEL_PATH or .cache/models/...)",
+    )
+    parser.add_argument(
+        "--weights", type=Path, default=None, help="legacy torch .pth (default: the packaged lite0 weights)"
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
     args = parser.parse_args(argv)
     started = time.perf_counter()

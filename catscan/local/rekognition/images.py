@@ -42,16 +42,12 @@ def sniff_format(data: bytes) -> str | None:
 
 def check_size(data: bytes, limit: int = MAX_BYTES) -> None:
     if len(data) > limit:
-        raise ImageTooLargeError(
-            f"Image size {len(data)} bytes exceeds the maximum of {limit} bytes"
-        )
+        raise ImageTooLargeError(f"Image size {len(data)} bytes exceeds the maximum of {limit} bytes")
 
 
 def _dimension_error(width: int | None = None, height: int | None = None) -> InvalidParameterError:
     if width is None or height is None:
-        return InvalidParameterError(
-            f"Image dimensions exceed the maximum of {MAX_SIDE} pixels per side"
-        )
+        return InvalidParameterError(f"Image dimensions exceed the maximum of {MAX_SIDE} pixels per side")
     return InvalidParameterError(
         f"Image dimensions {width}x{height} are outside the allowed range: "
         f"each side must be between {MIN_SIDE} and {MAX_SIDE} pixels"
@@ -99,9 +95,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
             arr = arr / 257.0  # 16-bit samples
         arr = np.clip(arr, 0.0, 255.0).astype(np.uint8)
         return Image.fromarray(arr, mode="L").convert("RGB")
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in image.info
-    ) or (mode in ("L", "RGB") and "transparency" in image.info)
+    has_alpha = (
+        mode in ("RGBA", "LA", "PA", "RGBa", "La")
+        or (mode == "P" and "transparency" in image.info)
+        or (mode in ("L", "RGB") and "transparency" in image.info)
+    )
     if has_alpha:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -122,7 +120,10 @@ def _decode_png_shrunk(data: bytes, size: tuple[int, int], min_side: int) -> Ima
     scale = min_side / min(width, height)
     try:
         image = pyvips.Image.thumbnail_buffer(
-            data, math.ceil(width * scale), height=math.ceil(height * scale), size="down",
+            data,
+            math.ceil(width * scale),
+            height=math.ceil(height * scale),
+            size="down",
             option_string="fail_on=error",  # a damaged PNG is an error, as with Pillow, not a half image
         )
         if image.hasalpha():
@@ -133,8 +134,9 @@ def _decode_png_shrunk(data: bytes, size: tuple[int, int], min_side: int) -> Ima
             image = image.cast("uchar")
         if image.bands == 4:
             image = image.extract_band(0, n=3)
-        pixels = np.ndarray(buffer=image.write_to_memory(), dtype=np.uint8,
-                            shape=(image.height, image.width, image.bands))
+        pixels = np.ndarray(
+            buffer=image.write_to_memory(), dtype=np.uint8, shape=(image.height, image.width, image.bands)
+        )
     except pyvips.Error as exc:
         raise InvalidImageFormatError(f"Request has invalid image format: {str(exc).strip()[:200]}") from None
     return Image.fromarray(pixels, mode="RGB")

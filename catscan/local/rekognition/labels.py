@@ -22,7 +22,11 @@ DOMESTIC_CAT_CLASSES: tuple[int, ...] = (281, 282, 283, 284, 285)
 WILD_CAT_CLASSES: tuple[int, ...] = (286, 287, 288, 289, 290, 291, 292, 293)
 DOG_CLASSES = range(151, 269)
 ANIMAL_CLASSES = range(398)  # ImageNet-1k: indices 0..397 are animals
-MAMMAL_CLASSES = (*range(101, 107), *range(147, 300), *range(330, 389))  # tusker..wombat, whales, dogs..meerkat, hare..panda
+MAMMAL_CLASSES = (
+    *range(101, 107),
+    *range(147, 300),
+    *range(330, 389),
+)  # tusker..wombat, whales, dogs..meerkat, hare..panda
 BIRD_CLASSES = (*range(7, 25), *range(80, 101), *range(127, 147))
 FISH_CLASSES = (*range(7), *range(389, 398))
 ROCKET_CLASSES = (657, 744, 812)  # missile; projectile, missile; space shuttle
@@ -100,7 +104,11 @@ def _categories_of(index: int) -> list[str]:
 
 
 def _label(
-    name: str, confidence: float, parents: list[str], categories: list[str], instances: list[dict[str, Any]] | None = None
+    name: str,
+    confidence: float,
+    parents: list[str],
+    categories: list[str],
+    instances: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "Name": name,
@@ -161,7 +169,9 @@ def detect_labels_response(
     floor = min_conf - 1e-6 if min_conf > 0 else -math.inf
     # (confidence, name, class index or None for a group, tie rank)
     candidates: list[tuple[float, str, int | None, int]] = [
-        (_confidence(p), class_names[i], i, len(GROUPS)) for i, p in enumerate(values) if not p * 100.0 < floor
+        (_confidence(p), class_names[i], i, len(GROUPS))
+        for i, p in enumerate(values)
+        if not p * 100.0 < floor
     ]
     if len(values) == NUM_IMAGENET_CLASSES:
         candidates += [
@@ -191,11 +201,17 @@ def _instances(cat_boxes: Sequence[Any], cat_conf: float, min_conf: float) -> li
         confidence = round(cat_conf * float(box.score), 6)
         if confidence < min_conf:
             continue
-        out.append({
-            "BoundingBox": {"Width": float(box.width), "Height": float(box.height),
-                            "Left": float(box.left), "Top": float(box.top)},
-            "Confidence": confidence,
-        })
+        out.append(
+            {
+                "BoundingBox": {
+                    "Width": float(box.width),
+                    "Height": float(box.height),
+                    "Left": float(box.left),
+                    "Top": float(box.top),
+                },
+                "Confidence": confidence,
+            }
+        )
     return out
 
 

@@ -71,13 +71,17 @@ def _classifier_rows(path: Path, classes: tuple[int, ...]) -> np.ndarray:
     for tensor in model.graph.initializer:
         if tensor.name == convert.FC_WEIGHT_NAME:
             return numpy_helper.to_array(tensor)[list(classes)].astype(np.float32)
-    raise convert.ConversionError(f"{path} has no {convert.FC_WEIGHT_NAME} initializer: rebuild it (make setup-model)")
+    raise convert.ConversionError(
+        f"{path} has no {convert.FC_WEIGHT_NAME} initializer: rebuild it (make setup-model)"
+    )
 
 
 class Detector:
     """Loads the ONNX model once; thread-safe (``predict`` may run from several threads)."""
 
-    def __init__(self, model_path: str | os.PathLike[str] | None = None, *, threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: str | os.PathLike[str] | None = None, *, threads: int | None = None
+    ) -> None:
         import onnxruntime as ort
 
         started = time.perf_counter()
@@ -92,7 +96,9 @@ class Detector:
         # (~18 ms vs ~10 ms): off by default, CATSCAN_DETECTOR_SPIN=1 turns it on.
         spin = os.environ.get("CATSCAN_DETECTOR_SPIN", "0")
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin == "1" else "0")
-        self._session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         meta = self._session.get_modelmeta().custom_metadata_map
         self.model_path = path
         self.model_version: str = meta.get("label_model_version", LABEL_MODEL_VERSION)
@@ -101,7 +107,9 @@ class Detector:
         self.input_name = self._session.get_inputs()[0].name
         outputs = {o.name for o in self._session.get_outputs()}
         if convert.FEATURE_MAP_NAME not in outputs:
-            raise convert.ConversionError(f"{path} has no {convert.FEATURE_MAP_NAME} output: rebuild it (make setup-model)")
+            raise convert.ConversionError(
+                f"{path} has no {convert.FEATURE_MAP_NAME} output: rebuild it (make setup-model)"
+            )
         self._cat_rows = _classifier_rows(path, DOMESTIC_CAT_CLASSES)
         self.class_names: tuple[str, ...] = label_names()
         self.threads = options.intra_op_num_threads
@@ -143,7 +151,9 @@ class Detector:
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         """float32 [N, H, W, 3] -> probabilities [N, 1000]."""
-        (probs,) = self._session.run(["probs"], {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})
+        (probs,) = self._session.run(
+            ["probs"], {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)}
+        )
         return probs
 
     def predict(self, image: Image.Image) -> np.ndarray:

@@ -24,7 +24,9 @@ class TokenBucket:
     server calls it from its event loop only.
     """
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if not math.isfinite(rate) or rate <= 0:
             raise ValueError(f"rate must be a positive number, not {rate!r}")
         self.rate = float(rate)

@@ -277,7 +277,11 @@ async def usage(request: web.Request) -> web.Response:
     """Local-only: the calls AWS would charge for, so tests can prove nothing is paid twice."""
     state = request.app[STATE]
     return web.json_response(
-        {"DetectLabels": state.billed, "DetectLabelsByObject": state.billed_by_object, "Throttled": state.throttled}
+        {
+            "DetectLabels": state.billed,
+            "DetectLabelsByObject": state.billed_by_object,
+            "Throttled": state.throttled,
+        }
     )
 
 
@@ -314,7 +318,9 @@ def create_app(
         s3_endpoint_url=s3_endpoint_url,
         region=region,
         detector=detector,
-        cpu=concurrent.futures.ThreadPoolExecutor(max_workers=cpu_workers, thread_name_prefix="rekognition-cpu"),
+        cpu=concurrent.futures.ThreadPoolExecutor(
+            max_workers=cpu_workers, thread_name_prefix="rekognition-cpu"
+        ),
         io=concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="rekognition-s3"),
         quota=TokenBucket(tps) if tps else None,
         latency_ms=max(0, int(latency_ms)),
@@ -338,12 +344,19 @@ def main(argv: list[str] | None = None) -> None:
         help="S3 endpoint for Image.S3Object (default: $AWS_ENDPOINT_URL_S3, else AWS)",
     )
     parser.add_argument(
-        "--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        "--region",
+        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
     )
-    parser.add_argument("--tps", default=os.environ.get(TPS_ENV),
-                        help=f"DetectLabels quota in calls a second, or 'unlimited' (default: ${TPS_ENV}, else unlimited)")
-    parser.add_argument("--latency-ms", default=os.environ.get(LATENCY_ENV),
-                        help=f"milliseconds added to each DetectLabels call (default: ${LATENCY_ENV}, else 0)")
+    parser.add_argument(
+        "--tps",
+        default=os.environ.get(TPS_ENV),
+        help=f"DetectLabels quota in calls a second, or 'unlimited' (default: ${TPS_ENV}, else unlimited)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        default=os.environ.get(LATENCY_ENV),
+        help=f"milliseconds added to each DetectLabels call (default: ${LATENCY_ENV}, else 0)",
+    )
     args = parser.parse_args(argv)
     try:
         tps, latency_ms = parse_tps(args.tps), parse_latency_ms(args.latency_ms)

@@ -5,6 +5,7 @@ USER_PASSWORD_AUTH, group Admin, users alice/bob (owners) and carol (Admin); the
 with an injectable clock (to age real tokens honestly). Clients are gql (HTTP and the AppSync realtime
 transport) and raw aiohttp / websockets where the wire format itself is under test.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +42,6 @@ PASSWORD = "Passw0rd!local"
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
-
 @dataclass
 class Cognito:
     endpoint: str
@@ -54,7 +54,9 @@ class Cognito:
     def add_user(self, username: str, *, admin: bool = False, pool_id: str | None = None) -> None:
         pool = pool_id or self.pool_id
         self.idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
-        self.idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=PASSWORD, Permanent=True)
+        self.idp.admin_set_user_password(
+            UserPoolId=pool, Username=username, Password=PASSWORD, Permanent=True
+        )
         if admin:
             self.idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="Admin")
 
@@ -62,8 +64,11 @@ class Cognito:
         client = client_id or self.client_id
         key = (username, client)
         if key not in self.tokens:
-            res = self.idp.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                                         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
+            res = self.idp.initiate_auth(
+                ClientId=client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+            )
             self.tokens[key] = res["AuthenticationResult"]
         return self.tokens[key]
 
@@ -79,15 +84,29 @@ class Cognito:
 
 
 def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
-def make_config(cognito: Cognito, clock: Clock, schema: Path = SCHEMA, table_suffix: str = "test") -> EmulatorConfig:
+def make_config(
+    cognito: Cognito, clock: Clock, schema: Path = SCHEMA, table_suffix: str = "test"
+) -> EmulatorConfig:
     return EmulatorConfig(
-        schema_path=schema, region=REGION, dynamodb_endpoint=cognito.endpoint, table_suffix=table_suffix,
-        user_pool_id=cognito.pool_id, app_client_ids=(cognito.client_id,), cognito_endpoint=cognito.endpoint,
-        iam_credentials={SCANNER_KEY: SCANNER_SECRET}, clock=clock, keepalive_seconds=30,
+        schema_path=schema,
+        region=REGION,
+        dynamodb_endpoint=cognito.endpoint,
+        table_suffix=table_suffix,
+        user_pool_id=cognito.pool_id,
+        app_client_ids=(cognito.client_id,),
+        cognito_endpoint=cognito.endpoint,
+        iam_credentials={SCANNER_KEY: SCANNER_SECRET},
+        clock=clock,
+        keepalive_seconds=30,
     )
 
 
@@ -100,15 +119,17 @@ def scanner_credentials(secret: str = SCANNER_SECRET, key: str = SCANNER_KEY) ->
 
 
 def iam_auth(emulator: RunningEmulator, credentials: Credentials | None = None) -> AppSyncIAMAuthentication:
-    return AppSyncIAMAuthentication(host=emulator.host_header, region_name=REGION,
-                                    credentials=credentials or scanner_credentials())
+    return AppSyncIAMAuthentication(
+        host=emulator.host_header, region_name=REGION, credentials=credentials or scanner_credentials()
+    )
 
 
 class Api:
     """gql over HTTP as one caller. `call` returns (data, errors) instead of raising on GraphQL errors."""
 
-    def __init__(self, emulator: RunningEmulator, *, token: str | None = None,
-                 credentials: Credentials | None = None) -> None:
+    def __init__(
+        self, emulator: RunningEmulator, *, token: str | None = None, credentials: Credentials | None = None
+    ) -> None:
         if token is not None:
             self.transport = AIOHTTPTransport(url=emulator.url, headers={"Authorization": token})
         else:
@@ -134,11 +155,21 @@ class Tap:
     gql does not wait for start_ack, so entering waits until the emulator has registered the subscription
     (or the start failed); leaving waits until it is gone again."""
 
-    def __init__(self, emulator: RunningEmulator, query: str, *, token: str | None = None,
-                 credentials: Credentials | None = None, **variables: Any) -> None:
+    def __init__(
+        self,
+        emulator: RunningEmulator,
+        query: str,
+        *,
+        token: str | None = None,
+        credentials: Credentials | None = None,
+        **variables: Any,
+    ) -> None:
         self.emulator = emulator
-        auth = (AppSyncJWTAuthentication(host=emulator.host_header, jwt=token) if token is not None
-                else iam_auth(emulator, credentials))
+        auth = (
+            AppSyncJWTAuthentication(host=emulator.host_header, jwt=token)
+            if token is not None
+            else iam_auth(emulator, credentials)
+        )
         self.transport = AppSyncWebsocketsTransport(url=emulator.realtime_url, auth=auth)
         self.query, self.variables = query, variables or None
         self.events: asyncio.Queue[Any] = asyncio.Queue()
@@ -149,7 +180,9 @@ class Tap:
     async def _run(self) -> None:
         try:
             async with Client(transport=self.transport) as session:
-                async for result in session.subscribe(GraphQLRequest(self.query, variable_values=self.variables)):
+                async for result in session.subscribe(
+                    GraphQLRequest(self.query, variable_values=self.variables)
+                ):
                     await self.events.put(result)
         except asyncio.CancelledError:
             raise
@@ -208,5 +241,10 @@ ON_UPDATE = """subscription OnUpdate($filter: ModelSubscriptionScanFilterInput, 
 
 
 def new_scan(**overrides: Any) -> dict[str, Any]:
-    return {"imageKey": "uploads/x/y/cat.jpg", "fileName": "cat.jpg", "contentType": "image/jpeg",
-            "sizeBytes": 1234, **overrides}
+    return {
+        "imageKey": "uploads/x/y/cat.jpg",
+        "fileName": "cat.jpg",
+        "contentType": "image/jpeg",
+        "sizeBytes": 1234,
+        **overrides,
+    }

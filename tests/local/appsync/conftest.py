@@ -1,4 +1,5 @@
 """Fixtures for the AppSync emulator tests (helpers live in appsync_testkit.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,10 +23,12 @@ def cognito(moto_endpoint: str) -> Cognito:
     idp = _client("cognito-idp", moto_endpoint)
     pool_id = idp.create_user_pool(PoolName="catscan-test")["UserPool"]["Id"]
     flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web",
-                                            ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
-    other = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="not-configured",
-                                        ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web", ExplicitAuthFlows=flows)[
+        "UserPoolClient"
+    ]["ClientId"]
+    other = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="not-configured", ExplicitAuthFlows=flows
+    )["UserPoolClient"]["ClientId"]
     idp.create_group(UserPoolId=pool_id, GroupName="Admin")
     cog = Cognito(moto_endpoint, pool_id, client_id, other, idp)
     cog.add_user("alice")

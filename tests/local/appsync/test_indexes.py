@@ -5,6 +5,7 @@ then the scansByOwner / scansByStatus functions in cdk.out): an owner-auth query
 key is the owner field is authorized only for the caller's own owner value (anything else is Unauthorized,
 not an empty page) and is not filtered; on another index owners get the list auth filter.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,7 @@ def indexed(cognito: Cognito, clock, ddb):
     running = run_in_thread(make_config(cognito, clock, table_suffix="indexes"))
     calls: list[str] = []
     store = running.app[ENGINE].store
-    store.client.meta.events.register("before-call.dynamodb.*",
-                                      lambda model, **_: calls.append(model.name))
+    store.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
     running.calls = calls
     yield running
     running.stop()
@@ -70,7 +70,9 @@ def seeded(indexed, cognito, clock):
         for user, api, n in (("alice", alice, 3), ("bob", bob, 1)):
             for i in range(n):
                 clock.offset += 1
-                made[user].append((await api.ok(CREATE, input=new_scan(fileName=f"{user}-{i}.jpg")))["createScan"])
+                made[user].append(
+                    (await api.ok(CREATE, input=new_scan(fileName=f"{user}-{i}.jpg")))["createScan"]
+                )
         clock.offset += 1
         await scanner.ok(UPDATE, input={"id": made["alice"][1]["id"], "status": "DONE", "isCat": True})
 
@@ -90,17 +92,36 @@ def ids(data: dict, field: str) -> list[str]:
 def test_generated_query_fields_are_the_transformers():
     schema = graphql.build_schema(load_api_model(SCHEMA).sdl)
     q = schema.query_type.fields
-    args = {name: {k: str(v.type) for k, v in q[name].args.items()} for name in ("scansByOwner", "scansByStatus")}
+    args = {
+        name: {k: str(v.type) for k, v in q[name].args.items()} for name in ("scansByOwner", "scansByStatus")
+    }
     # as in the schema Amplify synthesizes from schema.graphql (cdk.out/*.graphql)
-    assert args["scansByOwner"] == {"owner": "String!", "createdAt": "ModelStringKeyConditionInput",
-                                    "sortDirection": "ModelSortDirection", "filter": "ModelScanFilterInput",
-                                    "limit": "Int", "nextToken": "String"}
-    assert args["scansByStatus"] == {"status": "ScanStatus!", "updatedAt": "ModelStringKeyConditionInput",
-                                     "sortDirection": "ModelSortDirection", "filter": "ModelScanFilterInput",
-                                     "limit": "Int", "nextToken": "String"}
+    assert args["scansByOwner"] == {
+        "owner": "String!",
+        "createdAt": "ModelStringKeyConditionInput",
+        "sortDirection": "ModelSortDirection",
+        "filter": "ModelScanFilterInput",
+        "limit": "Int",
+        "nextToken": "String",
+    }
+    assert args["scansByStatus"] == {
+        "status": "ScanStatus!",
+        "updatedAt": "ModelStringKeyConditionInput",
+        "sortDirection": "ModelSortDirection",
+        "filter": "ModelScanFilterInput",
+        "limit": "Int",
+        "nextToken": "String",
+    }
     assert str(q["scansByOwner"].type) == "ModelScanConnection"
     assert set(schema.type_map["ModelStringKeyConditionInput"].fields) == {
-        "eq", "le", "lt", "ge", "gt", "between", "beginsWith"}
+        "eq",
+        "le",
+        "lt",
+        "ge",
+        "gt",
+        "between",
+        "beginsWith",
+    }
 
 
 def test_defaults_and_other_key_types():
@@ -112,19 +133,31 @@ def test_defaults_and_other_key_types():
       }""")
     post = api.models["Post"]
     assert [(i.name, i.query_field, i.sort_keys) for i in post.indexes] == [
-        ("postsByTitle", "postsByTitle", ()), ("byRank", None, ()), ("postsByBlogAndRank", "postsByBlogAndRank", ("rank",))]
+        ("postsByTitle", "postsByTitle", ()),
+        ("byRank", None, ()),
+        ("postsByBlogAndRank", "postsByBlogAndRank", ("rank",)),
+    ]
     q = graphql.build_schema(api.sdl).query_type.fields
     assert "byRank" not in q and "postsByTitle" in q
     assert str(q["postsByBlogAndRank"].args["rank"].type) == "ModelIntKeyConditionInput"
     assert "title" in q["postsByTitle"].args and "rank" not in q["postsByTitle"].args
 
 
-@pytest.mark.parametrize("sdl, message", [
-    ('type T @model { a: String @index(sortKeyFields: ["nope"]) }', "Can't find field 'nope' in T"),
-    ('type T @model { a: String @index(sortKeyFields: ["b", "c"]) b: String c: String }', "composite sort keys"),
-    ('type T @model { a: [String] @index }', "cannot be a non-scalar"),
-    ('type T @model { a: String @index(name: "x") b: String @index(name: "x") }', "only supply one @index"),
-])
+@pytest.mark.parametrize(
+    "sdl, message",
+    [
+        ('type T @model { a: String @index(sortKeyFields: ["nope"]) }', "Can't find field 'nope' in T"),
+        (
+            'type T @model { a: String @index(sortKeyFields: ["b", "c"]) b: String c: String }',
+            "composite sort keys",
+        ),
+        ("type T @model { a: [String] @index }", "cannot be a non-scalar"),
+        (
+            'type T @model { a: String @index(name: "x") b: String @index(name: "x") }',
+            "only supply one @index",
+        ),
+    ],
+)
 def test_refused_indexes(sdl, message):
     with pytest.raises(IndexSchemaError, match=message):
         build_api_model(sdl)
@@ -134,15 +167,23 @@ def test_refused_indexes(sdl, message):
 async def test_tables_get_their_gsis_also_when_they_existed_before(indexed, cognito, clock, ddb):
     gsis = ddb.describe_table(TableName="Scan-indexes")["Table"]["GlobalSecondaryIndexes"]
     assert {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in gsis} == {
-        "byOwner": ["owner", "createdAt"], "byStatus": ["status", "updatedAt"],
-        "byOwnerEmail": ["ownerEmail", "createdAt"]}
+        "byOwner": ["owner", "createdAt"],
+        "byStatus": ["status", "updatedAt"],
+        "byOwnerEmail": ["ownerEmail", "createdAt"],
+    }
     # a table kept from before the indexes were declared (state survives restarts) gets them on start
-    ddb.create_table(TableName="Scan-oldstate", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName="Scan-oldstate",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     old = run_in_thread(make_config(cognito, clock, table_suffix="oldstate"))
     try:
-        names = {g["IndexName"] for g in ddb.describe_table(TableName="Scan-oldstate")["Table"]["GlobalSecondaryIndexes"]}
+        names = {
+            g["IndexName"]
+            for g in ddb.describe_table(TableName="Scan-oldstate")["Table"]["GlobalSecondaryIndexes"]
+        }
         assert names == {"byOwner", "byStatus", "byOwnerEmail"}
     finally:
         old.stop()
@@ -160,8 +201,13 @@ async def test_owner_pages_through_own_scans_newest_first_with_a_query(indexed, 
     first = await alice.ok(BY_OWNER, owner=owners["alice"], sortDirection="DESC", limit=2)
     assert ids(first, "scansByOwner") == newest_first[:2]
     assert first["scansByOwner"]["items"][0]["owner"] == "alice"  # read through the owner field resolver
-    second = await alice.ok(BY_OWNER, owner=owners["alice"], sortDirection="DESC", limit=2,
-                            nextToken=first["scansByOwner"]["nextToken"])
+    second = await alice.ok(
+        BY_OWNER,
+        owner=owners["alice"],
+        sortDirection="DESC",
+        limit=2,
+        nextToken=first["scansByOwner"]["nextToken"],
+    )
     assert ids(second, "scansByOwner") == newest_first[2:]
     assert indexed.calls == ["Query", "Query"]  # a DynamoDB Query on the GSI each, never a Scan
     oldest_first = await alice.ok(BY_OWNER, owner=owners["alice"])
@@ -193,7 +239,9 @@ async def test_another_users_owner_value_is_not_authorized(indexed, cognito, see
 
 
 @pytest.mark.asyncio
-async def test_own_claims_are_accepted_but_only_the_stored_value_finds_scans(indexed, cognito, seeded, owners):
+async def test_own_claims_are_accepted_but_only_the_stored_value_finds_scans(
+    indexed, cognito, seeded, owners
+):
     """As generated: `<sub>` and `<username>` pass the auth check, but the Query compares the stored
     `<sub>::<username>`, so they find nothing."""
     alice = api_for(indexed, cognito, "alice")

@@ -1,4 +1,5 @@
 """Queries and mutations over HTTP with gql, as owners, another user, an Admin and the IAM scanner."""
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,18 @@ async def test_owner_creates_and_the_owner_is_set_by_the_api(alice, cognito, ddb
     assert stored["sizeBytes"]["N"] == "1234"
 
 
-FORGED_VERDICT = {"status": "DONE", "isCat": True, "confidence": 99.9, "reason": "a cat, trust me",
-                  "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}]}
+FORGED_VERDICT = {
+    "status": "DONE",
+    "isCat": True,
+    "confidence": 99.9,
+    "reason": "a cat, trust me",
+    "catBoxes": [{"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.5, "confidence": 99.0}],
+}
 
 
-@pytest.mark.parametrize("fields", [{k: v} for k, v in FORGED_VERDICT.items()] + [FORGED_VERDICT],
-                         ids=[*FORGED_VERDICT, "all"])
+@pytest.mark.parametrize(
+    "fields", [{k: v} for k, v in FORGED_VERDICT.items()] + [FORGED_VERDICT], ids=[*FORGED_VERDICT, "all"]
+)
 async def test_owners_cannot_create_a_verdict(alice, ddb, fields):
     """Each verdict field, alone or all at once, is refused for owners, as the generated create resolver
     refuses fields outside the owner's allowed list; nothing is stored."""
@@ -87,7 +94,8 @@ async def test_other_user_gets_unauthorized_for_someone_elses_scan(alice, bob):
     data, errors = await bob.call(GET, id=mine["id"])
     assert data == {"getScan": None}
     assert [(e["errorType"], e["message"], e["path"]) for e in errors] == [
-        ("Unauthorized", "Not Authorized to access getScan on type Query", ["getScan"])]
+        ("Unauthorized", "Not Authorized to access getScan on type Query", ["getScan"])
+    ]
 
 
 async def test_get_of_a_missing_id_is_null_without_error(alice):
@@ -111,9 +119,17 @@ async def test_owner_cannot_update_the_verdict(alice, bob):
 async def test_scanner_updates_and_field_auth_fields_are_null_in_the_mutation_response(alice, scanner, carol):
     mine = await create(alice)
     debug = {"labels": [{"Name": "Cat", "Confidence": 97.5}], "threshold": 30, "modelVersion": "lite0"}
-    res = await scanner.ok(UPDATE, input={
-        "id": mine["id"], "status": "DONE", "isCat": True, "confidence": 97.5, "debug": json.dumps(debug),
-        "catBoxes": [{"left": 0.1, "top": 0.2, "width": 0.5, "height": 0.4, "confidence": 97.5}]})
+    res = await scanner.ok(
+        UPDATE,
+        input={
+            "id": mine["id"],
+            "status": "DONE",
+            "isCat": True,
+            "confidence": 97.5,
+            "debug": json.dumps(debug),
+            "catBoxes": [{"left": 0.1, "top": 0.2, "width": 0.5, "height": 0.4, "confidence": 97.5}],
+        },
+    )
     scan = res["updateScan"]
     assert scan["debug"] is None  # AppSync: field-level-auth fields are null in every mutation response
     assert scan["owner"] == "alice" and scan["status"] == "DONE" and scan["isCat"] is True
@@ -125,7 +141,8 @@ async def test_scanner_updates_and_field_auth_fields_are_null_in_the_mutation_re
     data, errors = await alice.call(GET_DEBUG, id=mine["id"])
     assert data == {"getScan": {"id": mine["id"], "owner": "alice", "status": "DONE", "debug": None}}
     assert [(e["errorType"], e["message"], e["path"]) for e in errors] == [
-        ("Unauthorized", "Not Authorized to access debug on type Scan", ["getScan", "debug"])]
+        ("Unauthorized", "Not Authorized to access debug on type Scan", ["getScan", "debug"])
+    ]
     # the scanner (IAM) reads everything, debug included
     assert json.loads((await scanner.ok(GET_DEBUG, id=mine["id"]))["getScan"]["debug"]) == debug
 
@@ -145,8 +162,11 @@ async def test_list_filters_and_pagination(alice, scanner):
     made = [await create(alice, fileName=f"page-{i}.png") for i in range(5)]
     await scanner.ok(UPDATE, input={"id": made[0]["id"], "status": "REJECTED", "reason": "too small"})
     flt = {"fileName": {"beginsWith": "page-"}, "status": {"eq": "REJECTED"}}
-    found = [i for i in (await alice.ok(LIST, filter=flt, limit=1000))["listScans"]["items"]
-             if i["id"] in {m["id"] for m in made}]
+    found = [
+        i
+        for i in (await alice.ok(LIST, filter=flt, limit=1000))["listScans"]["items"]
+        if i["id"] in {m["id"] for m in made}
+    ]
     assert [i["id"] for i in found] == [made[0]["id"]]
     seen, token, pages = [], None, 0
     while True:
@@ -161,13 +181,15 @@ async def test_list_filters_and_pagination(alice, scanner):
 
 async def test_conditional_update_failure(alice, scanner):
     mine = await create(alice)
-    data, errors = await scanner.call(UPDATE, input={"id": mine["id"], "status": "DONE"},
-                                      condition={"status": {"eq": "PROCESSING"}})
+    data, errors = await scanner.call(
+        UPDATE, input={"id": mine["id"], "status": "DONE"}, condition={"status": {"eq": "PROCESSING"}}
+    )
     assert data == {"updateScan": None}
     assert errors[0]["errorType"] == "DynamoDB:ConditionalCheckFailedException"
     assert errors[0]["message"].startswith("The conditional request failed")
-    ok = await scanner.ok(UPDATE, input={"id": mine["id"], "status": "PROCESSING"},
-                          condition={"status": {"eq": "PENDING"}})
+    ok = await scanner.ok(
+        UPDATE, input={"id": mine["id"], "status": "PROCESSING"}, condition={"status": {"eq": "PENDING"}}
+    )
     assert ok["updateScan"]["status"] == "PROCESSING"
     data, errors = await scanner.call(UPDATE, input={"id": "no-such-scan", "status": "DONE"})
     assert errors[0]["errorType"] == "DynamoDB:ConditionalCheckFailedException"
@@ -219,5 +241,5 @@ async def test_scanner_deletes(alice, scanner):
 
 
 async def test_validation_errors_have_no_data(alice):
-    data, errors = await alice.call("query { getScan(id: \"x\") { nope } }")
+    data, errors = await alice.call('query { getScan(id: "x") { nope } }')
     assert data is None and "nope" in errors[0]["message"]

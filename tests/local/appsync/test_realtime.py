@@ -1,5 +1,6 @@
 """Subscriptions over the AppSync realtime protocol: gql's AppSyncWebsocketsTransport (JWT and IAM) and a raw
 `websockets` client speaking it the way Amplify JS v6 does (header-<base64url> subprotocol)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,9 @@ from tests.support.forged_tokens import signed_by_another_key
 pytestmark = pytest.mark.asyncio
 
 # a scanner-style mutation that selects owner but not `reason`/`fileName`
-UPDATE_VERDICT = """mutation U($input: UpdateScanInput!) { updateScan(input: $input) { id owner status isCat } }"""
+UPDATE_VERDICT = (
+    """mutation U($input: UpdateScanInput!) { updateScan(input: $input) { id owner status isCat } }"""
+)
 UPDATE_NO_OWNER = """mutation U($input: UpdateScanInput!) { updateScan(input: $input) { id status } }"""
 ON_CREATE = "subscription { onCreateScan { id owner status fileName } }"
 ON_DELETE = "subscription { onDeleteScan { id owner status } }"
@@ -43,14 +46,33 @@ async def test_owner_receives_only_the_fields_the_mutation_selected(emulator, co
     await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "reason": "set before"})
     async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice")) as sub:
         assert sub.error is None
-        await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "DONE", "isCat": True,
-                                                "reason": "a cat", "debug": json.dumps({"p": 0.9})})
+        await scanner.ok(
+            UPDATE_VERDICT,
+            input={
+                "id": scan["id"],
+                "status": "DONE",
+                "isCat": True,
+                "reason": "a cat",
+                "debug": json.dumps({"p": 0.9}),
+            },
+        )
         event = await sub.next()
-    assert event == {"onUpdateScan": {"id": scan["id"], "owner": "alice", "status": "DONE", "isCat": True,
-                                      "reason": None, "confidence": None, "debug": None}}
+    assert event == {
+        "onUpdateScan": {
+            "id": scan["id"],
+            "owner": "alice",
+            "status": "DONE",
+            "isCat": True,
+            "reason": None,
+            "confidence": None,
+            "debug": None,
+        }
+    }
 
 
-async def test_debug_is_null_in_subscriptions_even_when_the_mutation_selected_it(emulator, cognito, alice, scanner):
+async def test_debug_is_null_in_subscriptions_even_when_the_mutation_selected_it(
+    emulator, cognito, alice, scanner
+):
     scan = await create(alice)
     async with tap(emulator, ON_UPDATE, token=cognito.id_token("carol")) as admin:
         await scanner.ok(UPDATE, input={"id": scan["id"], "status": "DONE", "debug": json.dumps({"p": 1})})
@@ -60,8 +82,10 @@ async def test_debug_is_null_in_subscriptions_even_when_the_mutation_selected_it
 
 async def test_other_users_see_nothing_and_admin_sees_everything(emulator, cognito, alice, bob, scanner):
     a, b = await create(alice), await create(bob)
-    async with tap(emulator, ON_UPDATE, token=cognito.access_token("bob")) as bobs, \
-            tap(emulator, ON_UPDATE, token=cognito.id_token("carol")) as admin:
+    async with (
+        tap(emulator, ON_UPDATE, token=cognito.access_token("bob")) as bobs,
+        tap(emulator, ON_UPDATE, token=cognito.id_token("carol")) as admin,
+    ):
         await scanner.ok(UPDATE_VERDICT, input={"id": a["id"], "status": "PROCESSING"})
         assert (await admin.next())["onUpdateScan"]["id"] == a["id"]
         await bobs.nothing(within=0.5)
@@ -72,8 +96,10 @@ async def test_other_users_see_nothing_and_admin_sees_everything(emulator, cogni
 
 async def test_owner_filtering_needs_owner_in_the_mutation_selection(emulator, cognito, alice, scanner):
     scan = await create(alice)
-    async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice")) as owner, \
-            tap(emulator, ON_UPDATE, token=cognito.id_token("carol")) as admin:
+    async with (
+        tap(emulator, ON_UPDATE, token=cognito.access_token("alice")) as owner,
+        tap(emulator, ON_UPDATE, token=cognito.id_token("carol")) as admin,
+    ):
         await scanner.ok(UPDATE_NO_OWNER, input={"id": scan["id"], "status": "PROCESSING"})
         event = (await admin.next())["onUpdateScan"]
         assert event["id"] == scan["id"] and event["owner"] is None
@@ -90,8 +116,12 @@ async def test_iam_subscription_receives_everything(emulator, alice, bob, scanne
 
 async def test_filter_argument(emulator, cognito, alice, scanner):
     scan = await create(alice)
-    async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice"),
-                   filter={"status": {"in": ["DONE", "REJECTED"]}}) as sub:
+    async with tap(
+        emulator,
+        ON_UPDATE,
+        token=cognito.access_token("alice"),
+        filter={"status": {"in": ["DONE", "REJECTED"]}},
+    ) as sub:
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "PROCESSING"})
         await sub.nothing(within=0.3)
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "DONE", "isCat": False})
@@ -101,7 +131,9 @@ async def test_filter_argument(emulator, cognito, alice, scanner):
 async def test_filter_by_owner(emulator, cognito, alice, bob, scanner):
     """`filter: {owner: ...}` is accepted (ModelSubscription<T>FilterInput has the owner field, as on AppSync)."""
     mine, theirs = await create(alice), await create(bob)
-    async with tap(emulator, ON_UPDATE, token=cognito.id_token("carol"), filter={"owner": {"eq": "alice"}}) as sub:
+    async with tap(
+        emulator, ON_UPDATE, token=cognito.id_token("carol"), filter={"owner": {"eq": "alice"}}
+    ) as sub:
         assert sub.error is None
         await scanner.ok(UPDATE_VERDICT, input={"id": theirs["id"], "status": "DONE"})
         await scanner.ok(UPDATE_VERDICT, input={"id": mine["id"], "status": "DONE"})
@@ -115,8 +147,14 @@ async def test_owner_argument_must_be_the_callers(emulator, cognito, alice, scan
         await asyncio.sleep(0.2)
         assert isinstance(denied.error, TransportQueryError)
         # gql hands over the whole `error` payload: {"errors": [...]}
-        assert denied.error.errors[0] == {"errors": [{
-            "errorType": "Unauthorized", "message": "Not Authorized to access onUpdateScan on type Subscription"}]}
+        assert denied.error.errors[0] == {
+            "errors": [
+                {
+                    "errorType": "Unauthorized",
+                    "message": "Not Authorized to access onUpdateScan on type Subscription",
+                }
+            ]
+        }
     scan = await create(alice)
     async with tap(emulator, ON_UPDATE, token=cognito.access_token("alice"), owner="alice") as sub:
         assert sub.error is None
@@ -125,15 +163,25 @@ async def test_owner_argument_must_be_the_callers(emulator, cognito, alice, scan
 
 
 async def test_on_create_and_on_delete(emulator, cognito, alice, bob, scanner):
-    async with tap(emulator, ON_CREATE, token=cognito.id_token("alice")) as created, \
-            tap(emulator, ON_DELETE, token=cognito.id_token("alice")) as deleted:
+    async with (
+        tap(emulator, ON_CREATE, token=cognito.id_token("alice")) as created,
+        tap(emulator, ON_DELETE, token=cognito.id_token("alice")) as deleted,
+    ):
         await create(bob)
         scan = await create(alice, fileName="new.png")
-        assert (await created.next())["onCreateScan"] == {"id": scan["id"], "owner": "alice", "status": "PENDING",
-                                                          "fileName": "new.png"}
+        assert (await created.next())["onCreateScan"] == {
+            "id": scan["id"],
+            "owner": "alice",
+            "status": "PENDING",
+            "fileName": "new.png",
+        }
         await created.nothing(within=0.2)
         await scanner.ok(DELETE, input={"id": scan["id"]})
-        assert (await deleted.next())["onDeleteScan"] == {"id": scan["id"], "owner": "alice", "status": "PENDING"}
+        assert (await deleted.next())["onDeleteScan"] == {
+            "id": scan["id"],
+            "owner": "alice",
+            "status": "PENDING",
+        }
 
 
 async def test_forged_and_expired_tokens_are_refused_at_connection(emulator, cognito, clock):
@@ -180,14 +228,43 @@ async def test_amplify_js_style_header_subprotocol(emulator, cognito, alice, sca
         assert await _recv(ws) == {"type": "connection_ack", "payload": {"connectionTimeoutMs": 300000}}
         assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "ka"}
         data = json.dumps({"query": ON_UPDATE, "variables": {}})
-        await ws.send(json.dumps({"id": "4ff6-sub", "type": "start", "payload": {"data": data, "extensions": {
-            "authorization": {**header, "x-amz-user-agent": "aws-amplify/6.22.1 api/1 framework/1"}}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "4ff6-sub",
+                    "type": "start",
+                    "payload": {
+                        "data": data,
+                        "extensions": {
+                            "authorization": {
+                                **header,
+                                "x-amz-user-agent": "aws-amplify/6.22.1 api/1 framework/1",
+                            }
+                        },
+                    },
+                }
+            )
+        )
         assert await _recv(ws) == {"type": "start_ack", "id": "4ff6-sub"}
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "DONE", "isCat": True})
         message = await _recv(ws)
-        assert message == {"id": "4ff6-sub", "type": "data", "payload": {"data": {"onUpdateScan": {
-            "id": scan["id"], "owner": "alice", "status": "DONE", "isCat": True, "reason": None,
-            "confidence": None, "debug": None}}}}
+        assert message == {
+            "id": "4ff6-sub",
+            "type": "data",
+            "payload": {
+                "data": {
+                    "onUpdateScan": {
+                        "id": scan["id"],
+                        "owner": "alice",
+                        "status": "DONE",
+                        "isCat": True,
+                        "reason": None,
+                        "confidence": None,
+                        "debug": None,
+                    }
+                }
+            },
+        }
         await ws.send(json.dumps({"type": "stop", "id": "4ff6-sub"}))
         assert await _recv(ws) == {"type": "complete", "id": "4ff6-sub"}
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "FAILED"})
@@ -201,26 +278,78 @@ async def test_raw_protocol_errors(emulator, cognito):
         await ws.send(json.dumps({"type": "connection_init"}))
         assert (await _recv(ws))["type"] == "connection_ack"
         query = json.dumps({"query": "query { listScans { items { id } } }", "variables": {}})
-        await ws.send(json.dumps({"id": "q", "type": "start", "payload": {
-            "data": query, "extensions": {"authorization": header}}}))
-        assert await _recv(ws) == {"type": "error", "id": "q", "payload": {"errors": [
-            {"errorType": "UnsupportedOperation", "message": "query not supported through the realtime channel"}]}}
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "q",
+                    "type": "start",
+                    "payload": {"data": query, "extensions": {"authorization": header}},
+                }
+            )
+        )
+        assert await _recv(ws) == {
+            "type": "error",
+            "id": "q",
+            "payload": {
+                "errors": [
+                    {
+                        "errorType": "UnsupportedOperation",
+                        "message": "query not supported through the realtime channel",
+                    }
+                ]
+            },
+        }
         sub = json.dumps({"query": ON_UPDATE, "variables": {}})
         await ws.send(json.dumps({"id": "noauth", "type": "start", "payload": {"data": sub}}))
         error = await _recv(ws)
-        assert error["type"] == "error" and error["payload"]["errors"][0]["errorType"] == "UnauthorizedException"
+        assert (
+            error["type"] == "error" and error["payload"]["errors"][0]["errorType"] == "UnauthorizedException"
+        )
         # IAM on a start: SigV4 over the data string POSTed to /graphql, here with the wrong secret
-        request = AWSRequest(method="POST", url=f"https://{emulator.host_header}/graphql", data=sub, headers={
-            "accept": "application/json, text/javascript", "content-encoding": "amz-1.0",
-            "content-type": "application/json; charset=UTF-8"})
+        request = AWSRequest(
+            method="POST",
+            url=f"https://{emulator.host_header}/graphql",
+            data=sub,
+            headers={
+                "accept": "application/json, text/javascript",
+                "content-encoding": "amz-1.0",
+                "content-type": "application/json; charset=UTF-8",
+            },
+        )
         SigV4Auth(scanner_credentials(secret="nope"), "appsync", REGION).add_auth(request)
-        await ws.send(json.dumps({"id": "iam", "type": "start", "payload": {
-            "data": sub, "extensions": {"authorization": {**dict(request.headers), "host": emulator.host_header}}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "iam",
+                    "type": "start",
+                    "payload": {
+                        "data": sub,
+                        "extensions": {
+                            "authorization": {**dict(request.headers), "host": emulator.host_header}
+                        },
+                    },
+                }
+            )
+        )
         error = await _recv(ws)
-        assert error["id"] == "iam" and error["payload"]["errors"][0]["errorType"] == "InvalidSignatureException"
+        assert (
+            error["id"] == "iam" and error["payload"]["errors"][0]["errorType"] == "InvalidSignatureException"
+        )
         SigV4Auth(scanner_credentials(), "appsync", REGION).add_auth(request)
-        await ws.send(json.dumps({"id": "iam2", "type": "start", "payload": {
-            "data": sub, "extensions": {"authorization": {**dict(request.headers), "host": emulator.host_header}}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "iam2",
+                    "type": "start",
+                    "payload": {
+                        "data": sub,
+                        "extensions": {
+                            "authorization": {**dict(request.headers), "host": emulator.host_header}
+                        },
+                    },
+                }
+            )
+        )
         assert await _recv(ws) == {"type": "start_ack", "id": "iam2"}
 
 
@@ -256,8 +385,15 @@ async def test_non_null_fields_the_mutation_did_not_select(emulator, cognito, al
         await ws.send(json.dumps({"type": "connection_init"}))
         assert (await _recv(ws))["type"] == "connection_ack"
         data = json.dumps({"query": "subscription { onUpdateScan { id fileName } }", "variables": {}})
-        await ws.send(json.dumps({"id": "s", "type": "start", "payload": {
-            "data": data, "extensions": {"authorization": header}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "s",
+                    "type": "start",
+                    "payload": {"data": data, "extensions": {"authorization": header}},
+                }
+            )
+        )
         assert (await _recv(ws))["type"] == "start_ack"
         await scanner.ok(UPDATE_VERDICT, input={"id": scan["id"], "status": "DONE"})
         message = await _recv(ws)

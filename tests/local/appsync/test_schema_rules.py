@@ -1,5 +1,6 @@
 """Pure tests: the generated AppSync schema, the access-control matrix and the authorization decisions are
 derived from the directives, for schema.graphql and for other schemas."""
+
 from __future__ import annotations
 
 import graphql
@@ -26,16 +27,29 @@ def test_generated_operations_and_inputs():
     api = load_api_model(SCHEMA)
     schema = graphql.build_schema(api.sdl)
     q, m, s = schema.query_type.fields, schema.mutation_type.fields, schema.subscription_type.fields
-    assert set(q) == {"getScan", "listScans", "scansByOwner", "scansByStatus", "scansByOwnerEmail"}  # the last two: @index
+    assert set(q) == {
+        "getScan",
+        "listScans",
+        "scansByOwner",
+        "scansByStatus",
+        "scansByOwnerEmail",
+    }  # the last two: @index
     assert set(m) == {"createScan", "updateScan", "deleteScan"}
     assert set(s) == {"onCreateScan", "onUpdateScan", "onDeleteScan"}
     assert str(q["listScans"].type) == "ModelScanConnection"
     assert {k: str(v.type) for k, v in q["listScans"].args.items()} == {
-        "filter": "ModelScanFilterInput", "limit": "Int", "nextToken": "String"}
+        "filter": "ModelScanFilterInput",
+        "limit": "Int",
+        "nextToken": "String",
+    }
     assert {k: str(v.type) for k, v in m["updateScan"].args.items()} == {
-        "input": "UpdateScanInput!", "condition": "ModelScanConditionInput"}
+        "input": "UpdateScanInput!",
+        "condition": "ModelScanConditionInput",
+    }
     assert {k: str(v.type) for k, v in s["onUpdateScan"].args.items()} == {
-        "filter": "ModelSubscriptionScanFilterInput", "owner": "String"}
+        "filter": "ModelSubscriptionScanFilterInput",
+        "owner": "String",
+    }
     create = schema.type_map["CreateScanInput"].fields
     assert str(create["id"].type) == "ID" and str(create["imageKey"].type) == "String!"
     assert str(create["catBoxes"].type) == "[CatBoxInput]"
@@ -47,8 +61,19 @@ def test_generated_operations_and_inputs():
     # the owner field is re-added as ModelStringInput, as in the transformed schema (cdk.out)
     assert str(sub_filt["owner"].type) == "ModelStringInput" and "not" not in sub_filt
     string_ops = set(schema.type_map["ModelStringInput"].fields)
-    assert {"eq", "ne", "gt", "ge", "lt", "le", "contains", "notContains", "beginsWith", "between",
-            "attributeExists"} <= string_ops
+    assert {
+        "eq",
+        "ne",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "contains",
+        "notContains",
+        "beginsWith",
+        "between",
+        "attributeExists",
+    } <= string_ops
     assert api.subscriptions_for("updateScan") == ["onUpdateScan"]
 
 
@@ -111,8 +136,12 @@ def test_subscription_auth(scan):
     assert authz.subscription_filter(scan, ALICE, {}, "onUpdateScan") == {"or": [{"owner": {"eq": "alice"}}]}
     assert authz.subscription_filter(scan, ADMIN, {}, "onUpdateScan") is None
     assert authz.subscription_filter(scan, SCANNER, {}, "onUpdateScan") is None
-    assert authz.subscription_filter(scan, ALICE, {"owner": "alice"}, "onUpdateScan") is None  # basic filtering
-    with pytest.raises(authz.Unauthorized, match="Not Authorized to access onUpdateScan on type Subscription"):
+    assert (
+        authz.subscription_filter(scan, ALICE, {"owner": "alice"}, "onUpdateScan") is None
+    )  # basic filtering
+    with pytest.raises(
+        authz.Unauthorized, match="Not Authorized to access onUpdateScan on type Subscription"
+    ):
         authz.subscription_filter(scan, ALICE, {"owner": "bob"}, "onUpdateScan")
 
 
@@ -161,6 +190,8 @@ def test_filters_follow_dynamodb_semantics():
     assert not matches({"confidence": {"gt": "9"}}, item)  # different types never compare
     assert matches({"status": {"in": ["DONE", "FAILED"]}}, item)
     b = ConditionBuilder()
-    expr = b.with_required("attribute_exists(#id)", {"status": {"eq": "A"}, "or": [
-        {"isCat": {"eq": True}}, {"confidence": {"gt": 3}}]})
+    expr = b.with_required(
+        "attribute_exists(#id)",
+        {"status": {"eq": "A"}, "or": [{"isCat": {"eq": True}}, {"confidence": {"gt": 3}}]},
+    )
     assert expr == "attribute_exists(#id) AND (#n0 = :v0 AND (#n1 = :v1 OR #n2 > :v2))"

@@ -1,5 +1,6 @@
 """Fixtures for the storage gate tests: one moto server seeded like the local cloud, the gate as a process
 (what `catscan dev` runs) and, for tests that move the clock, the same gate in a thread."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -57,12 +58,20 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="session")
-def thread_gate(moto_url: str, seeded: Seeded, clock: Clock, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[RunningGate]:
-    config = GateConfig(moto_endpoint=moto_url, region=REGION, user_pool_id=seeded.user_pool_id,
-                        client_ids=(seeded.user_pool_client_id,), identity_pool_id=seeded.identity_pool_id,
-                        bucket=seeded.bucket, state_dir=tmp_path_factory.mktemp("thread-gate"),
-                        service_credentials={SERVICE_KEY: SERVICE_SECRET}, clock=clock)
+def thread_gate(
+    moto_url: str, seeded: Seeded, clock: Clock, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGate]:
+    config = GateConfig(
+        moto_endpoint=moto_url,
+        region=REGION,
+        user_pool_id=seeded.user_pool_id,
+        client_ids=(seeded.user_pool_client_id,),
+        identity_pool_id=seeded.identity_pool_id,
+        bucket=seeded.bucket,
+        state_dir=tmp_path_factory.mktemp("thread-gate"),
+        service_credentials={SERVICE_KEY: SERVICE_SECRET},
+        clock=clock,
+    )
     running = run_in_thread(config)
     yield running
     running.stop()

@@ -1,4 +1,5 @@
 """Helpers for the storage gate tests: real moto, real boto3 clients, the gate as a process or in a thread."""
+
 from __future__ import annotations
 
 import os
@@ -25,27 +26,45 @@ ADMIN = ("admin@catscan.local", "Catscan-admin-1")
 OTHER = ("other@catscan.local", "Other-user-1")  # added by the conftest
 
 
-
-def client(service: str, endpoint: str, key: str = "local", secret: str = "local", token: str | None = None,
-           **config: Any) -> Any:
+def client(
+    service: str,
+    endpoint: str,
+    key: str = "local",
+    secret: str = "local",
+    token: str | None = None,
+    **config: Any,
+) -> Any:
     extra: dict[str, Any] = {}
     if service == "s3":
         extra["config"] = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config)
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token, **extra)
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        **extra,
+    )
 
 
 def id_token(moto_url: str, client_id: str, user: tuple[str, str]) -> str:
     idp = client("cognito-idp", moto_url)
-    result = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]})
+    result = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]},
+    )
     return result["AuthenticationResult"]["IdToken"]
 
 
 def access_token(moto_url: str, client_id: str, user: tuple[str, str]) -> str:
     idp = client("cognito-idp", moto_url)
-    result = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]})
+    result = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]},
+    )
     return result["AuthenticationResult"]["AccessToken"]
 
 
@@ -89,12 +108,33 @@ def refused(call: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def gate_argv(moto_url: str, seeded: Seeded, port: int, state_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "catscan.local.gate", "--host", "127.0.0.1", "--port", str(port),
-            "--moto-endpoint", moto_url, "--region", REGION, "--user-pool-id", seeded.user_pool_id,
-            "--client-id", seeded.user_pool_client_id, "--identity-pool-id", seeded.identity_pool_id,
-            "--bucket", seeded.bucket, "--state-dir", str(state_dir),
-            "--service-credential", f"{SERVICE_KEY}:{SERVICE_SECRET}",
-            "--log-level", os.environ.get("GATE_TEST_LOG_LEVEL", "INFO")]
+    return [
+        sys.executable,
+        "-m",
+        "catscan.local.gate",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--moto-endpoint",
+        moto_url,
+        "--region",
+        REGION,
+        "--user-pool-id",
+        seeded.user_pool_id,
+        "--client-id",
+        seeded.user_pool_client_id,
+        "--identity-pool-id",
+        seeded.identity_pool_id,
+        "--bucket",
+        seeded.bucket,
+        "--state-dir",
+        str(state_dir),
+        "--service-credential",
+        f"{SERVICE_KEY}:{SERVICE_SECRET}",
+        "--log-level",
+        os.environ.get("GATE_TEST_LOG_LEVEL", "INFO"),
+    ]
 
 
 @dataclass
@@ -117,12 +157,18 @@ class GateProcess:
                 self.process.wait()
 
 
-def start_gate_process(moto_url: str, seeded: Seeded, state_dir: Path, log_path: Path,
-                       timeout: float = 30.0) -> GateProcess:
+def start_gate_process(
+    moto_url: str, seeded: Seeded, state_dir: Path, log_path: Path, timeout: float = 30.0
+) -> GateProcess:
     port = free_port()
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(gate_argv(moto_url, seeded, port, state_dir), cwd=REPO_ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        process = subprocess.Popen(
+            gate_argv(moto_url, seeded, port, state_dir),
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
     deadline = time.monotonic() + timeout
     while not port_open(port):
         if process.poll() is not None:

@@ -1,5 +1,6 @@
 """Sign-up confirmation, resend and password reset through the gate, with the codes of the local mailbox,
 against the real moto server, with boto3's cognito-idp client (what Amplify's calls look like on the wire)."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,45 +44,57 @@ def _email() -> str:
 
 
 def _sign_up(idp, seeded: Seeded, email: str) -> dict:
-    return idp.sign_up(ClientId=seeded.user_pool_client_id, Username=email, Password=PASSWORD,
-                       UserAttributes=[{"Name": "email", "Value": email}])
+    return idp.sign_up(
+        ClientId=seeded.user_pool_client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
 
 
 def _sign_in(idp, seeded: Seeded, email: str, password: str) -> dict:
-    return idp.initiate_auth(ClientId=seeded.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": email, "PASSWORD": password})
+    return idp.initiate_auth(
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
 
 
 def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10 ** 6:06d}"
+    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 def _confirmed_user(idp, seeded: Seeded, gate_url: str) -> str:
     email = _email()
     _sign_up(idp, seeded, email)
-    idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email,
-                        ConfirmationCode=_code(gate_url, email))
+    idp.confirm_sign_up(
+        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=_code(gate_url, email)
+    )
     return email
 
 
 # ------------------------------------------------------------------------------------------------ sign-up
 
 
-def test_sign_up_mails_a_code_that_confirms_and_only_that_code(gate: GateProcess, moto_url: str,
-                                                                seeded: Seeded) -> None:
+def test_sign_up_mails_a_code_that_confirms_and_only_that_code(
+    gate: GateProcess, moto_url: str, seeded: Seeded
+) -> None:
     idp = client("cognito-idp", gate.url)
     email = _email()
     signed_up = _sign_up(idp, seeded, email)
     assert signed_up["UserConfirmed"] is False
-    assert signed_up["CodeDeliveryDetails"] == {"Destination": "a***@c***", "DeliveryMedium": "EMAIL",
-                                                "AttributeName": "email"}
+    assert signed_up["CodeDeliveryDetails"] == {
+        "Destination": "a***@c***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
     code = _code(gate.url, email)
     assert len(code) == 6 and code.isdigit()
     # moto would accept anything; the gate does not.
     for wrong in (_wrong(code), "000000", "abc"):
-        assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email,
-                        ConfirmationCode=wrong) == \
-            ("CodeMismatchException", "Invalid verification code provided, please try again.")
+        assert _refused(
+            idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=wrong
+        ) == ("CodeMismatchException", "Invalid verification code provided, please try again.")
     # Until confirmed, the right password answers UserNotConfirmedException (the UI's way to the code step).
     assert _refused(_sign_in, idp, seeded, email, PASSWORD)[0] == "UserNotConfirmedException"
     assert _refused(_sign_in, idp, seeded, email, "Wrong-pass-9")[0] == "NotAuthorizedException"
@@ -90,9 +103,9 @@ def test_sign_up_mails_a_code_that_confirms_and_only_that_code(gate: GateProcess
     assert user["UserStatus"] == "CONFIRMED"
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email_verified"] == "true"
     assert _sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["AccessToken"]
-    assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=code) == \
-        ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+    assert _refused(
+        idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
+    ) == ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
 
 
 def test_resend_replaces_the_code(gate: GateProcess, seeded: Seeded) -> None:
@@ -102,18 +115,30 @@ def test_resend_replaces_the_code(gate: GateProcess, seeded: Seeded) -> None:
     _sign_up(idp, seeded, email)
     first = _code(gate.url, email)
     resent = idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id, Username=email)
-    assert resent["CodeDeliveryDetails"] == {"Destination": "a***@c***", "DeliveryMedium": "EMAIL",
-                                             "AttributeName": "email"}
+    assert resent["CodeDeliveryDetails"] == {
+        "Destination": "a***@c***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
     messages = _mail(gate.url, email)
     assert len(messages) == 2
     second = messages[0]["code"]
     if second != first:  # one chance in a million that the new code repeats the old
-        assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email,
-                        ConfirmationCode=first)[0] == "CodeMismatchException"
+        assert (
+            _refused(
+                idp.confirm_sign_up,
+                ClientId=seeded.user_pool_client_id,
+                Username=email,
+                ConfirmationCode=first,
+            )[0]
+            == "CodeMismatchException"
+        )
     idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=second)
     assert _sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["IdToken"]
-    assert _refused(idp.resend_confirmation_code, ClientId=seeded.user_pool_client_id, Username=email) == \
-        ("InvalidParameterException", "User is already confirmed.")
+    assert _refused(idp.resend_confirmation_code, ClientId=seeded.user_pool_client_id, Username=email) == (
+        "InvalidParameterException",
+        "User is already confirmed.",
+    )
 
 
 def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> None:
@@ -123,39 +148,79 @@ def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> N
     unknown = _refused(_sign_in, idp, seeded, nobody, "Any-pass-1")
     wrong_password = _refused(_sign_in, idp, seeded, DEMO[0], "Wrong-pass-1")
     assert unknown == wrong_password == ("NotAuthorizedException", "Incorrect username or password.")
-    srp = _refused(idp.initiate_auth, ClientId=seeded.user_pool_client_id, AuthFlow="USER_SRP_AUTH",
-                   AuthParameters={"USERNAME": nobody, "SRP_A": "abc123"})
+    srp = _refused(
+        idp.initiate_auth,
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": nobody, "SRP_A": "abc123"},
+    )
     assert srp == ("NotAuthorizedException", "Incorrect username or password.")
     simulated = {"Destination": "a***@c***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
-    assert idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id,
-                                        Username=nobody)["CodeDeliveryDetails"] == simulated
-    assert idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=nobody)["CodeDeliveryDetails"] == \
-        simulated
+    assert (
+        idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id, Username=nobody)[
+            "CodeDeliveryDetails"
+        ]
+        == simulated
+    )
+    assert (
+        idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=nobody)["CodeDeliveryDetails"]
+        == simulated
+    )
     assert _mail(gate.url, nobody) == [] and _mail(gate.url, nobody, RESET) == []
-    assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=nobody,
-                    ConfirmationCode="123456")[0] == "CodeMismatchException"
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=nobody,
-                    ConfirmationCode="123456", Password=NEW_PASSWORD)[0] == "CodeMismatchException"
+    assert (
+        _refused(
+            idp.confirm_sign_up,
+            ClientId=seeded.user_pool_client_id,
+            Username=nobody,
+            ConfirmationCode="123456",
+        )[0]
+        == "CodeMismatchException"
+    )
+    assert (
+        _refused(
+            idp.confirm_forgot_password,
+            ClientId=seeded.user_pool_client_id,
+            Username=nobody,
+            ConfirmationCode="123456",
+            Password=NEW_PASSWORD,
+        )[0]
+        == "CodeMismatchException"
+    )
 
 
 def test_existing_user_errors_carry_cognito_s_messages(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    assert _refused(idp.sign_up, ClientId=seeded.user_pool_client_id, Username=DEMO[0], Password=PASSWORD,
-                    UserAttributes=[{"Name": "email", "Value": DEMO[0]}]) == \
-        ("UsernameExistsException", "User already exists")
-    assert _refused(idp.admin_create_user, UserPoolId=seeded.user_pool_id, Username=DEMO[0],
-                    MessageAction="SUPPRESS") == ("UsernameExistsException", "User account already exists")
+    assert _refused(
+        idp.sign_up,
+        ClientId=seeded.user_pool_client_id,
+        Username=DEMO[0],
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": DEMO[0]}],
+    ) == ("UsernameExistsException", "User already exists")
+    assert _refused(
+        idp.admin_create_user, UserPoolId=seeded.user_pool_id, Username=DEMO[0], MessageAction="SUPPRESS"
+    ) == ("UsernameExistsException", "User account already exists")
 
 
 def test_codes_operations_check_the_request(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    assert _refused(idp.resend_confirmation_code, ClientId="unknown-client", Username=DEMO[0]) == \
-        ("ResourceNotFoundException", "User pool client unknown-client does not exist.")
-    assert _refused(idp.forgot_password, ClientId="unknown-client", Username=DEMO[0])[0] == \
-        "ResourceNotFoundException"
-    answer = requests.post(f"{gate.url}/", json={"ClientId": seeded.user_pool_client_id}, timeout=10, headers={
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AWSCognitoIdentityProviderService.ResendConfirmationCode"})
+    assert _refused(idp.resend_confirmation_code, ClientId="unknown-client", Username=DEMO[0]) == (
+        "ResourceNotFoundException",
+        "User pool client unknown-client does not exist.",
+    )
+    assert (
+        _refused(idp.forgot_password, ClientId="unknown-client", Username=DEMO[0])[0]
+        == "ResourceNotFoundException"
+    )
+    answer = requests.post(
+        f"{gate.url}/",
+        json={"ClientId": seeded.user_pool_client_id},
+        timeout=10,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.ResendConfirmationCode",
+        },
+    )
     assert answer.status_code == 400 and answer.json()["__type"] == "InvalidParameterException"
     assert "'username'" in answer.json()["message"]
 
@@ -166,14 +231,26 @@ def test_admin_confirm_sign_up_voids_the_code(gate: GateProcess, moto_url: str, 
     _sign_up(idp, seeded, email)
     code = _code(gate.url, email)
     idp.admin_confirm_sign_up(UserPoolId=seeded.user_pool_id, Username=email)
-    assert client("cognito-idp", moto_url).admin_get_user(UserPoolId=seeded.user_pool_id,
-                                                          Username=email)["UserStatus"] == "CONFIRMED"
-    assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=code)[0] == "NotAuthorizedException"
-    assert _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=email) == \
-        ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
-    assert _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=_email())[0] == \
-        "UserNotFoundException"  # admin operations (IAM-authorized in AWS) do say which users exist
+    assert (
+        client("cognito-idp", moto_url).admin_get_user(UserPoolId=seeded.user_pool_id, Username=email)[
+            "UserStatus"
+        ]
+        == "CONFIRMED"
+    )
+    assert (
+        _refused(
+            idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
+        )[0]
+        == "NotAuthorizedException"
+    )
+    assert _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=email) == (
+        "NotAuthorizedException",
+        "User cannot be confirmed. Current status is CONFIRMED",
+    )
+    assert (
+        _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=_email())[0]
+        == "UserNotFoundException"
+    )  # admin operations (IAM-authorized in AWS) do say which users exist
 
 
 # ----------------------------------------------------------------------------------------- password reset
@@ -182,22 +259,51 @@ def test_admin_confirm_sign_up_voids_the_code(gate: GateProcess, moto_url: str, 
 def test_forgot_password_with_a_wrong_then_the_right_code(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
     email = _confirmed_user(idp, seeded, gate.url)
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode="123456", Password=NEW_PASSWORD) == \
-        ("ExpiredCodeException", "Invalid code provided, please request a code again.")  # none requested
+    assert _refused(
+        idp.confirm_forgot_password,
+        ClientId=seeded.user_pool_client_id,
+        Username=email,
+        ConfirmationCode="123456",
+        Password=NEW_PASSWORD,
+    ) == ("ExpiredCodeException", "Invalid code provided, please request a code again.")  # none requested
     sent = idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email)
     assert sent["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
     code = _code(gate.url, email, RESET)
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=_wrong(code), Password=NEW_PASSWORD)[0] == "CodeMismatchException"
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=code, Password="short")[0] == "InvalidPasswordException"
-    idp.confirm_forgot_password(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code,
-                                Password=NEW_PASSWORD)  # the policy refusal left the code valid
+    assert (
+        _refused(
+            idp.confirm_forgot_password,
+            ClientId=seeded.user_pool_client_id,
+            Username=email,
+            ConfirmationCode=_wrong(code),
+            Password=NEW_PASSWORD,
+        )[0]
+        == "CodeMismatchException"
+    )
+    assert (
+        _refused(
+            idp.confirm_forgot_password,
+            ClientId=seeded.user_pool_client_id,
+            Username=email,
+            ConfirmationCode=code,
+            Password="short",
+        )[0]
+        == "InvalidPasswordException"
+    )
+    idp.confirm_forgot_password(
+        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code, Password=NEW_PASSWORD
+    )  # the policy refusal left the code valid
     assert _sign_in(idp, seeded, email, NEW_PASSWORD)["AuthenticationResult"]["AccessToken"]
     assert _refused(_sign_in, idp, seeded, email, PASSWORD)[0] == "NotAuthorizedException"
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=code, Password=PASSWORD)[0] == "ExpiredCodeException"  # used up
+    assert (
+        _refused(
+            idp.confirm_forgot_password,
+            ClientId=seeded.user_pool_client_id,
+            Username=email,
+            ConfirmationCode=code,
+            Password=PASSWORD,
+        )[0]
+        == "ExpiredCodeException"
+    )  # used up
 
 
 def test_no_reset_code_for_an_unconfirmed_user(gate: GateProcess, seeded: Seeded) -> None:
@@ -205,8 +311,12 @@ def test_no_reset_code_for_an_unconfirmed_user(gate: GateProcess, seeded: Seeded
     idp = client("cognito-idp", gate.url)
     email = _email()
     _sign_up(idp, seeded, email)
-    assert idp.forgot_password(ClientId=seeded.user_pool_client_id,
-                               Username=email)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert (
+        idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email)["CodeDeliveryDetails"][
+            "DeliveryMedium"
+        ]
+        == "EMAIL"
+    )
     assert _mail(gate.url, email, RESET) == []
 
 
@@ -219,16 +329,29 @@ def test_codes_expire(thread_gate: RunningGate, clock: Clock, seeded: Seeded) ->
     _sign_up(idp, seeded, email)
     code = _code(thread_gate.url, email)
     clock.offset = 24 * 3600 + 1  # sign-up codes live 24 hours
-    assert _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=code)[0] == "ExpiredCodeException"
+    assert (
+        _refused(
+            idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
+        )[0]
+        == "ExpiredCodeException"
+    )
     idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id, Username=email)
-    idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email,
-                        ConfirmationCode=_code(thread_gate.url, email))
+    idp.confirm_sign_up(
+        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=_code(thread_gate.url, email)
+    )
     idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email)
     reset = _code(thread_gate.url, email, RESET)
     clock.offset += 3601  # reset codes live 1 hour
-    assert _refused(idp.confirm_forgot_password, ClientId=seeded.user_pool_client_id, Username=email,
-                    ConfirmationCode=reset, Password=NEW_PASSWORD)[0] == "ExpiredCodeException"
+    assert (
+        _refused(
+            idp.confirm_forgot_password,
+            ClientId=seeded.user_pool_client_id,
+            Username=email,
+            ConfirmationCode=reset,
+            Password=NEW_PASSWORD,
+        )[0]
+        == "ExpiredCodeException"
+    )
 
 
 # ------------------------------------------------------------------------------------------- the mailbox
@@ -251,7 +374,8 @@ def test_mailbox_page_log_and_restart(moto_url: str, seeded: Seeded, tmp_path: P
     assert (tmp_path / "local-mailbox.json").stat().st_mode & 0o777 == 0o600
     second = start_gate_process(moto_url, seeded, tmp_path, log_path)
     try:  # the code survives a restart of the local cloud, like the user does
-        client("cognito-idp", second.url).confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email,
-                                                          ConfirmationCode=code)
+        client("cognito-idp", second.url).confirm_sign_up(
+            ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
+        )
     finally:
         second.stop()

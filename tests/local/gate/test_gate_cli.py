@@ -1,4 +1,5 @@
 """`python -m catscan.local.gate`: arguments, readiness, health."""
+
 from __future__ import annotations
 
 import subprocess

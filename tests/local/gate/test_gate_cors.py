@@ -1,4 +1,5 @@
 """CORS through the gate: S3 answers by the bucket's rules only; Cognito Identity answers the web app."""
+
 from __future__ import annotations
 
 import requests
@@ -9,9 +10,18 @@ from tests.local.gate.gate_testkit import UI_ORIGIN, GateProcess, Identity
 EVIL = "http://evil.example"
 
 
-def _preflight(url: str, origin: str, method: str = "PUT", headers: str = "content-type") -> requests.Response:
-    return requests.options(url, headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                          "Access-Control-Request-Headers": headers}, timeout=10)
+def _preflight(
+    url: str, origin: str, method: str = "PUT", headers: str = "content-type"
+) -> requests.Response:
+    return requests.options(
+        url,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        },
+        timeout=10,
+    )
 
 
 def test_s3_preflight_from_the_ui_origin_succeeds(gate: GateProcess, demo: Identity, seeded: Seeded) -> None:
@@ -37,8 +47,9 @@ def test_s3_preflight_from_another_origin_or_method_is_refused(gate: GateProcess
     assert _preflight(f"{gate.url}/no-such-bucket/x", UI_ORIGIN).status_code == 403
 
 
-def test_s3_responses_carry_cors_headers_for_the_ui_origin_only(gate: GateProcess, demo: Identity,
-                                                                seeded: Seeded) -> None:
+def test_s3_responses_carry_cors_headers_for_the_ui_origin_only(
+    gate: GateProcess, demo: Identity, seeded: Seeded
+) -> None:
     key = demo.prefix() + "cors/photo.png"
     demo.s3().put_object(Bucket=seeded.bucket, Key=key, Body=b"x")
     presign = demo.s3(signature_version="s3v4").generate_presigned_url
@@ -61,9 +72,16 @@ def test_cognito_identity_answers_the_web_app(gate: GateProcess, seeded: Seeded)
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
     assert "x-amz-target" in preflight.headers["Access-Control-Allow-Headers"]
-    response = requests.post(f"{gate.url}/", data="{}", timeout=10, headers={
-        "Origin": UI_ORIGIN, "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AWSCognitoIdentityService.GetId"})
+    response = requests.post(
+        f"{gate.url}/",
+        data="{}",
+        timeout=10,
+        headers={
+            "Origin": UI_ORIGIN,
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityService.GetId",
+        },
+    )
     assert response.status_code == 400 and response.json()["__type"] == "InvalidParameterException"
     assert response.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
     assert "x-amzn-ErrorType" in response.headers["Access-Control-Expose-Headers"]

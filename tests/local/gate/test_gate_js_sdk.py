@@ -1,5 +1,6 @@
 """The browser's S3 client (AWS SDK for JavaScript v3, as frontend/src/config/uploader.ts uses it) through the
 gate, run in Node with the frontend's own node_modules."""
+
 from __future__ import annotations
 
 import json
@@ -19,22 +20,40 @@ SCRIPT = Path(__file__).with_name("js_sdk_client.cjs")
 def _node_ready() -> bool:
     return bool(shutil.which("node")) and all(
         (FRONTEND / "node_modules" / "@aws-sdk" / name / "package.json").exists()
-        for name in ("client-s3", "s3-request-presigner"))
+        for name in ("client-s3", "s3-request-presigner")
+    )
 
 
-pytestmark = pytest.mark.skipif(not _node_ready(), reason="node or the frontend's @aws-sdk packages are missing")
+pytestmark = pytest.mark.skipif(
+    not _node_ready(), reason="node or the frontend's @aws-sdk packages are missing"
+)
 
 
-def test_js_sdk_v3_signs_what_the_gate_verifies(gate: GateProcess, demo: Identity, other: Identity,
-                                                 seeded: Seeded, moto_s3) -> None:
+def test_js_sdk_v3_signs_what_the_gate_verifies(
+    gate: GateProcess, demo: Identity, other: Identity, seeded: Seeded, moto_s3
+) -> None:
     other.s3().put_object(Bucket=seeded.bucket, Key=other.prefix() + "js/victim.png", Body=b"victim")
     c = demo.credentials
-    args = {"endpoint": gate.url, "region": REGION, "bucket": seeded.bucket,
-            "credentials": {"accessKeyId": c["AccessKeyId"], "secretAccessKey": c["SecretKey"],
-                            "sessionToken": c["SessionToken"]},
-            "own": demo.prefix(), "other": other.prefix()}
-    done = subprocess.run(["node", str(SCRIPT), str(FRONTEND), json.dumps(args)], capture_output=True, text=True,
-                          timeout=120, cwd=FRONTEND, check=False)
+    args = {
+        "endpoint": gate.url,
+        "region": REGION,
+        "bucket": seeded.bucket,
+        "credentials": {
+            "accessKeyId": c["AccessKeyId"],
+            "secretAccessKey": c["SecretKey"],
+            "sessionToken": c["SessionToken"],
+        },
+        "own": demo.prefix(),
+        "other": other.prefix(),
+    }
+    done = subprocess.run(
+        ["node", str(SCRIPT), str(FRONTEND), json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=FRONTEND,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
 
@@ -56,4 +75,7 @@ def test_js_sdk_v3_signs_what_the_gate_verifies(gate: GateProcess, demo: Identit
     assert sorted(out["defaultList"]["keys"]) == sorted([out["defaultPutBuffer"]["value"], stream_key])
     assert out["defaultDelete"]["ok"]
     for name, result in out["defaultOther"].items():
-        assert not result["ok"] and result["status"] == 403 and result["code"] == "AccessDenied", (name, result)
+        assert not result["ok"] and result["status"] == 403 and result["code"] == "AccessDenied", (
+            name,
+            result,
+        )

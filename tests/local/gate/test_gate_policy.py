@@ -1,5 +1,6 @@
 """The gate's rules against their sources: the synthesized IAM policy, AWS's SigV4 test vectors, S3's
 operation-to-action mapping."""
+
 from __future__ import annotations
 
 import io
@@ -80,21 +81,24 @@ def test_role_follows_the_groups_of_the_id_token() -> None:
     assert policy_for_role("unknown") == ()
 
 
-@pytest.mark.parametrize(("check", "expected"), [
-    (Check("s3:GetObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), True),
-    (Check("s3:GetObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
-    (Check("s3:GetObject", object_arn(BUCKET, "public/a.png")), False),
-    (Check("s3:GetObject", object_arn("another-bucket", "uploads/us-east-1:other/a.png")), False),
-    (Check("s3:PutObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
-    (Check("s3:DeleteObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
-    (Check("s3:PutObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
-    (Check("s3:DeleteObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/",)}), True),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/us-east-1:other/",)}), True),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads",)}), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("public/",)}), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {}), False),
-])
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (Check("s3:GetObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), True),
+        (Check("s3:GetObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+        (Check("s3:GetObject", object_arn(BUCKET, "public/a.png")), False),
+        (Check("s3:GetObject", object_arn("another-bucket", "uploads/us-east-1:other/a.png")), False),
+        (Check("s3:PutObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+        (Check("s3:DeleteObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+        (Check("s3:PutObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
+        (Check("s3:DeleteObject", object_arn(BUCKET, "uploads/us-east-1:other/s/a.png")), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/",)}), True),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/us-east-1:other/",)}), True),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads",)}), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("public/",)}), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {}), False),
+    ],
+)
 def test_admin_policy_evaluation(check: Check, expected: bool) -> None:
     assert allowed(statements_for(BUCKET, ME, ADMIN_POLICY_TEMPLATE), check) is expected
 
@@ -108,64 +112,97 @@ def test_iam_wildcards() -> None:
     assert not wildcard_match("a[b]c", "abc") and wildcard_match("a[b]c", "a[b]c")
 
 
-@pytest.mark.parametrize(("check", "expected"), [
-    (Check("s3:GetObject", object_arn(BUCKET, f"uploads/{ME}/a.png")), True),
-    (Check("s3:PutObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
-    (Check("s3:DeleteObject", object_arn(BUCKET, f"uploads/{ME}/a.png")), True),
-    (Check("s3:GetObject", object_arn(BUCKET, "uploads/us-east-1:other/a.png")), False),
-    (Check("s3:GetObject", object_arn("another-bucket", f"uploads/{ME}/a.png")), False),
-    (Check("s3:GetObjectVersion", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
-    (Check("s3:PutObjectAcl", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
-    (Check("s3:AbortMultipartUpload", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/",)}), True),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/scan-1/",)}), True),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}",)}), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/",)}), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {}), False),
-    (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/x", "uploads/x")}), False),
-])
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (Check("s3:GetObject", object_arn(BUCKET, f"uploads/{ME}/a.png")), True),
+        (Check("s3:PutObject", object_arn(BUCKET, f"uploads/{ME}/s/a.png")), True),
+        (Check("s3:DeleteObject", object_arn(BUCKET, f"uploads/{ME}/a.png")), True),
+        (Check("s3:GetObject", object_arn(BUCKET, "uploads/us-east-1:other/a.png")), False),
+        (Check("s3:GetObject", object_arn("another-bucket", f"uploads/{ME}/a.png")), False),
+        (Check("s3:GetObjectVersion", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
+        (Check("s3:PutObjectAcl", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
+        (Check("s3:AbortMultipartUpload", object_arn(BUCKET, f"uploads/{ME}/a.png")), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/",)}), True),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/scan-1/",)}), True),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}",)}), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": ("uploads/",)}), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {}), False),
+        (Check("s3:ListBucket", bucket_arn(BUCKET), {"s3:prefix": (f"uploads/{ME}/x", "uploads/x")}), False),
+    ],
+)
 def test_policy_evaluation(check: Check, expected: bool) -> None:
     assert allowed(statements_for(BUCKET, ME, POLICY_TEMPLATE), check) is expected
 
 
-@pytest.mark.parametrize(("method", "path", "query", "headers", "name", "actions"), [
-    ("GET", "/b/k", "", {}, "GetObject", ["s3:GetObject"]),
-    ("HEAD", "/b/k", "partNumber=1", {}, "HeadObject", ["s3:GetObject"]),
-    ("GET", "/b/k", "x-id=GetObject&response-content-type=a", {}, "GetObject", ["s3:GetObject"]),
-    ("PUT", "/b/k", "x-id=PutObject", {}, "PutObject", ["s3:PutObject"]),
-    ("PUT", "/b/k", "", {"x-amz-acl": "private"}, "PutObject", ["s3:PutObject", "s3:PutObjectAcl"]),
-    ("PUT", "/b/k", "x-amz-acl=public-read", {}, "PutObject", ["s3:PutObject", "s3:PutObjectAcl"]),
-    ("PUT", "/b/k", "", {"x-amz-tagging": "a=b"}, "PutObject", ["s3:PutObject", "s3:PutObjectTagging"]),
-    ("PUT", "/b/k", "", {"x-amz-copy-source": "/b/src%20x?versionId=1"}, "CopyObject",
-     ["s3:PutObject", "s3:GetObjectVersion"]),
-    ("POST", "/b/k", "uploads", {}, "CreateMultipartUpload", ["s3:PutObject"]),
-    ("PUT", "/b/k", "partNumber=1&uploadId=u", {}, "UploadPart", ["s3:PutObject"]),
-    ("PUT", "/b/k", "partNumber=1&uploadId=u", {"x-amz-copy-source": "b/s"}, "UploadPartCopy",
-     ["s3:PutObject", "s3:GetObject"]),
-    ("POST", "/b/k", "uploadId=u", {}, "CompleteMultipartUpload", ["s3:PutObject"]),
-    ("DELETE", "/b/k", "", {}, "DeleteObject", ["s3:DeleteObject"]),
-    ("GET", "/b", "list-type=2&prefix=p", {}, "ListObjectsV2", ["s3:ListBucket"]),
-    ("GET", "/b/", "prefix=p&delimiter=%2F", {}, "ListObjects", ["s3:ListBucket"]),
-    ("HEAD", "/b", "", {}, "HeadBucket", ["s3:ListBucket"]),
-    ("GET", "/", "", {}, "ListBuckets", ["s3:ListAllMyBuckets"]),
-])
-def test_operations_need_the_actions_s3_documents(method: str, path: str, query: str, headers: dict,
-                                                  name: str, actions: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "query", "headers", "name", "actions"),
+    [
+        ("GET", "/b/k", "", {}, "GetObject", ["s3:GetObject"]),
+        ("HEAD", "/b/k", "partNumber=1", {}, "HeadObject", ["s3:GetObject"]),
+        ("GET", "/b/k", "x-id=GetObject&response-content-type=a", {}, "GetObject", ["s3:GetObject"]),
+        ("PUT", "/b/k", "x-id=PutObject", {}, "PutObject", ["s3:PutObject"]),
+        ("PUT", "/b/k", "", {"x-amz-acl": "private"}, "PutObject", ["s3:PutObject", "s3:PutObjectAcl"]),
+        ("PUT", "/b/k", "x-amz-acl=public-read", {}, "PutObject", ["s3:PutObject", "s3:PutObjectAcl"]),
+        ("PUT", "/b/k", "", {"x-amz-tagging": "a=b"}, "PutObject", ["s3:PutObject", "s3:PutObjectTagging"]),
+        (
+            "PUT",
+            "/b/k",
+            "",
+            {"x-amz-copy-source": "/b/src%20x?versionId=1"},
+            "CopyObject",
+            ["s3:PutObject", "s3:GetObjectVersion"],
+        ),
+        ("POST", "/b/k", "uploads", {}, "CreateMultipartUpload", ["s3:PutObject"]),
+        ("PUT", "/b/k", "partNumber=1&uploadId=u", {}, "UploadPart", ["s3:PutObject"]),
+        (
+            "PUT",
+            "/b/k",
+            "partNumber=1&uploadId=u",
+            {"x-amz-copy-source": "b/s"},
+            "UploadPartCopy",
+            ["s3:PutObject", "s3:GetObject"],
+        ),
+        ("POST", "/b/k", "uploadId=u", {}, "CompleteMultipartUpload", ["s3:PutObject"]),
+        ("DELETE", "/b/k", "", {}, "DeleteObject", ["s3:DeleteObject"]),
+        ("GET", "/b", "list-type=2&prefix=p", {}, "ListObjectsV2", ["s3:ListBucket"]),
+        ("GET", "/b/", "prefix=p&delimiter=%2F", {}, "ListObjects", ["s3:ListBucket"]),
+        ("HEAD", "/b", "", {}, "HeadBucket", ["s3:ListBucket"]),
+        ("GET", "/", "", {}, "ListBuckets", ["s3:ListAllMyBuckets"]),
+    ],
+)
+def test_operations_need_the_actions_s3_documents(
+    method: str, path: str, query: str, headers: dict, name: str, actions: list[str]
+) -> None:
     op = classify(method, path, query, headers)
     assert op.name == name and [c.action for c in op.checks] == actions
 
 
-@pytest.mark.parametrize(("method", "query"), [
-    ("GET", "acl"), ("GET", "tagging"), ("GET", "versionId=1"), ("GET", "attributes"), ("GET", "torrent"),
-    ("PUT", "tagging"), ("PUT", "retention"), ("DELETE", "versionId=1"), ("DELETE", "tagging"),
-    ("POST", "restore"), ("POST", "select&select-type=2"), ("PUT", "uploadId=&partNumber=1"),
-    ("GET", "uploadId="),
-])
+@pytest.mark.parametrize(
+    ("method", "query"),
+    [
+        ("GET", "acl"),
+        ("GET", "tagging"),
+        ("GET", "versionId=1"),
+        ("GET", "attributes"),
+        ("GET", "torrent"),
+        ("PUT", "tagging"),
+        ("PUT", "retention"),
+        ("DELETE", "versionId=1"),
+        ("DELETE", "tagging"),
+        ("POST", "restore"),
+        ("POST", "select&select-type=2"),
+        ("PUT", "uploadId=&partNumber=1"),
+        ("GET", "uploadId="),
+    ],
+)
 def test_sub_resources_outside_the_policy_are_not_recognised(method: str, query: str) -> None:
     assert not classify(method, "/b/k", query, {}).supported
 
 
-@pytest.mark.parametrize("query", ["versions", "uploads", "cors", "acl", "location", "policy", "notification"])
+@pytest.mark.parametrize(
+    "query", ["versions", "uploads", "cors", "acl", "location", "policy", "notification"]
+)
 def test_bucket_sub_resources_are_not_recognised(query: str) -> None:
     assert not classify("GET", "/b", query, {}).supported
 
@@ -187,9 +224,11 @@ def test_canonical_uri_candidates() -> None:
 DOC_TIME = datetime(2013, 5, 24, tzinfo=UTC).timestamp()
 DOC_KEY = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 DOC_SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
-DOC_CHUNKS = [(65536, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"),
-              (1024, "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"),
-              (0, "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9")]
+DOC_CHUNKS = [
+    (65536, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"),
+    (1024, "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"),
+    (0, "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"),
+]
 
 
 def _doc_verifier() -> S3SigV4Verifier:
@@ -198,13 +237,18 @@ def _doc_verifier() -> S3SigV4Verifier:
 
 
 def _doc_headers(signature: str = DOC_SEED) -> dict[str, str]:
-    return {"Host": "s3.amazonaws.com", "x-amz-date": "20130524T000000Z",
-            "x-amz-storage-class": "REDUCED_REDUNDANCY",
-            "Authorization": f"AWS4-HMAC-SHA256 Credential={DOC_KEY[0]}/20130524/us-east-1/s3/aws4_request,"
-                             "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
-                             f"x-amz-decoded-content-length;x-amz-storage-class,Signature={signature}",
-            "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "Content-Encoding": "aws-chunked",
-            "x-amz-decoded-content-length": "66560", "Content-Length": "66824"}
+    return {
+        "Host": "s3.amazonaws.com",
+        "x-amz-date": "20130524T000000Z",
+        "x-amz-storage-class": "REDUCED_REDUNDANCY",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={DOC_KEY[0]}/20130524/us-east-1/s3/aws4_request,"
+        "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+        f"x-amz-decoded-content-length;x-amz-storage-class,Signature={signature}",
+        "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "66560",
+        "Content-Length": "66824",
+    }
 
 
 def _doc_body(tamper: bool = False) -> bytes:

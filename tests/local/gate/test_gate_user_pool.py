@@ -1,5 +1,6 @@
 """Cognito user pools through the gate: moto's answers, plus RevokeToken and a verified e-mail after
 ConfirmSignUp (codes and user existence: test_gate_accounts.py)."""
+
 from __future__ import annotations
 
 import json
@@ -18,13 +19,19 @@ PASSWORD = "Signed-up-1"
 
 
 def _sign_in(idp, seeded: Seeded, user: tuple[str, str]) -> dict:
-    return idp.initiate_auth(ClientId=seeded.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]})["AuthenticationResult"]
+    return idp.initiate_auth(
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user[0], "PASSWORD": user[1]},
+    )["AuthenticationResult"]
 
 
 def _refresh(idp, seeded: Seeded, refresh_token: str) -> dict:
-    return idp.initiate_auth(ClientId=seeded.user_pool_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                             AuthParameters={"REFRESH_TOKEN": refresh_token})["AuthenticationResult"]
+    return idp.initiate_auth(
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh_token},
+    )["AuthenticationResult"]
 
 
 def _refused(call, *args, **kwargs) -> tuple[str, str]:
@@ -61,8 +68,12 @@ def test_sign_in_and_user_operations_go_to_moto(gate: GateProcess, seeded: Seede
     user = idp.get_user(AccessToken=tokens["AccessToken"])
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"] == DEMO[0]
     assert _refresh(idp, seeded, tokens["RefreshToken"])["AccessToken"]
-    code, _ = _refused(idp.initiate_auth, ClientId=seeded.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                       AuthParameters={"USERNAME": DEMO[0], "PASSWORD": "wrong-Password-1"})
+    code, _ = _refused(
+        idp.initiate_auth,
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": DEMO[0], "PASSWORD": "wrong-Password-1"},
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -70,26 +81,46 @@ def test_admin_operations_go_to_moto(gate: GateProcess, moto_url: str, seeded: S
     """`catscan user add` calls the outputs' cognito-idp endpoint, now the gate."""
     email = f"added-{uuid.uuid4().hex[:8]}@catscan.local"
     add_user(gate.url, seeded.user_pool_id, email, PASSWORD, admin=True)
-    groups = client("cognito-idp", moto_url).admin_list_groups_for_user(UserPoolId=seeded.user_pool_id,
-                                                                         Username=email)["Groups"]
+    groups = client("cognito-idp", moto_url).admin_list_groups_for_user(
+        UserPoolId=seeded.user_pool_id, Username=email
+    )["Groups"]
     assert [g["GroupName"] for g in groups] == ["Admin"]
 
 
 def test_cors_for_the_web_ui(gate: GateProcess, seeded: Seeded) -> None:
     wanted = "cache-control,content-type,x-amz-target,x-amz-user-agent"
-    preflight = requests.options(f"{gate.url}/", timeout=10, headers={
-        "Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": wanted})
+    preflight = requests.options(
+        f"{gate.url}/",
+        timeout=10,
+        headers={
+            "Origin": UI_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": wanted,
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
     assert "x-amz-target" in preflight.headers["Access-Control-Allow-Headers"]
-    signed_in = _post(gate.url, "InitiateAuth", {
-        "ClientId": seeded.user_pool_client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-        "AuthParameters": {"USERNAME": DEMO[0], "PASSWORD": DEMO[1]}})
+    signed_in = _post(
+        gate.url,
+        "InitiateAuth",
+        {
+            "ClientId": seeded.user_pool_client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": DEMO[0], "PASSWORD": DEMO[1]},
+        },
+    )
     assert signed_in.status_code == 200
     # Once: moto's own catch-all CORS headers are replaced (requests would join duplicates with ", ").
     assert signed_in.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
-    revoked = _post(gate.url, "RevokeToken", {"ClientId": seeded.user_pool_client_id,
-                                              "Token": signed_in.json()["AuthenticationResult"]["RefreshToken"]})
+    revoked = _post(
+        gate.url,
+        "RevokeToken",
+        {
+            "ClientId": seeded.user_pool_client_id,
+            "Token": signed_in.json()["AuthenticationResult"]["RefreshToken"],
+        },
+    )
     assert revoked.status_code == 200 and revoked.json() == {}
     assert revoked.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
     refused = _post(gate.url, "RevokeToken", {"ClientId": "nope", "Token": "x"})
@@ -103,8 +134,12 @@ def test_cors_for_the_web_ui(gate: GateProcess, seeded: Seeded) -> None:
 def test_confirm_sign_up_marks_the_email_verified(gate: GateProcess, moto_url: str, seeded: Seeded) -> None:
     email = f"new-{uuid.uuid4().hex[:8]}@catscan.local"
     idp = client("cognito-idp", gate.url)
-    signed_up = idp.sign_up(ClientId=seeded.user_pool_client_id, Username=email, Password=PASSWORD,
-                            UserAttributes=[{"Name": "email", "Value": email}])
+    signed_up = idp.sign_up(
+        ClientId=seeded.user_pool_client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
     assert signed_up["UserConfirmed"] is False
     assert _attributes(moto_url, seeded, email).get("email_verified") != "true"
     code = requests.get(f"{gate.url}/__gate/mailbox.json", timeout=10).json()["messages"][0]["code"]
@@ -123,16 +158,24 @@ def test_confirm_sign_up_directly_on_moto_leaves_the_gap(moto_url: str, seeded: 
     """Why the gate steps in: moto confirms without marking the e-mail verified."""
     email = f"raw-{uuid.uuid4().hex[:8]}@catscan.local"
     idp = client("cognito-idp", moto_url)
-    idp.sign_up(ClientId=seeded.user_pool_client_id, Username=email, Password=PASSWORD,
-                UserAttributes=[{"Name": "email", "Value": email}])
+    idp.sign_up(
+        ClientId=seeded.user_pool_client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
     idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode="123456")
     assert _attributes(moto_url, seeded, email).get("email_verified") != "true"
 
 
 def test_failed_confirm_sign_up_discloses_no_user(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    code, _ = _refused(idp.confirm_sign_up, ClientId=seeded.user_pool_client_id,
-                       Username="nobody@catscan.local", ConfirmationCode="123456")
+    code, _ = _refused(
+        idp.confirm_sign_up,
+        ClientId=seeded.user_pool_client_id,
+        Username="nobody@catscan.local",
+        ConfirmationCode="123456",
+    )
     assert code == "CodeMismatchException"  # moto: UserNotFoundException
     code, _ = _refused(idp.confirm_sign_up, ClientId="unknown-client", Username=DEMO[0], ConfirmationCode="1")
     assert code == "ResourceNotFoundException"
@@ -152,16 +195,28 @@ def test_revoke_token_ends_the_session(gate: GateProcess, moto_url: str, seeded:
     assert set(response) == {"ResponseMetadata"}
     # The refresh token no longer works, with either flow, nor through AdminInitiateAuth.
     for flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-        assert _refused(idp.initiate_auth, ClientId=seeded.user_pool_client_id, AuthFlow=flow,
-                        AuthParameters={"REFRESH_TOKEN": session["RefreshToken"]}) == \
-            ("NotAuthorizedException", "Refresh Token has been revoked")
-    assert _refused(idp.admin_initiate_auth, UserPoolId=seeded.user_pool_id, ClientId=seeded.user_pool_client_id,
-                    AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": session["RefreshToken"]})[0] \
+        assert _refused(
+            idp.initiate_auth,
+            ClientId=seeded.user_pool_client_id,
+            AuthFlow=flow,
+            AuthParameters={"REFRESH_TOKEN": session["RefreshToken"]},
+        ) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    assert (
+        _refused(
+            idp.admin_initiate_auth,
+            UserPoolId=seeded.user_pool_id,
+            ClientId=seeded.user_pool_client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": session["RefreshToken"]},
+        )[0]
         == "NotAuthorizedException"
+    )
     # The session's access tokens (the first and the refreshed one) are revoked with it.
     for access in (session["AccessToken"], refreshed["AccessToken"]):
-        assert _refused(idp.get_user, AccessToken=access) == \
-            ("NotAuthorizedException", "Access Token has been revoked")
+        assert _refused(idp.get_user, AccessToken=access) == (
+            "NotAuthorizedException",
+            "Access Token has been revoked",
+        )
     # Another session of the same user is not affected.
     assert idp.get_user(AccessToken=parallel["AccessToken"])["Username"]
     assert _refresh(idp, seeded, parallel["RefreshToken"])["AccessToken"]
@@ -173,13 +228,20 @@ def test_revoke_token_ends_the_session(gate: GateProcess, moto_url: str, seeded:
 def test_revoke_token_checks_the_request(gate: GateProcess, moto_url: str, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
     session = _sign_in(idp, seeded, _new_user(moto_url, seeded))
-    assert _refused(idp.revoke_token, ClientId="unknown-client", Token=session["RefreshToken"])[0] == \
-        "ResourceNotFoundException"
+    assert (
+        _refused(idp.revoke_token, ClientId="unknown-client", Token=session["RefreshToken"])[0]
+        == "ResourceNotFoundException"
+    )
     for jwt_token in (session["AccessToken"], session["IdToken"]):
-        assert _refused(idp.revoke_token, ClientId=seeded.user_pool_client_id, Token=jwt_token)[0] == \
-            "UnsupportedTokenTypeException"
-    for body, missing in (({"ClientId": seeded.user_pool_client_id}, "'token'"),
-                          ({"Token": session["RefreshToken"]}, "'clientId'"), ({}, "2 validation errors")):
+        assert (
+            _refused(idp.revoke_token, ClientId=seeded.user_pool_client_id, Token=jwt_token)[0]
+            == "UnsupportedTokenTypeException"
+        )
+    for body, missing in (
+        ({"ClientId": seeded.user_pool_client_id}, "'token'"),
+        ({"Token": session["RefreshToken"]}, "'clientId'"),
+        ({}, "2 validation errors"),
+    ):
         answer = _post(gate.url, "RevokeToken", body)
         assert answer.status_code == 400 and answer.json()["__type"] == "InvalidParameterException"
         assert missing in answer.json()["message"]
@@ -188,7 +250,9 @@ def test_revoke_token_checks_the_request(gate: GateProcess, moto_url: str, seede
     assert idp.get_user(AccessToken=session["AccessToken"])["Username"]
 
 
-def test_revocation_survives_a_restart_and_keeps_no_token(moto_url: str, seeded: Seeded, tmp_path: Path) -> None:
+def test_revocation_survives_a_restart_and_keeps_no_token(
+    moto_url: str, seeded: Seeded, tmp_path: Path
+) -> None:
     first = start_gate_process(moto_url, seeded, tmp_path, tmp_path / "gate.log")
     try:
         idp = client("cognito-idp", first.url)

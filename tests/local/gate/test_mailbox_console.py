@@ -1,4 +1,5 @@
 """The `catscan dev` console prints each code the gate mails, once, and not the mail of earlier runs."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """The local cloud's moto host: its direct dump of DynamoDB item results answers what moto's own
 serializer answers (checked against moto in-process, which keeps moto's path), and it counts requests
 by caller, service and operation for `make bench`."""
+
 from __future__ import annotations
 
 import json
@@ -15,57 +16,131 @@ from moto import mock_aws
 
 from catscan.local.processes import free_port, port_open
 
-ITEM = {"id": {"S": "a"}, "b": {"B": b"\x00\xffhi"}, "bs": {"BS": [b"x", b"y"]}, "n": {"N": "1.5"},
-        "l": {"L": [{"M": {"q": {"NULL": True}}}, {"BOOL": False}]}, "ss": {"SS": ["a", "b"]},
-        "ns": {"NS": ["1", "2"]}}
+ITEM = {
+    "id": {"S": "a"},
+    "b": {"B": b"\x00\xffhi"},
+    "bs": {"BS": [b"x", b"y"]},
+    "n": {"N": "1.5"},
+    "l": {"L": [{"M": {"q": {"NULL": True}}}, {"BOOL": False}]},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2"]},
+}
 
 
-NESTED = {"M": {"labels": {"L": [{"M": {"name": {"S": "Cat"}, "boxes": {"L": [{"M": {"w": {"N": "0.5"}}}]},
-                                        "tags": {"SS": ["x", "y"]}}}]}, "raw": {"B": b"\x02"}}}
+NESTED = {
+    "M": {
+        "labels": {
+            "L": [
+                {
+                    "M": {
+                        "name": {"S": "Cat"},
+                        "boxes": {"L": [{"M": {"w": {"N": "0.5"}}}]},
+                        "tags": {"SS": ["x", "y"]},
+                    }
+                }
+            ]
+        },
+        "raw": {"B": b"\x02"},
+    }
+}
 
 
 def item_operations(ddb) -> list:
     """What the scanner's idempotency records and the AppSync resolvers do, and the edges (binaries,
     nested maps and lists, conditional failures with the old item, every ReturnValues of UpdateItem,
     deletes) that a direct dump or the host's fewer copies of an item could get wrong."""
-    ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     key = {"id": {"S": "a"}}
-    out = [ddb.put_item(TableName="t", Item=ITEM, ReturnConsumedCapacity="TOTAL"),
-           ddb.put_item(TableName="t", Item=ITEM, ReturnValues="ALL_OLD"),
-           ddb.get_item(TableName="t", Key=key, ReturnConsumedCapacity="INDEXES"),
-           ddb.get_item(TableName="t", Key={"id": {"S": "missing"}}),
-           ddb.update_item(TableName="t", Key=key, UpdateExpression="SET n = n + :o",
-                           ExpressionAttributeValues={":o": {"N": "1"}}, ReturnValues="UPDATED_NEW"),
-           ddb.update_item(TableName="t", Key=key, UpdateExpression="SET z = :o",
-                           ExpressionAttributeValues={":o": {"B": b"\x01"}}, ReturnValues="ALL_NEW"),
-           ddb.update_item(TableName="t", Key=key, UpdateExpression="REMOVE z")]
+    out = [
+        ddb.put_item(TableName="t", Item=ITEM, ReturnConsumedCapacity="TOTAL"),
+        ddb.put_item(TableName="t", Item=ITEM, ReturnValues="ALL_OLD"),
+        ddb.get_item(TableName="t", Key=key, ReturnConsumedCapacity="INDEXES"),
+        ddb.get_item(TableName="t", Key={"id": {"S": "missing"}}),
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET n = n + :o",
+            ExpressionAttributeValues={":o": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        ),
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET z = :o",
+            ExpressionAttributeValues={":o": {"B": b"\x01"}},
+            ReturnValues="ALL_NEW",
+        ),
+        ddb.update_item(TableName="t", Key=key, UpdateExpression="REMOVE z"),
+    ]
     for returned in ("NONE", "ALL_OLD", "UPDATED_OLD", "UPDATED_NEW", "ALL_NEW"):
-        out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET deep = :d, n = n + :o ADD ss :s",
-                                   ConditionExpression="attribute_exists(id)", ReturnValues=returned,
-                                   ExpressionAttributeValues={":d": NESTED, ":o": {"N": "1"}, ":s": {"SS": [returned]}}))
-    out.append(ddb.update_item(TableName="t", Key={"id": {"S": "new"}}, UpdateExpression="SET deep = :d",
-                               ExpressionAttributeValues={":d": NESTED}, ReturnValues="ALL_OLD"))
+        out.append(
+            ddb.update_item(
+                TableName="t",
+                Key=key,
+                UpdateExpression="SET deep = :d, n = n + :o ADD ss :s",
+                ConditionExpression="attribute_exists(id)",
+                ReturnValues=returned,
+                ExpressionAttributeValues={":d": NESTED, ":o": {"N": "1"}, ":s": {"SS": [returned]}},
+            )
+        )
+    out.append(
+        ddb.update_item(
+            TableName="t",
+            Key={"id": {"S": "new"}},
+            UpdateExpression="SET deep = :d",
+            ExpressionAttributeValues={":d": NESTED},
+            ReturnValues="ALL_OLD",
+        )
+    )
     out.append(ddb.get_item(TableName="t", Key=key))
     with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
-        ddb.put_item(TableName="t", Item=ITEM, ConditionExpression="attribute_not_exists(id)",
-                     ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        ddb.put_item(
+            TableName="t",
+            Item=ITEM,
+            ConditionExpression="attribute_not_exists(id)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
     out.append(failed.value.response.get("Item"))
     with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
-        ddb.update_item(TableName="t", Key=key, UpdateExpression="SET n = :o", ConditionExpression="n = :o",
-                        ExpressionAttributeValues={":o": {"N": "0"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET n = :o",
+            ConditionExpression="n = :o",
+            ExpressionAttributeValues={":o": {"N": "0"}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
     out.append(failed.value.response.get("Item"))
     out.append(ddb.get_item(TableName="t", Key=key))  # the failed update changed nothing
     big = {":big": {"S": "x" * 250_000}}
-    out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET big1 = :big", ExpressionAttributeValues=big))
+    out.append(
+        ddb.update_item(
+            TableName="t", Key=key, UpdateExpression="SET big1 = :big", ExpressionAttributeValues=big
+        )
+    )
     with pytest.raises(ddb.exceptions.ClientError) as too_large:  # the item would exceed 400 KB
-        ddb.update_item(TableName="t", Key=key, UpdateExpression="SET big2 = :big", ExpressionAttributeValues=big)
+        ddb.update_item(
+            TableName="t", Key=key, UpdateExpression="SET big2 = :big", ExpressionAttributeValues=big
+        )
     out.append(too_large.value.response["Error"])
-    out.append(ddb.update_item(TableName="t", Key=key, UpdateExpression="SET l2 = list_append(l, :more)",
-                               ExpressionAttributeValues={":more": {"L": [{"S": "added"}]}}, ReturnValues="ALL_NEW"))
-    out += [ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD"),
-            ddb.delete_item(TableName="t", Key=key)]
+    out.append(
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET l2 = list_append(l, :more)",
+            ExpressionAttributeValues={":more": {"L": [{"S": "added"}]}},
+            ReturnValues="ALL_NEW",
+        )
+    )
+    out += [
+        ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD"),
+        ddb.delete_item(TableName="t", Key=key),
+    ]
     for response in out:
         if isinstance(response, dict):
             response.pop("ResponseMetadata", None)
@@ -75,8 +150,11 @@ def item_operations(ddb) -> list:
 @pytest.fixture(scope="module")
 def moto_host():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "catscan.local.moto_host", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             if port_open(port) or process.poll() is not None:
@@ -89,8 +167,13 @@ def moto_host():
 
 
 def client(service: str, endpoint: str | None = None, key: str = "AKLOCALTEST"):
-    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key,
-                        aws_secret_access_key="x")
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id=key,
+        aws_secret_access_key="x",
+    )
 
 
 def test_item_results_are_those_of_moto_s_own_serializer(moto_host):
@@ -98,23 +181,36 @@ def test_item_results_are_those_of_moto_s_own_serializer(moto_host):
     with mock_aws():
         reference = item_operations(client("dynamodb"))
     assert served == reference
-    assert served[2]["Item"]["b"] == {"B": b"\x00\xffhi"} and served[-2]["Attributes"]["bs"] == {"BS": [b"x", b"y"]}
-    assert served[8]["Attributes"]["n"] == {"N": "3.5"} and served[11]["Attributes"]["deep"] == NESTED  # not vacuous
+    assert served[2]["Item"]["b"] == {"B": b"\x00\xffhi"} and served[-2]["Attributes"]["bs"] == {
+        "BS": [b"x", b"y"]
+    }
+    assert (
+        served[8]["Attributes"]["n"] == {"N": "3.5"} and served[11]["Attributes"]["deep"] == NESTED
+    )  # not vacuous
     assert served[-4]["Code"] == "ValidationException" and "size" in served[-4]["Message"]
-    assert served[-3]["Attributes"]["l2"]["L"][-1] == {"S": "added"} and len(served[-3]["Attributes"]["l"]["L"]) == 2
+    assert (
+        served[-3]["Attributes"]["l2"]["L"][-1] == {"S": "added"}
+        and len(served[-3]["Attributes"]["l"]["L"]) == 2
+    )
 
 
 def test_an_update_on_a_table_with_a_stream_records_the_old_image(moto_host):
     """The host skips moto's copy of the item under UpdateItem only for a table without a stream."""
     ddb = client("dynamodb", moto_host)
-    arn = ddb.create_table(TableName="streamed", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                           AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                           BillingMode="PAY_PER_REQUEST",
-                           StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-                           )["TableDescription"]["LatestStreamArn"]
+    arn = ddb.create_table(
+        TableName="streamed",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
     ddb.put_item(TableName="streamed", Item={"id": {"S": "a"}, "n": {"N": "1"}})
-    ddb.update_item(TableName="streamed", Key={"id": {"S": "a"}}, UpdateExpression="SET n = :two",
-                    ExpressionAttributeValues={":two": {"N": "2"}})
+    ddb.update_item(
+        TableName="streamed",
+        Key={"id": {"S": "a"}},
+        UpdateExpression="SET n = :two",
+        ExpressionAttributeValues={":two": {"N": "2"}},
+    )
     streams = client("dynamodbstreams", moto_host)
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
@@ -131,9 +227,18 @@ def test_requests_are_counted_by_caller_service_and_operation(moto_host):
     s3.get_object(Bucket="counted", Key="a/b.jpg")
     client("sqs", moto_host, key="AKCOUNTER").list_queues()
     with urllib.request.urlopen(f"{moto_host}/_local/calls") as response:
-        rows = {(r["service"], r["operation"]): r["count"] for r in json.load(response) if r["caller"] == "AKCOUNTER"}
-    assert rows == {("s3", "CreateBucket"): 1, ("s3", "PutObject"): 1, ("s3", "GetObject (ranged)"): 1,
-                    ("s3", "GetObject"): 1, ("sqs", "ListQueues"): 1}
+        rows = {
+            (r["service"], r["operation"]): r["count"]
+            for r in json.load(response)
+            if r["caller"] == "AKCOUNTER"
+        }
+    assert rows == {
+        ("s3", "CreateBucket"): 1,
+        ("s3", "PutObject"): 1,
+        ("s3", "GetObject (ranged)"): 1,
+        ("s3", "GetObject"): 1,
+        ("sqs", "ListQueues"): 1,
+    }
 
 
 def test_the_retention_check_agrees_with_moto_s():
@@ -150,8 +255,12 @@ def test_the_retention_check_agrees_with_moto_s():
         verdicts = []
         for age_seconds in (0, 59, 61, 3600):
             message.sent_timestamp = int((time.time() - age_seconds) * 1000)
-            verdicts.append((within_retention(backend, "kept", message),
-                             SQSBackend.is_message_valid_based_on_retention_period(backend, "kept", message)))
+            verdicts.append(
+                (
+                    within_retention(backend, "kept", message),
+                    SQSBackend.is_message_valid_based_on_retention_period(backend, "kept", message),
+                )
+            )
     assert verdicts == [(True, True), (True, True), (False, False), (False, False)]
 
 
@@ -164,7 +273,11 @@ def test_s3_keys_and_metadata_are_read_as_moto_s_own_server_reads_them(moto_host
     def metadata(endpoint: str) -> list[dict]:
         s3 = client("s3", endpoint)
         s3.create_bucket(Bucket="meta")
-        cases = [{"my_key": "under", "plain": "p"}, {"my_key": "under", "my-key": "dash"}, {"a_b_c": "1", "A-b": "2"}]
+        cases = [
+            {"my_key": "under", "plain": "p"},
+            {"my_key": "under", "my-key": "dash"},
+            {"a_b_c": "1", "A-b": "2"},
+        ]
         for i, sent in enumerate(cases):
             s3.put_object(Bucket="meta", Key=f"k{i}", Body=b"x", Metadata=sent)
         read = [s3.head_object(Bucket="meta", Key=f"k{i}")["Metadata"] for i in range(len(cases))]

@@ -37,7 +37,9 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def rekognition_url(detector: Detector, moto_url: str) -> Iterator[str]:
-    server = start_app_thread(lambda: create_app(moto_url, REGION, detector=detector), name="local Rekognition")
+    server = start_app_thread(
+        lambda: create_app(moto_url, REGION, detector=detector), name="local Rekognition"
+    )
     try:
         yield f"http://{server.host}:{server.port}"
     finally:

@@ -80,8 +80,9 @@ def test_a_cat_in_a_larger_scene_is_found_where_it_is(rekognition) -> None:
 
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "rocket.jpg"])
 def test_no_cat_no_box(rekognition, name: str) -> None:
-    response = rekognition.detect_labels(Image={"Bytes": photo(name).read_bytes()}, MinConfidence=0,
-                                         MaxLabels=1001)
+    response = rekognition.detect_labels(
+        Image={"Bytes": photo(name).read_bytes()}, MinConfidence=0, MaxLabels=1001
+    )
     assert cat_label(response)["Instances"] == []  # Cat is listed (MinConfidence 0) but nowhere
     assert all(label["Instances"] == [] for label in response["Labels"])
 
@@ -112,4 +113,6 @@ def test_crop_boxes_map_onto_the_image() -> None:
     # a 400x200 image: the model's crop is the centre square of 175 px (0.875 x 200)
     crop = (112.5, 12.5, 287.5, 187.5)
     box = boxes.to_image(boxes.Box(0.0, 0.0, 1.0, 1.0, 1.0), crop, (400, 200))
-    assert (box.left, box.top, box.width, box.height) == pytest.approx((112.5 / 400, 12.5 / 200, 175 / 400, 175 / 200))
+    assert (box.left, box.top, box.width, box.height) == pytest.approx(
+        (112.5 / 400, 12.5 / 200, 175 / 400, 175 / 200)
+    )

@@ -130,7 +130,11 @@ def test_convert_is_idempotent_and_detector_builds_on_first_use(tmp_path, monkey
 def test_feature_map_output_is_what_the_classifier_pools(state, detector, photo) -> None:
     """logits = fc.w . mean(feature_map) + fc.b: so fc.w[c] . feature_map is class c's activation map."""
     chelsea = detector.preprocess(detector.load(photo("chelsea.png")))
-    logits, feature_map = detector._session.run(["logits", "feature_map"], {detector.input_name: chelsea[None]})
+    logits, feature_map = detector._session.run(
+        ["logits", "feature_map"], {detector.input_name: chelsea[None]}
+    )
     assert feature_map.shape == (1, 1280, 7, 7)
     pooled = feature_map[0].mean(axis=(1, 2))
-    np.testing.assert_allclose(logits[0], state["_fc.weight"] @ pooled + state["_fc.bias"], rtol=1e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        logits[0], state["_fc.weight"] @ pooled + state["_fc.bias"], rtol=1e-3, atol=2e-3
+    )

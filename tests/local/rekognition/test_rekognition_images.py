@@ -153,11 +153,17 @@ def test_large_png_transparency_is_white_and_16_bit_grey_is_8_bit() -> None:
 def test_damaged_large_png_is_invalid_image_format() -> None:
     data = encode(Image.effect_noise(BIG, 64).convert("RGB"))
     with pytest.raises(InvalidImageFormatError):
-        images.decode_rgb(images.open_image(data[: len(data) // 2]), min_side=256, data=data[: len(data) // 2])
+        images.decode_rgb(
+            images.open_image(data[: len(data) // 2]), min_side=256, data=data[: len(data) // 2]
+        )
 
 
 def test_largest_legal_png_is_a_cat_with_a_box(detector, photo) -> None:
-    cat = Image.open(io.BytesIO(photo("chelsea.png"))).convert("RGB").resize((10_000, 10_000), Image.Resampling.NEAREST)
+    cat = (
+        Image.open(io.BytesIO(photo("chelsea.png")))
+        .convert("RGB")
+        .resize((10_000, 10_000), Image.Resampling.NEAREST)
+    )
     data = encode(cat, compress_level=1)
     del cat
     analysis = detector.analyse_bytes(data)

@@ -48,7 +48,14 @@ def test_domestic_and_wild_cat_classes_match_imagenet() -> None:
     raw = imagenet_class_names()
     assert all("cat" in raw[i].lower() or "tabby" in raw[i] for i in DOMESTIC_CAT_CLASSES)
     assert [raw[i].split(",")[0] for i in WILD_CAT_CLASSES] == [
-        "cougar", "lynx", "leopard", "snow leopard", "jaguar", "lion", "tiger", "cheetah",
+        "cougar",
+        "lynx",
+        "leopard",
+        "snow leopard",
+        "jaguar",
+        "lion",
+        "tiger",
+        "cheetah",
     ]
 
 
@@ -68,7 +75,13 @@ def test_cat_is_the_sum_of_domestic_cat_classes() -> None:
     assert labels["Tabby"]["Confidence"] == pytest.approx(30.0)
     assert {"Name": CAT_LABEL} in labels["Tabby"]["Parents"]
     # sorted by confidence; the ancestors (sums over more classes) tie here, the most specific first
-    assert [label["Name"] for label in response["Labels"]][:5] == [CAT_LABEL, "Pet", "Mammal", "Animal", "Toilet Tissue"]
+    assert [label["Name"] for label in response["Labels"]][:5] == [
+        CAT_LABEL,
+        "Pet",
+        "Mammal",
+        "Animal",
+        "Toilet Tissue",
+    ]
     assert response["LabelModelVersion"] == LABEL_MODEL_VERSION
 
 
@@ -97,7 +110,10 @@ def test_max_labels_and_min_confidence() -> None:
     names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0)["Labels"]]
     assert len(names) == DEFAULT_MAX_LABELS
     assert names[:9] == ["Animal", "Mammal", "Cat", "Pet", "Tabby", "Wildlife", "Lion", "Fish", "Goldfish"]
-    names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=0, max_labels=2)["Labels"]]
+    names = [
+        label["Name"]
+        for label in detect_labels_response(probs, NAMES, min_confidence=0, max_labels=2)["Labels"]
+    ]
     assert names == ["Animal", "Mammal"]
     names = [label["Name"] for label in detect_labels_response(probs, NAMES, min_confidence=25)["Labels"]]
     assert names == ["Animal", "Mammal", "Cat", "Pet", "Tabby", "Wildlife", "Lion"]
@@ -106,7 +122,11 @@ def test_max_labels_and_min_confidence() -> None:
 
 def test_label_shape() -> None:
     response = detect_labels_response(vector(c1=0.9), NAMES, max_labels=3)
-    assert [label["Name"] for label in response["Labels"]] == ["Fish", "Animal", "Goldfish"]  # ties: the group first
+    assert [label["Name"] for label in response["Labels"]] == [
+        "Fish",
+        "Animal",
+        "Goldfish",
+    ]  # ties: the group first
     label = response["Labels"][2]
     assert set(label) == {"Name", "Confidence", "Instances", "Parents", "Aliases", "Categories"}
     assert label["Name"] == "Goldfish"
@@ -131,7 +151,9 @@ def test_length_mismatch() -> None:
 
 def test_every_ancestor_is_a_label_with_the_sum_of_its_classes() -> None:
     """Rekognition returns each ancestor of a label as a label of its own."""
-    probs = vector(c207=0.2, c208=0.15, c282=0.1, c657=0.2, c744=0.15)  # golden retriever, Labrador, tiger cat, missile, projectile
+    probs = vector(
+        c207=0.2, c208=0.15, c282=0.1, c657=0.2, c744=0.15
+    )  # golden retriever, Labrador, tiger cat, missile, projectile
     labels = labels_by_name(detect_labels_response(probs, NAMES, min_confidence=1))
     assert labels["Dog"]["Confidence"] == pytest.approx(35.0)
     assert labels["Pet"]["Confidence"] == pytest.approx(45.0)
@@ -152,8 +174,16 @@ def test_a_min_confidence_keeps_exactly_the_labels_at_or_above_it(min_confidence
 
     rng = random.Random(7)
     probs = [rng.random() / 500 for _ in range(1000)]
-    edges = [min_confidence / 100 - 1e-9, min_confidence / 100 - 6e-9, min_confidence / 100 + 1e-9, float("nan"),
-             float("inf"), -0.25, 1.5, 0.40000001]
+    edges = [
+        min_confidence / 100 - 1e-9,
+        min_confidence / 100 - 6e-9,
+        min_confidence / 100 + 1e-9,
+        float("nan"),
+        float("inf"),
+        -0.25,
+        1.5,
+        0.40000001,
+    ]
     for i, p in enumerate(edges):
         probs[100 + 37 * i] = p
     limit = 2000

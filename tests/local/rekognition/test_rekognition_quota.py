@@ -35,8 +35,11 @@ def small_png() -> bytes:
 
 
 def client(url: str, **retries) -> object:
-    config = Config(retries=retries or {"total_max_attempts": 1, "mode": "standard"}, read_timeout=30,
-                    max_pool_connections=20)
+    config = Config(
+        retries=retries or {"total_max_attempts": 1, "mode": "standard"},
+        read_timeout=30,
+        max_pool_connections=20,
+    )
     return boto3.client("rekognition", endpoint_url=url, region_name=REGION, config=config, **CREDENTIALS)
 
 
@@ -50,8 +53,10 @@ def server_with(detector, moto_url) -> Iterator:
     servers = []
 
     def start(**kwargs) -> str:
-        server = start_app_thread(lambda: create_app(moto_url, REGION, detector=detector, **kwargs),
-                                  name="local Rekognition with limits")
+        server = start_app_thread(
+            lambda: create_app(moto_url, REGION, detector=detector, **kwargs),
+            name="local Rekognition with limits",
+        )
         servers.append(server)
         return f"http://{server.host}:{server.port}"
 
@@ -92,22 +97,28 @@ def test_token_bucket_below_one_per_second() -> None:
     assert bucket.try_take()
 
 
-@pytest.mark.parametrize("env, expected", [
-    ({}, (None, 0)),
-    ({"CATSCAN_REKOGNITION_TPS": "2", "CATSCAN_REKOGNITION_LATENCY_MS": "250"}, (2.0, 250)),
-    ({"CATSCAN_REKOGNITION_TPS": "unlimited", "CATSCAN_REKOGNITION_LATENCY_MS": ""}, (None, 0)),
-    ({"CATSCAN_REKOGNITION_TPS": "0.5"}, (0.5, 0)),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, (None, 0)),
+        ({"CATSCAN_REKOGNITION_TPS": "2", "CATSCAN_REKOGNITION_LATENCY_MS": "250"}, (2.0, 250)),
+        ({"CATSCAN_REKOGNITION_TPS": "unlimited", "CATSCAN_REKOGNITION_LATENCY_MS": ""}, (None, 0)),
+        ({"CATSCAN_REKOGNITION_TPS": "0.5"}, (0.5, 0)),
+    ],
+)
 def test_settings_from_env(env, expected) -> None:
     assert from_env(env) == expected
 
 
-@pytest.mark.parametrize("env, word", [
-    ({"CATSCAN_REKOGNITION_TPS": "fast"}, "CATSCAN_REKOGNITION_TPS"),
-    ({"CATSCAN_REKOGNITION_TPS": "-1"}, "CATSCAN_REKOGNITION_TPS"),
-    ({"CATSCAN_REKOGNITION_LATENCY_MS": "1.5"}, "CATSCAN_REKOGNITION_LATENCY_MS"),
-    ({"CATSCAN_REKOGNITION_LATENCY_MS": "-3"}, "CATSCAN_REKOGNITION_LATENCY_MS"),
-])
+@pytest.mark.parametrize(
+    "env, word",
+    [
+        ({"CATSCAN_REKOGNITION_TPS": "fast"}, "CATSCAN_REKOGNITION_TPS"),
+        ({"CATSCAN_REKOGNITION_TPS": "-1"}, "CATSCAN_REKOGNITION_TPS"),
+        ({"CATSCAN_REKOGNITION_LATENCY_MS": "1.5"}, "CATSCAN_REKOGNITION_LATENCY_MS"),
+        ({"CATSCAN_REKOGNITION_LATENCY_MS": "-3"}, "CATSCAN_REKOGNITION_LATENCY_MS"),
+    ],
+)
 def test_bad_settings_are_refused_clearly(env, word) -> None:
     with pytest.raises(ValueError, match=word):
         from_env(env)
@@ -133,7 +144,10 @@ def test_over_the_quota_is_throttled_as_aws_answers(server_with) -> None:
             rekognition.detect_labels(Image={"Bytes": data})
     error = caught.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] == "ProvisionedThroughputExceededException"
+    assert (
+        error["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"]
+        == "ProvisionedThroughputExceededException"
+    )
     assert error["ResponseMetadata"]["RequestId"]
     assert "quota" in error["Error"]["Message"]
 
@@ -200,8 +214,19 @@ def test_server_process_reads_the_environment(moto_url) -> None:
     port = free_port()
     env = dict(os.environ, CATSCAN_REKOGNITION_TPS="1", CATSCAN_REKOGNITION_LATENCY_MS="300")
     process = subprocess.Popen(
-        [sys.executable, "-m", "catscan.local.rekognition.server", "--port", str(port), "--s3-endpoint", moto_url],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "catscan.local.rekognition.server",
+            "--port",
+            str(port),
+            "--s3-endpoint",
+            moto_url,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -212,7 +237,9 @@ def test_server_process_reads_the_environment(moto_url) -> None:
                         break
             except OSError:
                 pass
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[-2000:]
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[
+                -2000:
+            ]
             time.sleep(0.2)
         rekognition = client(url)
         started = time.monotonic()
@@ -227,7 +254,11 @@ def test_server_process_reads_the_environment(moto_url) -> None:
 def test_server_refuses_a_malformed_setting(moto_url) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "catscan.local.rekognition.server", "--port", str(free_port())],
-        env=dict(os.environ, CATSCAN_REKOGNITION_TPS="lots"), capture_output=True, text=True, timeout=60)
+        env=dict(os.environ, CATSCAN_REKOGNITION_TPS="lots"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "CATSCAN_REKOGNITION_TPS must be a number" in result.stderr
 
@@ -236,8 +267,15 @@ def test_local_cloud_starts_its_rekognition_with_the_quota(tmp_path) -> None:
     """What the lead's burst tests use: LocalCloud(rekognition_tps=..., rekognition_latency_ms=...)."""
     from catscan.local.cloud import LocalCloud, Ports
 
-    cloud = LocalCloud(ports=Ports.free(), state_dir=tmp_path, outputs_path=tmp_path / "amplify_outputs.json",
-                       with_ui=False, persist=False, rekognition_tps=1, rekognition_latency_ms=250)
+    cloud = LocalCloud(
+        ports=Ports.free(),
+        state_dir=tmp_path,
+        outputs_path=tmp_path / "amplify_outputs.json",
+        with_ui=False,
+        persist=False,
+        rekognition_tps=1,
+        rekognition_latency_ms=250,
+    )
     with cloud:
         rekognition = client(cloud.rekognition_url)
         started = time.monotonic()
@@ -247,7 +285,12 @@ def test_local_cloud_starts_its_rekognition_with_the_quota(tmp_path) -> None:
 
 
 def test_catscan_dev_refuses_a_malformed_setting() -> None:
-    result = subprocess.run([sys.executable, "-m", "catscan", "dev", "--no-ui"], capture_output=True, text=True,
-                            timeout=60, env=dict(os.environ, CATSCAN_REKOGNITION_LATENCY_MS="soon"))
+    result = subprocess.run(
+        [sys.executable, "-m", "catscan", "dev", "--no-ui"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, CATSCAN_REKOGNITION_LATENCY_MS="soon"),
+    )
     assert result.returncode == 2
     assert "CATSCAN_REKOGNITION_LATENCY_MS must be a whole number of milliseconds" in result.stdout

@@ -42,7 +42,9 @@ def png_bomb(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
-def raw_call(url: str, body: bytes, target: str = "RekognitionService.DetectLabels") -> tuple[int, dict, dict]:
+def raw_call(
+    url: str, body: bytes, target: str = "RekognitionService.DetectLabels"
+) -> tuple[int, dict, dict]:
     request = urllib.request.Request(
         url + "/",
         data=body,
@@ -61,7 +63,11 @@ def raw_call(url: str, body: bytes, target: str = "RekognitionService.DetectLabe
 
 def test_chelsea_bytes_is_a_cat(rekognition, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo("chelsea.png")}, MinConfidence=1)
-    print("chelsea", cat_confidence(response), [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]])
+    print(
+        "chelsea",
+        cat_confidence(response),
+        [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]],
+    )
     assert cat_confidence(response) >= CAT_THRESHOLD
     assert [label["Name"] for label in response["Labels"]][:4] == ["Animal", "Mammal", "Pet", "Cat"]
     assert response["LabelModelVersion"] == "efficientnet-lite0-imagenet-1.0"
@@ -71,14 +77,20 @@ def test_chelsea_bytes_is_a_cat(rekognition, photo) -> None:
 def test_chelsea_s3_object_is_a_cat(rekognition, s3, bucket, photo) -> None:
     key = "uploads/us-east-1:abc/scan-1/chelsea.png"
     s3.put_object(Bucket=bucket, Key=key, Body=photo("chelsea.png"))
-    response = rekognition.detect_labels(Image={"S3Object": {"Bucket": bucket, "Name": key}}, MinConfidence=CAT_THRESHOLD)
+    response = rekognition.detect_labels(
+        Image={"S3Object": {"Bucket": bucket, "Name": key}}, MinConfidence=CAT_THRESHOLD
+    )
     assert cat_confidence(response) >= CAT_THRESHOLD
 
 
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "rocket.jpg"])
 def test_non_cats(rekognition, name: str, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo(name)}, MinConfidence=0, MaxLabels=5)
-    print(name, cat_confidence(response), [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]])
+    print(
+        name,
+        cat_confidence(response),
+        [(label["Name"], round(label["Confidence"], 1)) for label in response["Labels"]],
+    )
     assert len(response["Labels"]) == 5
     assert cat_confidence(response) < CAT_THRESHOLD
     default = rekognition.detect_labels(Image={"Bytes": photo(name)})  # MinConfidence 55
@@ -88,7 +100,9 @@ def test_non_cats(rekognition, name: str, photo) -> None:
 def test_a_photo_without_a_cat_shows_what_the_model_recognised(rekognition, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo("rocket.jpg")}, MinConfidence=CAT_THRESHOLD)
     labels = {label["Name"]: label["Confidence"] for label in response["Labels"]}
-    assert labels == {"Rocket": pytest.approx(labels["Rocket"])} and labels["Rocket"] >= 50  # missile + projectile + shuttle
+    assert (
+        labels == {"Rocket": pytest.approx(labels["Rocket"])} and labels["Rocket"] >= 50
+    )  # missile + projectile + shuttle
     response = rekognition.detect_labels(Image={"Bytes": photo("rocket.jpg")}, MinConfidence=10, MaxLabels=3)
     assert [label["Name"] for label in response["Labels"]] == ["Rocket", "Missile", "Projectile"]
 
@@ -102,7 +116,9 @@ def test_s3_object_with_version(rekognition, s3, bucket, photo) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     first = s3.put_object(Bucket=bucket, Key="img.png", Body=photo("chelsea.png"))["VersionId"]
     s3.put_object(Bucket=bucket, Key="img.png", Body=photo("coffee.png"))
-    old = rekognition.detect_labels(Image={"S3Object": {"Bucket": bucket, "Name": "img.png", "Version": first}})
+    old = rekognition.detect_labels(
+        Image={"S3Object": {"Bucket": bucket, "Name": "img.png", "Version": first}}
+    )
     new = rekognition.detect_labels(Image={"S3Object": {"Bucket": bucket, "Name": "img.png"}})
     assert cat_confidence(old) >= CAT_THRESHOLD
     assert cat_confidence(new) < CAT_THRESHOLD

@@ -1,5 +1,6 @@
 """The local Lambda container: a handler that outlives its timeout is killed, as Lambda kills it, and the
 next invocation gets a fresh container (a cold start)."""
+
 from __future__ import annotations
 
 import textwrap
@@ -9,12 +10,14 @@ from catscan.local.runner import Container
 
 
 def test_an_invocation_past_its_timeout_is_killed_and_the_container_replaced(tmp_path, monkeypatch):
-    (tmp_path / "slow.py").write_text(textwrap.dedent('''
+    (tmp_path / "slow.py").write_text(
+        textwrap.dedent("""
         import os, time
         def lambda_handler(event, context):
             time.sleep(event["sleep"])
             return {"pid": os.getpid(), "left_ms": context.get_remaining_time_in_millis()}
-    '''))
+    """)
+    )
     monkeypatch.syspath_prepend(tmp_path)  # the spawned container gets the test's import path
     container = Container({}, "slow.lambda_handler", "slow-test")
     try:
