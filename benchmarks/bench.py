@@ -409,7 +409,7 @@ def _where_the_time_goes(thr: dict, load_calls: dict) -> str:
 
 
 MOTO_ELSEWHERE = ("appsync", "rekognition")  # the services of the calls table that moto does not serve
-VARIANTS = {"as_built": "as bundled (no bytecode)", "bytecode": "with bytecode in the bundle"}
+VARIANTS = {"as_built": "without bytecode", "bytecode": "as shipped (bytecode in the bundle)"}
 
 
 def cold_rows(imports: dict, first: dict, mark) -> list[tuple[str, str, str, str]]:

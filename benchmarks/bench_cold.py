@@ -1,10 +1,10 @@
 """Cold start of the scanner Lambda, as `make bench` measures it (figures, not assertions).
 
 - Handler import against `import boto3` plus one client, in the same interpreter (python3.12, the Lambda
-  runtime) and from the same bundle (build/scan_image), in fresh processes: once as the bundle ships
-  (no bytecode: Lambda's /var/task is read-only, so every cold start compiles every module) and once
-  with bytecode compiled in (`compileall --invalidation-mode unchecked-hash`, valid whatever the zip's
-  file times). Wall and CPU time: on a busy machine the CPU figure is the steadier one.
+  runtime) and from the same bundle (build/scan_image), in fresh processes: once without bytecode
+  (Lambda's /var/task is read-only, so every cold start would compile every module) and once with the
+  bytecode the bundle ships (`compileall --invalidation-mode unchecked-hash` in scripts/bundle_lambda.sh,
+  valid whatever the zip's file times). Wall and CPU time: on a busy machine the CPU figure is the steadier one.
 - Init plus the first scan: a fresh python3.12 process imports the handler from the bundle and handles
   one real SQS batch (one upload) against the local cloud, as a cold container's first invocation.
 """
@@ -76,10 +76,17 @@ def lambda_python() -> str | None:
 
 
 def build_bundle() -> Path | None:
-    """The Lambda bundle as the repository builds it (None when it cannot be built here)."""
+    """The Lambda bundle as the repository builds it, without its bytecode (the variant compared with the
+    shipped one, which with_bytecode makes from it); None when it cannot be built here."""
     script = REPO_ROOT / "scripts" / "bundle_lambda.sh"
     if script.exists():
-        done = subprocess.run(["bash", str(script)], cwd=REPO_ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            ["bash", str(script)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BUNDLE_BYTECODE": "0"},
+        )
         if done.returncode != 0:
             print(f"bench: bundling failed, measuring the sources instead:\n{done.stderr}", flush=True)
             return None
