@@ -137,6 +137,31 @@ class _ItemCopies(threading.local):
         return x if self.skip else copy.deepcopy(x, memo)
 
 
+class _NoItemCopy:
+    """`copy` as moto's DynamoDB handler module sees it: its one deep copy (the stored item, under UpdateItem)
+    is skipped on every thread (to_json builds a fresh structure of the old item anyway)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, x: Any, memo: Any = None) -> Any:
+        return x
+
+
+# DynamoDB writes are atomic per item, conditions included; moto's backend is not (two threads may both pass
+# the same condition). One lock over every write makes each one atomic, as DynamoDB's are.
+_WRITES = threading.RLock()
+
+
+def _atomic(write: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _WRITES:
+            return write(*args, **kwargs)
+
+    locked.__wrapped__ = write  # type: ignore[attr-defined]
+    return locked
+
+
 class _UpdateState(threading.local):
     ast_copy_needed = True  # the update expression's tree is validated more than once (a new item)
 
@@ -185,14 +210,14 @@ def _cheaper_updates() -> None:
         _uses_of_deepcopy(moto.dynamodb.responses) != 1
         or _uses_of_deepcopy(handler_update) != 1
         or _uses_of_deepcopy(backend_update) != 1
-        or "orig_item" not in inspect.getsource(backend_update)
+        or inspect.getsource(backend_update).count("orig_item") != 2
+        or "stream_shard.add(orig_item, item)" not in inspect.getsource(backend_update)
+        or _uses_of_deepcopy(moto.dynamodb.models) != 2
         or _uses_of_deepcopy(validators.Validator.__init__) != 1
         or _uses_of_deepcopy(validators) != 2
     ):
         raise RuntimeError("moto's DynamoDB UpdateItem changed: review catscan/local/moto_host.py")
-    no_copy = _ItemCopies()
-    no_copy.skip = True
-    moto.dynamodb.responses.copy = no_copy  # type: ignore[attr-defined]
+    moto.dynamodb.responses.copy = _NoItemCopy()  # type: ignore[attr-defined]
     copies = _ItemCopies()
     moto.dynamodb.models.copy = copies  # type: ignore[attr-defined]
     validators.deepcopy = _validator_deepcopy  # type: ignore[attr-defined]
@@ -200,20 +225,24 @@ def _cheaper_updates() -> None:
     def update_item(
         self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
     ) -> Any:
-        table = self.get_table(table_name)
-        try:
-            exists = self.get_item(table_name, key) is not None
-        except Exception:  # noqa: BLE001 - a bad key: moto's own path gives moto's own error
-            exists = False
-        copies.skip = table.stream_shard is None
-        _update.ast_copy_needed = not exists
-        try:
-            return backend_update(self, table_name, key, *args, **kwargs)
-        finally:
-            copies.skip = False
-            _update.ast_copy_needed = True
+        with _WRITES:  # the existence check and the update see the same item
+            table = self.get_table(table_name)
+            try:
+                exists = self.get_item(table_name, key) is not None
+            except Exception:  # noqa: BLE001 - a bad key: moto's own path gives moto's own error
+                exists = False
+            copies.skip = table.stream_shard is None
+            _update.ast_copy_needed = not exists
+            try:
+                return backend_update(self, table_name, key, *args, **kwargs)
+            finally:
+                copies.skip = False
+                _update.ast_copy_needed = True
 
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    for name in ("put_item", "delete_item", "transact_write_items", "batch_write_item"):
+        if hasattr(DynamoDBBackend, name):
+            setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
     DynamoType.to_regular_json = _regular_json  # type: ignore[method-assign]
     DynamoType.size = _size  # type: ignore[method-assign]
 
@@ -349,6 +378,9 @@ def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.
     pool of threads; long polls (SQS ReceiveMessage) hold a thread while they wait, hence the pool's size."""
     server = wsgi.Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=60)
     server.gateway = MotoGateway
+    # Every idle keep-alive connection waits in cheroot's selector, not on a thread: the local cloud has
+    # more clients than cheroot's default of 10 (beyond it connections are closed after each answer).
+    server.keep_alive_conn_limit = 512
     return server
 
 

@@ -307,6 +307,10 @@ class Runner:
                     log.warning("receive failed: %s", exc)
                     time.sleep(0.5)
                 messages = []
+            if self._stop.is_set() and messages:
+                # Received while stopping: nobody will run them; back to the queue at once.
+                self._release(messages)
+                messages = []
             size = self.config.batch_size
             for i in range(0, len(messages), size):
                 invocation = threading.Thread(
@@ -316,6 +320,16 @@ class Runner:
                 invocation.start()
             for container in idle:
                 self._idle.put(container)
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        entries = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(messages)
+        ]
+        try:
+            self._sqs.change_message_visibility_batch(QueueUrl=self.config.queue_url, Entries=entries)
+        except Exception as exc:  # noqa: BLE001 - they come back after their visibility timeout anyway
+            log.warning("release failed: %s", exc)
 
     def _invoke_and_free(self, container: Container, messages: list[dict[str, Any]]) -> None:
         try:
@@ -388,9 +402,12 @@ class Runner:
     def stop(self) -> None:
         self._stop.set()
         poller, deleter, *others = self._threads or [None, None]
-        for t in [poller, *list(self._invocations), *others]:
-            if t is not None:
-                t.join(self.config.function_timeout + 2)
+        # The poller first: an invocation it starts while stopping is then in the set waited for below,
+        # and the deleter drains only after every invocation has handed in its handled messages.
+        if poller is not None:
+            poller.join(self.config.function_timeout + 2)
+        for t in [*list(self._invocations), *others]:
+            t.join(self.config.function_timeout + 2)
         self._invocations_over.set()
         if deleter is not None:
             deleter.join(5)

@@ -38,6 +38,10 @@ describe('api', () => {
     graphql.mockRejectedValue({ errors: [{ message: 'Network error' }, { message: 'Network error' }] });
     await expect(getScanDebug('a1')).rejects.toBeInstanceOf(ApiError);
     await expect(getScanDebug('a1')).rejects.toMatchObject({ message: 'Network error' });
+    const circular: Record<string, unknown> = { code: 42 };
+    circular.self = circular;
+    graphql.mockRejectedValue(circular);
+    await expect(getScanDebug('a1')).rejects.toMatchObject({ name: 'ApiError', message: 'Unknown error' });
   });
 
   it('reads an index page newest first, with an optional status filter, dropping null items', async () => {

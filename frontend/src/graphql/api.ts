@@ -45,7 +45,11 @@ export function errorMessage(err: unknown): string {
     }
     const message = (err as { message?: unknown }).message;
     if (typeof message === 'string' && message) return message;
-    return JSON.stringify(err);
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return 'Unknown error'; // a circular or otherwise unserialisable error object
+    }
   }
   return typeof err === 'number' || typeof err === 'boolean' ? String(err) : 'Unknown error';
 }
