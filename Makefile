@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: dev test bench reliability setup setup-python setup-model setup-node setup-frontend setup-browser \
-        build-frontend synth test-frontend test-python lint-python lock lock-lambda bench-bundle clean
+        build-frontend synth test-frontend test-python lint-python samples lock lock-lambda bench-bundle clean
 
 ## make dev: the whole app on the local cloud (http://127.0.0.1:5173)
 dev: setup build-frontend
@@ -12,6 +12,10 @@ dev: setup build-frontend
 
 ## make test: every check; one pytest run at the end covers unit, local cloud, infra and browser tests
 test: setup synth lint-python test-frontend build-frontend setup-browser test-python
+
+## make samples: photos/ with the README's example files (a cat, three other photos, three refused files)
+samples: setup-python
+	$(PY) scripts/sample_photos.py photos
 
 ## make bench: figures for BENCHMARKS.md
 bench: setup build-frontend

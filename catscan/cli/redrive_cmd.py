@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from catscan.client.outputs import load_outputs
 from catscan.client.redrive import redrive
 
 
@@ -14,7 +15,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="replay failed scanner events from the dead-letter queue (after an outage)",
         description="Replays the S3 events that failed every delivery to the scanner (they are in its "
         "dead-letter queue) by moving them back to the scan queue. The sweeper does this "
-        "on its own every few minutes, a bounded number of times per event; this does it "
+        "on its own (every 5 minutes in AWS, every minute on the local cloud), at most twice per "
+        "event; this does it "
         "now. In AWS this needs credentials allowed to receive from and send to both queues.",
         epilog="examples:\n  catscan redrive --dry-run\n  catscan redrive --max 100",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -31,6 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Loaded first so that a connection error names the backend (the local cloud: "start it with make dev").
+    args.loaded_outputs = load_outputs(args.outputs)
     result = redrive(args.outputs, limit=args.max, dry_run=args.dry_run)
     verb = "would replay" if args.dry_run else "replayed"
     for key in result.replayed:

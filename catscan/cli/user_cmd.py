@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from catscan.cli.common import REPO_ROOT
-from catscan.local.seed import add_user, client
+from catscan.local.seed import add_user, client, password_rules
 
 EPILOG = """examples:
   catscan user add me@example.com --password 'Str0ng-pass' [--admin]
@@ -77,13 +77,21 @@ def _run(args: argparse.Namespace, action: Any) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
     except ClientError as exc:
-        print(f"error: {exc.response['Error'].get('Message', exc)}", file=sys.stderr)
+        error = exc.response["Error"]
+        message = error.get("Message", str(exc))
+        if error.get("Code") == "InvalidPasswordException":
+            message = f"the password does not meet the user pool's policy: {password_rules()}"
+        print(f"error: {message}", file=sys.stderr)
         return 2
-    except BotoCoreError as exc:
+    except EndpointConnectionError:
+        # The same words as every other command's (catscan/cli/errors.py).
         print(
-            f"error: the local cloud at {endpoint} does not answer ({exc}); is `make dev` running?",
+            f"error: the local cloud is not running (nothing answers at {endpoint}): start it with `make dev`",
             file=sys.stderr,
         )
+        return 2
+    except BotoCoreError as exc:
+        print(f"error: the local cloud at {endpoint} failed: {exc}", file=sys.stderr)
         return 2
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from catscan.local.seed import ADMIN_GROUP, REGION, Seeded
+from catscan.local.seed import ADMIN_GROUP, PASSWORD_POLICY, REGION, Seeded
 
 
 def amplify_outputs(
@@ -26,11 +26,11 @@ def amplify_outputs(
             "groups": [{ADMIN_GROUP: {"precedence": 0}}],
             "mfa_configuration": "NONE",
             "password_policy": {
-                "min_length": 8,
-                "require_lowercase": True,
-                "require_numbers": True,
-                "require_symbols": False,
-                "require_uppercase": True,
+                "min_length": PASSWORD_POLICY["MinimumLength"],
+                "require_lowercase": PASSWORD_POLICY["RequireLowercase"],
+                "require_numbers": PASSWORD_POLICY["RequireNumbers"],
+                "require_symbols": PASSWORD_POLICY["RequireSymbols"],
+                "require_uppercase": PASSWORD_POLICY["RequireUppercase"],
             },
             "unauthenticated_identities_enabled": False,
         },

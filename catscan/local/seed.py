@@ -175,6 +175,32 @@ def _identity_pool(cognito: Any, pool_id: str, client_id: str) -> str:
     )["IdentityPoolId"]
 
 
+# Amplify Gen 2's default password policy, as the synthesized user pool has it (tests/infra compares them):
+# the local pool refuses what the deployed one refuses.
+PASSWORD_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": True,
+}
+
+
+def password_rules() -> str:
+    """The policy in words, for error messages."""
+    kinds = [
+        name
+        for name, key in (
+            ("an upper-case letter", "RequireUppercase"),
+            ("a lower-case letter", "RequireLowercase"),
+            ("a number", "RequireNumbers"),
+            ("a symbol such as - or !", "RequireSymbols"),
+        )
+        if PASSWORD_POLICY[key]
+    ]
+    return f"at least {PASSWORD_POLICY['MinimumLength']} characters, with " + ", ".join(kinds)
+
+
 def _user_pool(idp: Any) -> tuple[str, str]:
     for pool in idp.list_user_pools(MaxResults=60)["UserPools"]:
         if pool["Name"] == "catscan-local":
@@ -184,15 +210,7 @@ def _user_pool(idp: Any) -> tuple[str, str]:
         PoolName="catscan-local",
         UsernameAttributes=["email"],
         AutoVerifiedAttributes=["email"],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
+        Policies={"PasswordPolicy": PASSWORD_POLICY},
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
     )["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(

@@ -615,3 +615,13 @@ def test_authenticated_role_reaches_only_its_own_uploads(templates: Templates) -
         "s3:PutObject": [OWN_UPLOADS],
         "s3:DeleteObject": [OWN_UPLOADS, OWN_THUMBNAILS],
     }
+
+
+def test_the_local_user_pool_has_the_deployed_password_policy(templates: Templates) -> None:
+    """The local cloud refuses the passwords the deployed pool refuses (catscan/local/seed.py)."""
+    from catscan.local.seed import PASSWORD_POLICY
+
+    pools = templates.of_type("AWS::Cognito::UserPool")
+    assert len(pools) == 1
+    deployed = pools[0].properties["Policies"]["PasswordPolicy"]
+    assert {k: deployed[k] for k in PASSWORD_POLICY} == PASSWORD_POLICY
