@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections import OrderedDict
 from datetime import datetime
 
 from gql.transport.exceptions import TransportError, TransportQueryError
@@ -65,6 +66,7 @@ async def watch(session: UserSession, as_json: bool) -> None:
     )
     attempt = 0
     connected_once = False
+    shown = _Shown()
     while True:
         acked = asyncio.Event()
 
@@ -78,7 +80,8 @@ async def watch(session: UserSession, as_json: bool) -> None:
         try:
             async for scan in subscribe_updates(session, started=acked):
                 attempt = 0
-                _print(out, scan, as_json, session.is_admin)
+                if as_json or shown.is_news(scan):  # JSON keeps every update (e.g. the thumbnail's)
+                    _print(out, scan, as_json, session.is_admin)
             problem = "the server ended the subscription"
         except TransportQueryError:
             raise  # the subscription itself was refused: nothing to retry
@@ -94,6 +97,27 @@ async def watch(session: UserSession, as_json: bool) -> None:
             print_warning(f"{problem}; reconnecting")
         attempt += 1
         await asyncio.sleep(delay)
+
+
+class _Shown:
+    """What a row already said per scan: an update that changes none of it (the thumbnail written after
+    the verdict) is not printed again. Bounded: the oldest scans are forgotten first."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._rows: OrderedDict[str, tuple[object, ...]] = OrderedDict()
+
+    def is_news(self, scan: dict) -> bool:
+        row = tuple(scan.get(k) for k in ("status", "isCat", "confidence", "reason"))
+        scan_id = str(scan.get("id"))
+        if self._rows.get(scan_id) == row:
+            return False
+        self._rows[scan_id] = row
+        self._rows.move_to_end(scan_id)
+        if len(self._rows) > self.LIMIT:
+            self._rows.popitem(last=False)
+        return True
 
 
 def _print(console, scan: dict, as_json: bool, with_uploader: bool = False) -> None:
