@@ -80,4 +80,8 @@ def test_user_commands_without_a_local_cloud(catscan, tmp_path):
 
 def test_user_closed_cloud(catscan, closed_outputs):
     result = catscan("user", "confirm", "x@catscan.local", user=None, outputs=closed_outputs)
-    assert result.code == 2 and "the local cloud is not running" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.code == 2
+        and "the local cloud is not running" in result.stderr
+        and "Traceback" not in result.stderr
+    )
