@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from catscan.local.usernames import case_insensitive, fold
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 BUCKET = "catscan-uploads-local"
@@ -209,6 +211,8 @@ def _user_pool(idp: Any) -> tuple[str, str]:
     pool_id = idp.create_user_pool(
         PoolName="catscan-local",
         UsernameAttributes=["email"],
+        # As Amplify Gen 2 synthesizes it; moto ignores it, the gate and add_user apply it (usernames.py).
+        UsernameConfiguration={"CaseSensitive": False},
         AutoVerifiedAttributes=["email"],
         Policies={"PasswordPolicy": PASSWORD_POLICY},
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
@@ -224,8 +228,13 @@ def _user_pool(idp: Any) -> tuple[str, str]:
 
 
 def add_user(moto_url: str, user_pool_id: str, email: str, password: str, admin: bool = False) -> None:
-    """A confirmed user with a permanent password (what sign-up + confirmation would leave)."""
+    """A confirmed user with a permanent password (what sign-up + confirmation would leave).
+
+    `moto_url` is moto's (the seed) or the gate's (`catscan user add`); either way a case-insensitive pool gets
+    the user name in the spelling the gate looks users up by."""
     idp = client("cognito-idp", moto_url)
+    if case_insensitive(idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]):
+        email = fold(email)
     idp.admin_create_user(
         UserPoolId=user_pool_id,
         Username=email,

@@ -13,6 +13,9 @@ Every operation goes to moto unchanged (request and answer), except:
 - Codes: `ConfirmSignUp`, `ResendConfirmationCode`, `ForgotPassword`, `ConfirmForgotPassword` and
   `AdminConfirmSignUp` are answered by cognito_idp_accounts.py with codes from the local mailbox (moto accepts
   any code and sends none); `SignUp` mails the first code and says it went to the e-mail address.
+- User names, as with `UsernameConfiguration: {CaseSensitive: false}` when the pool says so (Amplify Gen 2's
+  setting; moto ignores it): every user name and e-mail attribute is folded to lower case before moto sees it
+  (catscan/local/usernames.py), so `Demo@catscan.local` is `demo@catscan.local` in every operation.
 - User existence, as with `PreventUserExistenceErrors: ENABLED`: moto's `UserNotFoundException` from the
   sign-in operations becomes `NotAuthorizedException: Incorrect username or password.`, like a wrong password;
   moto's `UsernameExistsException` (whose message is the user name) gets Cognito's message.
@@ -35,6 +38,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from ..usernames import case_insensitive, fold_request
 from .cognito_idp_accounts import HANDLED as ACCOUNT_OPERATIONS
 from .cognito_idp_accounts import AccountCodes
 from .config import GateConfig
@@ -93,6 +97,19 @@ class CognitoUserPool:
         self.proxy = proxy
         self.mailbox = Mailbox(config.mailbox_path, config.clock)
         self.accounts = AccountCodes(config, self.mailbox, self.call_moto)
+        self.names_fold: bool | None = None  # the pool's CaseSensitive false, once moto has said
+
+    async def fold_names(self, body: dict[str, Any]) -> bool:
+        """Whether this request's user names are folded: the configured pool's, and the pool is case-insensitive."""
+        if body.get("UserPoolId", self.config.user_pool_id) != self.config.user_pool_id:
+            return False
+        if self.names_fold is None:
+            status, found = await self.call_moto("DescribeUserPool", {"UserPoolId": self.config.user_pool_id})
+            if status != 200:  # asked again next time; meanwhile moto's own (case-sensitive) matching
+                log.warning("DescribeUserPool: HTTP %d %s", status, found)
+                return False
+            self.names_fold = case_insensitive(found.get("UserPool") or {})
+        return self.names_fold
 
     @staticmethod
     def operation(request: web.Request) -> str | None:
@@ -106,6 +123,10 @@ class CognitoUserPool:
         except ValueError:
             body = None  # moto answers malformed bodies itself
         if request.method == "POST" and isinstance(body, dict):
+            if await self.fold_names(body):
+                folded = fold_request(body)
+                if folded != body:
+                    body, raw = folded, json.dumps(folded).encode()
             try:
                 if operation == "RevokeToken":
                     await self.revoke_token(body)
