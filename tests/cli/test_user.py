@@ -36,6 +36,17 @@ def test_add_then_add_again(catscan):
     assert demo.stderr.strip() == f"error: {DEMO[0]} already exists"
 
 
+def test_any_capitalisation_is_the_same_user(catscan):
+    """The pool is case-insensitive, as Amplify Gen 2 deploys it: a capitalised e-mail is the same account."""
+    email = _email("cased")
+    assert catscan("user", "add", email, "--password", PASSWORD, user=None).code == 0
+    assert catscan("list", user=(email.capitalize(), PASSWORD)).code == 0
+    again = catscan("user", "add", email.upper(), "--password", PASSWORD, user=None)
+    assert (again.code, again.stderr.strip()) == (1, f"error: {email.upper()} already exists")
+    confirm = catscan("user", "confirm", email.capitalize(), user=None)
+    assert (confirm.code, confirm.stdout.strip()) == (0, f"{email.capitalize()} is already confirmed")
+
+
 def test_an_unconfirmed_sign_up_is_named_and_confirmed(catscan, cloud):
     email = _email("unconfirmed")
     _sign_up(cloud, email)

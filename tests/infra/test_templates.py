@@ -413,6 +413,8 @@ def test_cognito_email_login_and_admin_group(templates: Templates) -> None:
     pools = templates.of_type("AWS::Cognito::UserPool")
     assert len(pools) == 1
     assert pools[0].properties["UsernameAttributes"] == ["email"]
+    # The local cloud's seed and gate model this (catscan/local/usernames.py): Demo@x signs in as demo@x.
+    assert pools[0].properties["UsernameConfiguration"] == {"CaseSensitive": False}
 
 
 def test_amplify_generated_operations(templates: Templates) -> None:
