@@ -143,6 +143,14 @@ def test_unknown_user_is_told_the_same_as_a_wrong_password(new_page, shot: Scree
         alert.get_by_role("button").click()  # dismiss, so the next attempt's alert is its own
 
 
+def test_sign_in_with_a_capitalised_email(new_page, shot: Screens):
+    """Phones capitalise the first letter: the deployed pool is case-insensitive, so is the local one."""
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, User(DEMO.email.capitalize(), DEMO.password, False))
+    expect(page.locator(".account-email")).to_have_text(DEMO.email)
+    shot(page, "signed in as Demo@", full_page=False)
+
+
 def _background_luminance(page: Page, selector: str) -> float:
     """Relative luminance (0 black .. 1 white) of the first element's computed background colour."""
     rgb = page.locator(selector).first.evaluate("e => getComputedStyle(e).backgroundColor")
