@@ -78,11 +78,15 @@ def _is_connection_error(exc: BaseException) -> bool:
     )
 
 
+def local_cloud_not_running(address: str) -> str:
+    return f"the local cloud is not running (nothing answers at {address}): start it with `make dev`"
+
+
 def _unreachable(exc: BaseException, outputs: Outputs | None) -> str:
     found = _ADDRESS.search(str(exc))
     address = found.group(0) if found else (outputs.graphql_url if outputs else "the backend")
     if outputs is not None and outputs.is_local:
-        return f"the local cloud is not running (nothing answers at {address}): start it with `make dev`"
+        return local_cloud_not_running(address)
     host = urlparse(address).netloc or address if "://" in address else address
     detail = str(exc) or type(exc).__name__
     return f"cannot reach {host}: check the network connection ({detail})"

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from catscan.cli.common import REPO_ROOT
+from catscan.cli.errors import local_cloud_not_running
 from catscan.local.seed import add_user, client, password_rules
 
 EPILOG = """examples:
@@ -84,11 +85,7 @@ def _run(args: argparse.Namespace, action: Any) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     except EndpointConnectionError:
-        # The same words as every other command's (catscan/cli/errors.py).
-        print(
-            f"error: the local cloud is not running (nothing answers at {endpoint}): start it with `make dev`",
-            file=sys.stderr,
-        )
+        print(f"error: {local_cloud_not_running(endpoint)}", file=sys.stderr)
         return 2
     except BotoCoreError as exc:
         print(f"error: the local cloud at {endpoint} failed: {exc}", file=sys.stderr)

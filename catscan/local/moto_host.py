@@ -124,25 +124,26 @@ def _regular_json(self: DynamoType) -> dict[str, Any]:
     return {self.type: value}
 
 
-class _ItemCopies(threading.local):
-    """`copy` as moto's DynamoDB modules see it, skipping the one deep copy of an item known not to be needed
-    (under UpdateItem, moto copies the stored item twice before changing it: ~30% of an UpdateItem)."""
-
-    skip = False
+class _CopyModule:
+    """`copy` as one of moto's DynamoDB modules sees it (every name but deepcopy is the real module's)."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
+
+
+class _ItemCopies(threading.local, _CopyModule):
+    """Skips, on the thread that asks, the one deep copy of an item known not to be needed (under UpdateItem,
+    moto copies the stored item twice before changing it: ~30% of an UpdateItem)."""
+
+    skip = False
 
     def deepcopy(self, x: Any, memo: Any = None) -> Any:
         return x if self.skip else copy.deepcopy(x, memo)
 
 
-class _NoItemCopy:
-    """`copy` as moto's DynamoDB handler module sees it: its one deep copy (the stored item, under UpdateItem)
-    is skipped on every thread (to_json builds a fresh structure of the old item anyway)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
+class _NoItemCopy(_CopyModule):
+    """For moto's DynamoDB handler module: its one deep copy (the stored item, under UpdateItem) is skipped on
+    every thread (to_json builds a fresh structure of the old item anyway)."""
 
     def deepcopy(self, x: Any, memo: Any = None) -> Any:
         return x
