@@ -113,7 +113,12 @@ def test_scrolling_loads_more_and_cards_load_thumbnails_not_originals(new_page, 
         "button", name=re.compile("View .* larger")
     ).click()
     expect(page.get_by_role("dialog")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    # The dialog signs the original's URL first (storage credentials), so its request may come after
+    # the network was idle once: give it up to 10 s.
+    for _ in range(100):
+        if [url for url in traffic.images if "/uploads/" in url and first["id"] in url]:
+            break
+        page.wait_for_timeout(100)
     assert [url for url in traffic.images if "/uploads/" in url and first["id"] in url]
 
 
