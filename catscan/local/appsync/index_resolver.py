@@ -143,7 +143,7 @@ def query_page(
     if args.get("nextToken"):
         kwargs["ExclusiveStartKey"] = _decode_token(args["nextToken"])
     try:
-        resp = store.client.query(**kwargs)
+        resp = store.items.query(**kwargs)
     except ClientError as exc:
         raise _store_error(exc) from exc
     last = resp.get("LastEvaluatedKey")

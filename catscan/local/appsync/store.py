@@ -1,8 +1,9 @@
 """DynamoDB persistence of @model types, like the Amplify model resolvers do it.
 
 One table per model, `{Type}-{table_suffix}`, partition key `id`. Items carry `__typename`, `createdAt`,
-`updatedAt` (set by the caller, i.e. the emulator's resolvers). All calls are synchronous boto3 calls on one
-shared, thread-safe client; the async resolvers run them with `asyncio.to_thread`.
+`updatedAt` (set by the caller, i.e. the emulator's resolvers). All calls are synchronous calls on shared,
+thread-safe clients (boto3 for the tables, dynamodb_items.py for the items); the async resolvers run them with
+`asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .config import EmulatorConfig
+from .dynamodb_items import DynamoItems
 from .filters import ConditionBuilder
 from .indexes import add_missing_gsis, gsi_definitions
 from .scalars import _plain
@@ -88,18 +90,30 @@ class DynamoStore:
     def __init__(self, config: EmulatorConfig, models: Iterable[ModelType]) -> None:
         self.config = config
         self.models = {m.name: m for m in models}
-        self.client = boto3.client(
-            "dynamodb",
-            endpoint_url=config.dynamodb_endpoint,
+        session = boto3.session.Session(
             region_name=config.region,
             aws_access_key_id=config.aws_access_key_id,
             aws_secret_access_key=config.aws_secret_access_key,
+        )
+        # Table management (start-up only) on boto3; the item calls on a lighter client (dynamodb_items.py).
+        self.client = session.client(
+            "dynamodb",
+            endpoint_url=config.dynamodb_endpoint,
             config=Config(
-                retries={"max_attempts": 2, "mode": "standard"},
-                max_pool_connections=32,
-                connect_timeout=5,
-                read_timeout=30,
+                retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30
             ),
+        )
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise RuntimeError("no AWS credentials for DynamoDB (the local cloud passes its local-only keys)")
+        self.items = DynamoItems(
+            self.client.meta.endpoint_url,
+            self.client.meta.region_name,
+            credentials,
+            max_attempts=2,
+            connect_timeout=5,
+            read_timeout=30,
+            pool_size=32,
         )
 
     def table(self, model: ModelType) -> str:
@@ -142,7 +156,7 @@ class DynamoStore:
     # -- items ----------------------------------------------------------------------------------------------
     def get(self, model: ModelType, key: str) -> dict[str, Any] | None:
         try:
-            resp = self.client.get_item(
+            resp = self.items.get_item(
                 TableName=self.table(model), Key={model.primary_key: {"S": key}}, ConsistentRead=True
             )
         except ClientError as exc:
@@ -159,7 +173,7 @@ class DynamoStore:
         if builder.values:
             kwargs["ExpressionAttributeValues"] = serialize_item(builder.values)
         try:
-            self.client.put_item(TableName=self.table(model), Item=serialize_item(item), **kwargs)
+            self.items.put_item(TableName=self.table(model), Item=serialize_item(item), **kwargs)
         except ClientError as exc:
             raise _store_error(exc) from exc
         return _plain(dict(item))
@@ -196,7 +210,7 @@ class DynamoStore:
         if builder.values:
             kwargs["ExpressionAttributeValues"] = serialize_item(builder.values)
         try:
-            resp = self.client.update_item(
+            resp = self.items.update_item(
                 TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs
             )
         except ClientError as exc:
@@ -214,7 +228,7 @@ class DynamoStore:
         if builder.values:
             kwargs["ExpressionAttributeValues"] = serialize_item(builder.values)
         try:
-            resp = self.client.delete_item(
+            resp = self.items.delete_item(
                 TableName=self.table(model), Key={model.primary_key: {"S": key}}, **kwargs
             )
         except ClientError as exc:
@@ -230,7 +244,7 @@ class DynamoStore:
         if next_token:
             kwargs["ExclusiveStartKey"] = _decode_token(next_token)
         try:
-            resp = self.client.scan(**kwargs)
+            resp = self.items.scan(**kwargs)
         except ClientError as exc:
             raise _store_error(exc) from exc
         items = [deserialize_item(i) for i in resp.get("Items", [])]

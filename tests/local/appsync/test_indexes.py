@@ -44,7 +44,7 @@ def indexed(cognito: Cognito, clock, ddb):
     running = run_in_thread(make_config(cognito, clock, table_suffix="indexes"))
     calls: list[str] = []
     store = running.app[ENGINE].store
-    store.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    store.items.observe(calls.append)
     running.calls = calls
     yield running
     running.stop()
