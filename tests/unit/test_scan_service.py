@@ -64,12 +64,15 @@ class FakeApi:
 class FakeReader(io.BytesIO):
     bytes_fetched = 0
 
+    def whole(self) -> bytes:
+        return self.getvalue()
+
 
 class FakeStore:
     def __init__(self, data: bytes | None = None, error: Exception | None = None) -> None:
         self.data, self.error = data, error
 
-    def open(self, bucket: str, key: str, version_id: str | None, deadline: Deadline):
+    def open(self, bucket: str, key: str, version_id: str | None, deadline: Deadline, size_hint=None):
         if self.error:
             raise self.error
         assert self.data is not None

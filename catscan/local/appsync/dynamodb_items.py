@@ -1,15 +1,13 @@
 """DynamoDB's item calls (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan) as signed JSON POSTs on one
-kept-alive urllib3 pool.
+kept-alive pool (catscan/local/aws_auth/signed_pool.py).
 
 Why not boto3 for these: every resolver makes one or two of them (five a scan), and botocore's per-call
-machinery (parameter validation, the event hooks, the model-driven serializer and parser) cost the emulator
-more CPU than the call itself: ~45% of its CPU under `make bench`'s load, against ~10% for the HTTP round
-trip. DynamoDB's JSON protocol needs none of it: the request body is the parameters as JSON, the response body
-is the result, and an error is `{"__type": "...#Code", "message": "..."}`. Requests are still signed with
-botocore's SigV4 (AWS checks it; the local cloud counts calls by its access key), errors are raised as
-botocore's ClientError with the shape botocore gives them, and an unreachable endpoint as its
-EndpointConnectionError, so callers handle both clients alike. Table management (CreateTable, waiters,
-UpdateTable) stays on boto3: it runs only at start-up.
+machinery cost the emulator ~45% of its CPU under `make bench`'s load, against ~10% for the HTTP round trip.
+DynamoDB's JSON protocol needs none of it: the request body is the parameters as JSON, the response body is
+the result, and an error is `{"__type": "...#Code", "message": "..."}`. Errors are raised as botocore's
+ClientError with the fields botocore gives them, and an unreachable endpoint as its EndpointConnectionError, so
+callers handle both clients alike. Table management (CreateTable, waiters, UpdateTable) stays on boto3: it
+runs only at start-up.
 
 Binary attributes (B, BS) are not converted: AppSync has no binary scalar, so the emulator's items hold none.
 """
@@ -23,10 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EndpointConnectionError
+
+from catscan.local.aws_auth.signed_pool import SignedPool
 
 TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -44,7 +42,7 @@ RETRYABLE_CODES = frozenset(
 
 
 class DynamoItems:
-    """A thread-safe DynamoDB item client (the pool hands each thread its own connection)."""
+    """A thread-safe DynamoDB item client."""
 
     def __init__(
         self,
@@ -57,14 +55,15 @@ class DynamoItems:
         read_timeout: float = 30,
         pool_size: int = 32,
     ) -> None:
-        self.endpoint_url = endpoint_url.rstrip("/") + "/"
-        self._pool = urllib3.connection_from_url(
-            self.endpoint_url,
-            maxsize=pool_size,
-            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
-            retries=False,
+        self._http = SignedPool(
+            endpoint_url,
+            "dynamodb",
+            region,
+            credentials,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            pool_size=pool_size,
         )
-        self._signer = SigV4Auth(credentials, "dynamodb", region)
         self._max_attempts = max(1, max_attempts)
         self._observers: list[Callable[[str], None]] = []
 
@@ -102,7 +101,7 @@ class DynamoItems:
                 if attempt < self._max_attempts:
                     attempt = self._backoff(attempt)
                     continue
-                raise EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc) from exc
+                raise EndpointConnectionError(endpoint_url=self._http.endpoint_url, error=exc) from exc
             if status == 200:
                 result: dict[str, Any] = json.loads(data) if data else {}
                 return result
@@ -114,16 +113,8 @@ class DynamoItems:
             raise error
 
     def _post(self, operation: str, body: bytes) -> tuple[int, Any, bytes]:
-        request = AWSRequest(
-            method="POST",
-            url=self.endpoint_url,
-            data=body,
-            headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation},
-        )
-        self._signer.add_auth(request)
-        response = self._pool.urlopen(
-            "POST", "/", body=body, headers=dict(request.headers.items()), preload_content=True
-        )
+        headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation}
+        response = self._http.request("POST", "/", headers=headers, body=body)
         return response.status, response.headers, response.data
 
     @staticmethod

@@ -29,8 +29,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
+import urllib3
 from aiohttp import web
+from botocore.credentials import Credentials
+
+from catscan.local.aws_auth.signed_pool import SignedPool
 
 from . import images
 from .errors import (
@@ -64,7 +69,7 @@ class _State:
     detector: Detector | None
     cpu: concurrent.futures.ThreadPoolExecutor
     io: concurrent.futures.ThreadPoolExecutor
-    _s3: Any = None
+    _s3: SignedPool | None = None
     _s3_lock: threading.Lock = field(default_factory=threading.Lock)
     # What AWS would bill: successful DetectLabels calls, in all and per S3 object.
     billed: int = 0
@@ -74,28 +79,25 @@ class _State:
     latency_ms: int = 0
     throttled: int = 0
 
-    def s3(self) -> Any:
+    def s3(self) -> SignedPool:
         with self._s3_lock:
             if self._s3 is None:
-                self._s3 = _make_s3_client(self.s3_endpoint_url, self.region)
+                self._s3 = _s3_pool(self.s3_endpoint_url, self.region)
             return self._s3
 
 
 STATE = web.AppKey("catscan_rekognition_state", _State)
 
 
-def _make_s3_client(endpoint_url: str | None, region: str) -> Any:
+def _s3_pool(endpoint_url: str | None, region: str) -> SignedPool:
+    """Signed GETs on a kept-alive pool, not a boto3 client: this read runs once a scan, and botocore's
+    per-call machinery cost more CPU than the read itself (aws_auth/signed_pool.py)."""
     import boto3
-    from botocore.config import Config
 
-    session = boto3.session.Session(region_name=region)
-    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2, "mode": "standard"})
-    kwargs: dict[str, Any] = {"region_name": region, "config": config}
-    if endpoint_url:
-        kwargs["endpoint_url"] = endpoint_url
-    if session.get_credentials() is None:  # local S3 (moto) accepts any key
-        kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
-    return session.client("s3", **kwargs)
+    credentials = boto3.session.Session(region_name=region).get_credentials()
+    if credentials is None:  # local S3 (moto) accepts any key
+        credentials = Credentials("local", "local")
+    return SignedPool(endpoint_url or f"https://s3.{region}.amazonaws.com", "s3", region, credentials)
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,29 +111,33 @@ def _read_s3_object(state: _State, s3_object: Any) -> bytes:
     bucket, key, version = s3_object.get("Bucket"), s3_object.get("Name"), s3_object.get("Version")
     if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
         raise InvalidS3ObjectError(_S3_MISSING)
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    name = f"s3://{bucket}/{key}"
+    path = "/" + quote(bucket, safe="") + "/" + quote(key, safe="/~")
     if version:
-        request["VersionId"] = str(version)
+        path += "?versionId=" + quote(str(version), safe="")
+    for attempt in (1, 2):  # one retry of a failed connection, as boto3's standard mode
+        try:
+            response = state.s3().request("GET", path, preload_content=False)
+            break
+        except urllib3.exceptions.HTTPError as exc:  # endpoint down, connection reset
+            if attempt == 2:
+                log.warning("S3 GetObject %s failed: %s", name, exc)
+                raise InvalidS3ObjectError(_S3_MISSING) from None
     try:
-        response = state.s3().get_object(**request)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        log.info("S3 GetObject s3://%s/%s failed: %s", bucket, key, code)
-        raise InvalidS3ObjectError(_S3_MISSING) from None
-    except BotoCoreError as exc:  # bad bucket name, endpoint down, ...
-        log.warning("S3 GetObject s3://%s/%s failed: %s", bucket, key, exc)
-        raise InvalidS3ObjectError(_S3_MISSING) from None
-    body = response["Body"]
-    try:
-        if int(response.get("ContentLength") or 0) > images.MAX_S3_BYTES:
+        if response.status != 200:
+            log.info("S3 GetObject %s failed: HTTP %s", name, response.status)
+            raise InvalidS3ObjectError(_S3_MISSING)
+        size = int(response.headers.get("Content-Length") or 0)
+        if size > images.MAX_S3_BYTES:
             raise ImageTooLargeError(
-                f"S3 object size {response['ContentLength']} bytes exceeds the maximum of {images.MAX_S3_BYTES} bytes"
+                f"S3 object size {size} bytes exceeds the maximum of {images.MAX_S3_BYTES} bytes"
             )
-        data = body.read(images.MAX_S3_BYTES + 1)
+        data = response.read(images.MAX_S3_BYTES + 1)
     finally:
-        body.close()
+        if response.length_remaining:  # unread (an error page, an oversized body): dropped, not downloaded
+            response.close()
+        else:
+            response.release_conn()
     images.check_size(data, images.MAX_S3_BYTES)
     return data
 

@@ -83,6 +83,15 @@ def test_chelsea_s3_object_is_a_cat(rekognition, s3, bucket, photo) -> None:
     assert cat_confidence(response) >= CAT_THRESHOLD
 
 
+@pytest.mark.parametrize("name", ["my cat (1).png", "Katze überm Sofa+ä.png", "a%20b?c=d#e.png"])
+def test_s3_keys_with_spaces_and_unicode_are_read(rekognition, s3, bucket, photo, name: str) -> None:
+    """The S3 read quotes the key as boto3 does (a key is any UTF-8 a user's file name brings)."""
+    key = f"uploads/us-east-1:abc/scan-2/{name}"
+    s3.put_object(Bucket=bucket, Key=key, Body=photo("chelsea.png"))
+    response = rekognition.detect_labels(Image={"S3Object": {"Bucket": bucket, "Name": key}})
+    assert cat_confidence(response) >= CAT_THRESHOLD
+
+
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "rocket.jpg"])
 def test_non_cats(rekognition, name: str, photo) -> None:
     response = rekognition.detect_labels(Image={"Bytes": photo(name)}, MinConfidence=0, MaxLabels=5)
