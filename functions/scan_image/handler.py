@@ -148,6 +148,11 @@ def _since_upload_ms(event_time: str | None) -> float | None:
     return max(0.0, (datetime.now(UTC) - uploaded).total_seconds() * 1000)
 
 
+def _event_size(size: Any) -> int | None:
+    """The S3 event's object size, if it has a sane one (a hand-written event may have none)."""
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
+
+
 def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     body = json.loads(record.body)
     if "Records" not in body:  # s3:TestEvent and other non-object notifications
@@ -167,6 +172,7 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
             sequencer=obj.get("sequencer"),
             s3_request_id=(s3_record.response_elements or {}).get("x-amz-request-id"),
             event_time=s3_record.event_time,
+            size_bytes=_event_size(obj.get("size")),
         )
         logger.set_correlation_id(ref.s3_request_id)
         try:

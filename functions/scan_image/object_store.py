@@ -1,4 +1,5 @@
-"""S3 adapter: object metadata and lazy ranged reads, so only an image's header is fetched."""
+"""S3 adapter: object metadata and lazy ranged reads, so only an image's header is fetched (or, in the same one
+GET, a small image whole)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ class ObjectInfo:
     content_type: str | None
     version_id: str | None
     etag: str | None
+
+
+# An object up to this size is read whole by its first GET: the thumbnail then needs no second GET (a
+# request's latency and cost), and the verdict waits only for the extra bytes (~5 ms at S3's per-connection
+# rate for 512 KiB); a larger object is read by blocks, only as far as its header.
+WHOLE_READ_BYTES = 512 * 1024
 
 
 class HeaderTooLarge(ValueError):
@@ -64,16 +71,25 @@ class ObjectStore:
             raise
 
     def open(
-        self, bucket: str, key: str, version_id: str | None, deadline: Deadline
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        deadline: Deadline,
+        size_hint: int | None = None,
     ) -> tuple[ObjectInfo, RangedReader]:
-        """The object's metadata and a lazy reader, from one ranged GET of its first block."""
+        """The object's metadata and a lazy reader, from one ranged GET of its first block, or of the whole
+        object when `size_hint` (the S3 event's size) is at most WHOLE_READ_BYTES."""
         extra = {"VersionId": version_id} if version_id else {}
 
         def get(**kw: Any) -> dict[str, Any]:  # the reader's fetch
             return self.get_object(deadline, **kw)
 
+        first_bytes = RangedReader.BLOCK
+        if size_hint is not None and size_hint <= WHOLE_READ_BYTES:
+            first_bytes = max(first_bytes, size_hint)
         try:
-            first = get(Bucket=bucket, Key=key, Range=f"bytes=0-{RangedReader.BLOCK - 1}", **extra)
+            first = get(Bucket=bucket, Key=key, Range=f"bytes=0-{first_bytes - 1}", **extra)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "InvalidRange":
                 raise
@@ -120,10 +136,17 @@ class RangedReader(io.RawIOBase):
         self.requests = 0
 
     def prime(self, index: int, data: bytes) -> None:
-        """Hand over a block that was already fetched."""
-        self._blocks[index] = data
+        """Hand over what one GET already fetched from block `index` on (one block or more)."""
+        for offset in range(0, max(len(data), 1), self.BLOCK):
+            self._blocks[index + offset // self.BLOCK] = data[offset : offset + self.BLOCK]
         self.bytes_fetched += len(data)
         self.requests += 1
+
+    def whole(self) -> bytes | None:
+        """The whole object if every byte of it was fetched already (a small object's first GET), else None."""
+        if sum(len(self._blocks.get(i, b"")) for i in range(-(-self._size // self.BLOCK))) != self._size:
+            return None
+        return b"".join(self._blocks[i] for i in range(-(-self._size // self.BLOCK)))
 
     def readable(self) -> bool:
         return True

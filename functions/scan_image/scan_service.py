@@ -40,6 +40,7 @@ class ObjectRef:
     sequencer: str | None = None
     s3_request_id: str | None = None
     event_time: str | None = None  # ISO 8601, from the S3 event
+    size_bytes: int | None = None  # from the S3 event: a small object is read whole by its first GET
 
 
 @dataclass
@@ -196,7 +197,7 @@ class ScanService:
             )
 
         try:
-            info, reader = self._store.open(ref.bucket, key, ref.version_id, deadline)
+            info, reader = self._store.open(ref.bucket, key, ref.version_id, deadline, ref.size_bytes)
             debug["object"].update(
                 sizeBytes=info.size_bytes, etag=info.etag, declaredContentType=info.content_type
             )
@@ -261,11 +262,18 @@ class ScanService:
         debug["requestIds"]["rekognition"] = detection.request_id
         verdict = scan_logic.decide(detection.labels, config)
         outcome = finish("DONE", None, verdict)
-        self._write_thumbnail(ref, key, upload, debug["object"], deadline)  # after the verdict was pushed
+        # After the verdict was pushed; from the bytes already read if the first GET read the image whole.
+        self._write_thumbnail(ref, key, upload, debug["object"], deadline, reader.whole())
         return outcome
 
     def _write_thumbnail(
-        self, ref: ObjectRef, key: str, upload: scan_logic.UploadKey, obj: dict[str, Any], deadline: Deadline
+        self,
+        ref: ObjectRef,
+        key: str,
+        upload: scan_logic.UploadKey,
+        obj: dict[str, Any],
+        deadline: Deadline,
+        data: bytes | None,
     ) -> None:
         """thumbnail.py's JPEG, and its key on the scan; a failure only means no thumbnail."""
         if self._thumbnails is None:
@@ -280,6 +288,7 @@ class ScanService:
                 obj["width"],
                 obj["height"],
                 deadline,
+                data,
             )
             self._api.update_scan(upload.scan_id, deadline, thumbnailKey=target)
         except Exception as exc:  # noqa: BLE001 - the verdict is written; the card shows a placeholder

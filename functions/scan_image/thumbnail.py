@@ -88,9 +88,12 @@ class ThumbnailWriter:
         width: int,
         height: int,
         deadline: Any,
+        data: bytes | None = None,
     ) -> str:
-        extra = {"VersionId": version_id} if version_id else {}
-        data = self.get_object(deadline, Bucket=bucket, Key=key, **extra)["Body"]
+        """`data`: the original's bytes if the scan already holds them (a small image); else read here."""
+        if data is None:
+            extra = {"VersionId": version_id} if version_id else {}
+            data = self.get_object(deadline, Bucket=bucket, Key=key, **extra)["Body"]
         try:
             jpeg = render(data, width, height)
         except (OSError, ValueError, Image.DecompressionBombError) as exc:  # undecodable after all
