@@ -28,7 +28,8 @@ PURPOSE: dict[Key, str] = {
         "scanner",
         "s3",
         "GetObject (ranged)",
-    ): "the image header (type, dimensions) before DetectLabels is paid",
+    ): "the image header (type, dimensions) before DetectLabels is paid; an image up to "
+    "WHOLE_READ_BYTES (512 KiB) is read whole by this GET, for its thumbnail too",
     ("scanner", "rekognition", "DetectLabels"): "the detection, once per object version",
     (
         "scanner",
@@ -46,7 +47,11 @@ PURPOSE: dict[Key, str] = {
     "PARAM_CACHE_SECONDS in each container",
     ("scanner", "sqs", "ChangeMessageVisibility"): "retry backoff of a message to be retried",
     ("scanner", "cognito-idp", "AdminGetUser"): "the uploader's e-mail, cached per container and user",
-    ("scanner", "s3", "GetObject"): "the whole image, for its thumbnail (after the verdict was pushed)",
+    (
+        "scanner",
+        "s3",
+        "GetObject",
+    ): "the whole image of one larger than 512 KiB, for its thumbnail (after the verdict was pushed)",
     ("scanner", "s3", "PutObject"): "the thumbnail",
     (
         "scanner",
