@@ -35,8 +35,8 @@ PURPOSE: dict[Key, str] = {
         "scanner",
         "dynamodb",
         "PutItem",
-    ): "idempotency: the INPROGRESS record of scan_object and of detect_once",
-    ("scanner", "dynamodb", "UpdateItem"): "idempotency: each record completed with its result",
+    ): "idempotency: the INPROGRESS record of detect_once (DetectLabels once per object version)",
+    ("scanner", "dynamodb", "UpdateItem"): "idempotency: that record completed with the detection",
     ("scanner", "dynamodb", "GetItem"): "idempotency: reading an existing record (duplicate or in progress)",
     (
         "scanner",

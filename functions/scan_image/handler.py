@@ -5,9 +5,10 @@ the flow in scan_service. S3 notifies a queue and the queue's event source (with
 invokes this function, so a burst of uploads waits in the queue instead of flooding Rekognition.
 
 Per record: a failure is reported alone (partial batch response) and its message comes back after a
-growing delay, until its last delivery, which writes FAILED with the reason. Idempotency: a duplicated
-event is answered from the record of the first (no second scan), and DetectLabels is paid once per
-object version even when the verdict write fails after it (the detection has its own record).
+growing delay, until its last delivery, which writes FAILED with the reason. Idempotency: DetectLabels is
+paid once per object version (Powertools idempotency record), even when the verdict write fails after it;
+a duplicated event after the verdict stops at getScan (the scan is already DONE or REJECTED), and one that
+overlaps the first waits for it (the detection's record is in progress), see scan_service.py.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .deadline import Deadline
 from .detector import Detection, LabelDetector
 from .object_store import ObjectStore
 from .owner_directory import OwnerDirectory
-from .scan_service import ObjectRef, RetryableScanError, ScanService
+from .scan_service import DetectionInProgress, ObjectRef, RetryableScanError, ScanService
 from .settings import QUICK_CALLS, detection_config, load_settings
 from .thumbnail import ThumbnailWriter
 
@@ -66,11 +67,6 @@ def _client(
 
 api = ScanApi(settings.appsync_url, settings.region, credentials=_session.get_credentials())
 detector = LabelDetector(_client("rekognition", "adaptive"), _attempt_seconds)
-# One persistence layer per idempotent function: Powertools configures a layer for the function it
-# serves, so the nested detect_once must not share scan_object's.
-scan_records = DynamoDBPersistenceLayer(
-    table_name=settings.idempotency_table, boto3_session=_session, boto_config=QUICK_CALLS
-)
 detect_records = DynamoDBPersistenceLayer(
     table_name=settings.idempotency_table, boto3_session=_session, boto_config=QUICK_CALLS
 )
@@ -78,9 +74,8 @@ detect_records = DynamoDBPersistenceLayer(
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _sqs: Any = None  # made on the first retried message only
 
-# A duplicated S3 event has the same object and sequencer: it must not cost a second scan.
+# A duplicated S3 event has the same object and sequencer: it must not cost a second DetectLabels.
 _object_key = "[bucket, key, version_id || sequencer]"
-scan_idempotency = IdempotencyConfig(event_key_jmespath=_object_key, expires_after_seconds=24 * 3600)
 detect_idempotency = IdempotencyConfig(event_key_jmespath=_object_key, expires_after_seconds=24 * 3600)
 
 
@@ -91,9 +86,11 @@ def detect_once(ref: dict[str, Any], key: str, min_confidence: float, deadline: 
 
 
 def _detect(ref: ObjectRef, key: str, min_confidence: float, deadline: Deadline) -> Detection:
-    return Detection(
-        **detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline)
-    )
+    try:
+        result = detect_once(ref=asdict(ref), key=key, min_confidence=min_confidence, deadline=deadline)
+    except IdempotencyAlreadyInProgressError as exc:
+        raise DetectionInProgress(str(exc)) from exc
+    return Detection(**result)
 
 
 _s3 = _client("s3", "standard")
@@ -109,11 +106,6 @@ service = ScanService(
     else None,
     thumbnails=ThumbnailWriter(store.get_object, _s3.put_object),
 )
-
-
-@idempotent_function(data_keyword_argument="ref", persistence_store=scan_records, config=scan_idempotency)
-def scan_object(ref: dict[str, Any], deadline: Deadline, attempt: int, final: bool) -> dict[str, Any]:
-    return service.process(ObjectRef(**ref), deadline, attempt=attempt, final=final).as_dict()
 
 
 def _retry_later(record: SQSRecord, attempt: int) -> None:
@@ -176,14 +168,10 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
         )
         logger.set_correlation_id(ref.s3_request_id)
         try:
-            outcome = scan_object(ref=asdict(ref), deadline=deadline, attempt=attempt, final=final)
+            outcome = service.process(ref, deadline, attempt=attempt, final=final).as_dict()
         except Exception as exc:  # noqa: BLE001 - transient, in progress elsewhere, or e.g. the idempotency
             # table unreachable: every failure comes back with backoff (never only after the visibility timeout).
-            level = (
-                logger.warning
-                if isinstance(exc, (RetryableScanError, IdempotencyAlreadyInProgressError))
-                else logger.exception
-            )
+            level = logger.warning if isinstance(exc, RetryableScanError) else logger.exception
             level("scan will be retried", extra={"key": obj.key, "attempt": attempt, "error": str(exc)})
             metrics.add_metric(name="ScanRetried", unit=MetricUnit.Count, value=1)
             retry.append(obj.key)
@@ -207,7 +195,6 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    scan_idempotency.register_lambda_context(context)
     detect_idempotency.register_lambda_context(context)
     return process_partial_response(
         event=event, record_handler=scan_record, processor=processor, context=context

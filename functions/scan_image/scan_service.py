@@ -64,6 +64,14 @@ class ScanNotVisibleYet(Exception):
     """getScan found nothing for an event this recent: the scan's write may not be readable yet."""
 
 
+class DetectionInProgress(Exception):
+    """Another delivery of this object (a duplicated event) holds the detection's idempotency record now."""
+
+
+# The last delivery's FAILED never replaces a verdict that another delivery of the object wrote meanwhile.
+NOT_TERMINAL: dict[str, Any] = {"and": [{"status": {"ne": "DONE"}}, {"status": {"ne": "REJECTED"}}]}
+
+
 TRANSIENT = (AppSyncUnavailable, DetectorUnavailable, StorageUnavailable, BudgetExhausted, ScanNotVisibleYet)
 
 
@@ -112,14 +120,34 @@ class ScanService:
             if final:
                 return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=str(exc))
             raise RetryableScanError(str(exc)) from exc
+        except DetectionInProgress as exc:
+            # A duplicated event overlapping the first: that delivery writes the verdict. This one comes back
+            # later and finds the scan terminal; on its last delivery it leaves the scan to the first (or, if
+            # that one died, to the sweeper's stale-scan rule).
+            if final:
+                return Outcome(
+                    status="IGNORED", scan_id=upload.scan_id, reason=f"in progress elsewhere: {exc}"
+                )
+            raise RetryableScanError(f"in progress elsewhere: {exc}") from exc
         except Exception as exc:  # transient or unexpected: retried, or FAILED at the end
             if not final:
                 raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
             reason = failure_reason(exc, attempt)
             try:
-                self._api.update_scan(upload.scan_id, deadline, final=True, status="FAILED", reason=reason)
+                written = self._api.update_scan(
+                    upload.scan_id,
+                    deadline,
+                    final=True,
+                    condition=NOT_TERMINAL,
+                    status="FAILED",
+                    reason=reason,
+                )
             except Exception as write_error:  # noqa: BLE001 - AppSync down too: the event goes to the DLQ
                 raise RetryableScanError(f"{exc}; and FAILED could not be written: {write_error}") from exc
+            if written is None:  # another delivery's verdict stands
+                return Outcome(
+                    status="IGNORED", scan_id=upload.scan_id, reason="a verdict was written meanwhile"
+                )
             return Outcome(status="FAILED", scan_id=upload.scan_id, reason=reason)
 
     def _recent(self, ref: ObjectRef) -> bool:
@@ -156,8 +184,8 @@ class ScanService:
                 reason="the scan's imageKey is not this object's key",
             )
         if scan.get("status") in ("DONE", "REJECTED"):
-            # A re-delivery after the verdict (a kill after the write, a dead letter re-driven after the
-            # idempotency record expired): the verdict stands, no PROCESSING over it, no second charge.
+            # A re-delivery after the verdict (a duplicated S3 event, a kill after the write, a re-driven
+            # dead letter): the verdict stands, no PROCESSING over it, no second charge.
             return Outcome(
                 status="IGNORED", scan_id=upload.scan_id, reason=f"the scan is already {scan['status']}"
             )

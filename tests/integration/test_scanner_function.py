@@ -10,15 +10,18 @@ import os
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from catscan.client.api import ScanApi
 from catscan.local.lambda_runtime import LambdaContext
 from catscan.local.runner import sqs_event
 from catscan.local.seed import client
+from scan_image.scan_service import RetryableScanError
 from tests.support.fault_proxy import FaultProxy
 from tests.support.images import photo
 from tests.support.scanning import run
@@ -149,6 +152,30 @@ def test_duplicated_event_costs_one_detect_labels_call(cloud, demo, admin, handl
     assert invoke(handler, event) == [] and invoke(handler, event) == []
     assert proxy.detect_calls() == 1
     assert read_scan(admin, scan_id)["isCat"] is True
+
+
+def test_a_duplicate_overlapping_the_first_delivery_waits_for_it_and_costs_no_second_detection(
+    cloud, demo, admin, handler, proxy, caplog
+):
+    """S3 and SQS deliver at least once: the same event may run in two containers at once."""
+    scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
+    proxy.fail_next("slow")  # the first delivery's DetectLabels takes a while
+    record = SQSRecord(delivery(event)["Records"][0])
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(handler.scan_record, record, LambdaContext(timeout_seconds=10))
+        deadline = time.monotonic() + 10
+        while proxy.detect_calls() == 0 and time.monotonic() < deadline:  # the first is inside DetectLabels
+            time.sleep(0.01)
+        with pytest.raises(RetryableScanError, match="to retry"):
+            handler.scan_record(record, LambdaContext(timeout_seconds=10))  # comes back later
+        retried = [r for r in caplog.records if r.getMessage() == "scan will be retried"]
+        assert [getattr(r, "error", "") for r in retried][-1].startswith("in progress elsewhere")
+        assert first.result() is None  # the first one's verdict
+    # The duplicate's later (here: last) delivery finds the verdict and stops there.
+    assert invoke(handler, event, receive_count=MAX_RECEIVES) == []
+    assert proxy.detect_calls() == 1
+    scan = read_scan(admin, scan_id)
+    assert scan["status"] == "DONE" and scan["isCat"] is True
 
 
 @pytest.mark.parametrize("fault", ["throttle", "5xx", "hang"])

@@ -19,6 +19,7 @@ FAULTS = {
     "hang": (500, "InternalServerError", "answered too late"),  # after HANG_SECONDS
 }
 HANG_SECONDS = 3.0
+SLOW_SECONDS = 0.8  # "slow": answered normally, this much later (within the handler tests' 1 s timeout)
 
 
 class FaultProxy:
@@ -63,6 +64,9 @@ class FaultProxy:
         body = await request.read()
         if self._faults and (self._faults[0][1] is None or self._faults[0][1] in body):
             kind, _ = self._faults.popleft()
+            if kind == "slow":
+                await asyncio.sleep(SLOW_SECONDS)
+                return await self._forward(request, body)
             if kind == "hang":
                 await asyncio.sleep(HANG_SECONDS)
             status, code, message = FAULTS[kind]
@@ -72,6 +76,9 @@ class FaultProxy:
                 content_type="application/x-amz-json-1.1",
                 headers={"x-amzn-ErrorType": code},
             )
+        return await self._forward(request, body)
+
+    async def _forward(self, request: web.Request, body: bytes) -> web.Response:
         # The Host header stays the proxy's: SigV4 signed it (the AppSync emulator verifies signatures).
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
         async with (

@@ -20,7 +20,7 @@ from scan_image.appsync_client import AppSyncUnavailable
 from scan_image.deadline import BudgetExhausted, Deadline
 from scan_image.detector import Detection, DetectorUnavailable, ImageRejectedByDetector
 from scan_image.object_store import ObjectInfo, StorageUnavailable
-from scan_image.scan_service import ObjectRef, RetryableScanError, ScanService
+from scan_image.scan_service import DetectionInProgress, ObjectRef, RetryableScanError, ScanService
 
 SCAN_ID = "11111111-2222-3333-4444-555555555555"
 KEY = f"uploads/us-east-1:abc/{SCAN_ID}/cat.png"
@@ -50,15 +50,32 @@ class FakeApi:
             raise AppSyncUnavailable("connection refused")
         return self.scan
 
-    def update_scan(self, scan_id: str, deadline: Deadline, *, final: bool = False, **fields: Any) -> dict:
+    def update_scan(
+        self, scan_id: str, deadline: Deadline, *, final: bool = False, condition=None, **fields: Any
+    ) -> dict | None:
         if self.down or (self.fail_writes and fields.get("status") != "PROCESSING"):
             raise AppSyncUnavailable("HTTP 503")
+        if condition is not None and not holds(condition, self.scan or {}):
+            return None  # ConditionalCheckFailed: nothing written
         self.writes.append(fields)
+        if self.scan is not None:
+            self.scan = {**self.scan, **fields}
         return {"id": scan_id, **fields}
 
     @property
     def last(self) -> dict[str, Any]:
         return self.writes[-1]
+
+
+def holds(condition: dict[str, Any], item: dict[str, Any]) -> bool:
+    """The and/or/eq/ne subset of a GraphQL condition input the scanner sends."""
+    if "and" in condition:
+        return all(holds(c, item) for c in condition["and"])
+    if "or" in condition:
+        return any(holds(c, item) for c in condition["or"])
+    ((field, test),) = condition.items()
+    ((op, value),) = test.items()
+    return (item.get(field) == value) == (op == "eq")
 
 
 class FakeReader(io.BytesIO):
@@ -216,6 +233,30 @@ def test_a_transient_detector_failure_is_retried_then_failed_on_the_last_deliver
     outcome = run(service(api, FakeStore(png(100, 100)), detect_raising(error)), final=True, attempt=8)
     assert outcome.status == "FAILED" and outcome.reason == f"{reason}; it was tried 8 times."
     assert api.last == {"status": "FAILED", "reason": outcome.reason}
+
+
+def test_the_last_deliverys_failed_never_replaces_a_verdict_written_meanwhile():
+    """A duplicated event overlapping the first: the first wrote DONE while this one failed."""
+    api = FakeApi({**SCAN, "status": "PROCESSING"})
+
+    def detect_then_lose_the_race(*_: Any) -> Detection:
+        api.scan = {**api.scan, "status": "DONE"}  # the other delivery's verdict lands now
+        raise DetectorUnavailable("ReadTimeoutError")
+
+    outcome = run(service(api, FakeStore(png(100, 100)), detect_then_lose_the_race), final=True, attempt=8)
+    assert outcome.status == "IGNORED" and outcome.reason == "a verdict was written meanwhile"
+    assert api.scan["status"] == "DONE" and "FAILED" not in [w["status"] for w in api.writes]
+
+
+def test_a_detection_in_progress_elsewhere_comes_back_later_and_is_left_to_it_at_the_end():
+    """The detection's idempotency record is held by another delivery of the object (a duplicated event)."""
+    in_progress = detect_raising(DetectionInProgress("Execution already in progress"))
+    api = FakeApi(SCAN)
+    with pytest.raises(RetryableScanError, match="in progress elsewhere"):
+        run(service(api, FakeStore(png(100, 100)), in_progress))
+    outcome = run(service(api, FakeStore(png(100, 100)), in_progress), final=True, attempt=8)
+    assert outcome.status == "IGNORED" and "in progress elsewhere" in (outcome.reason or "")
+    assert "FAILED" not in [w["status"] for w in api.writes]
 
 
 def test_storage_trouble_on_the_last_delivery_fails_with_the_reason():
