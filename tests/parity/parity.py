@@ -558,11 +558,11 @@ def normalize_table(table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
 
 class StubStore:
     """The emulator's DynamoStore interface over the stipulated items (and the DynamoDB `query` its @index
-    resolver sends to the store's client)."""
+    resolver sends to the store's item client)."""
 
-    def __init__(self, items: dict[str, dict[str, Any]]) -> None:
-        self.items = items
-        self.client = self
+    def __init__(self, rows: dict[str, dict[str, Any]]) -> None:
+        self.rows = rows
+        self.items = self  # the item client the @index resolver queries (DynamoStore.items)
 
     def table(self, model: Any) -> str:
         return model.name
@@ -578,7 +578,7 @@ class StubStore:
     ) -> dict[str, Any]:
         items = [
             i
-            for i in self.items.values()
+            for i in self.rows.values()
             if key_condition_matches(
                 KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, i
             )
@@ -586,17 +586,17 @@ class StubStore:
         return {"Items": [serialize_item(i) for i in items[:Limit]]}
 
     def get(self, model: Any, key: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.items.get(key))
+        return copy.deepcopy(self.rows.get(key))
 
     def scan(self, model: Any, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        return [copy.deepcopy(i) for i in list(self.items.values())[:limit]], None
+        return [copy.deepcopy(i) for i in list(self.rows.values())[:limit]], None
 
     def create(self, model: Any, item: dict[str, Any], condition: Any) -> dict[str, Any]:
-        self.items[item["id"]] = copy.deepcopy(item)
+        self.rows[item["id"]] = copy.deepcopy(item)
         return copy.deepcopy(item)
 
     def update(self, model: Any, key: str, values: dict[str, Any], condition: Any) -> dict[str, Any]:
-        item = self.items[key]
+        item = self.rows[key]
         for k, v in values.items():
             if v is None:
                 item.pop(k, None)
@@ -605,7 +605,7 @@ class StubStore:
         return copy.deepcopy(item)
 
     def delete(self, model: Any, key: str, condition: Any) -> dict[str, Any]:
-        return self.items.pop(key)
+        return self.rows.pop(key)
 
 
 class Emulator:
@@ -629,7 +629,7 @@ class Emulator:
         return f"{op} Parity{f'({decls})' if decls else ''} {{ {call} {{ {sel} }} }}", case.args
 
     async def run(self, case: Case, table: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        self.store.items = table
+        self.store.rows = table
         query, variables = self.document(case)
         if case.kind == "subscription":
             try:
