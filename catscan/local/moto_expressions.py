@@ -6,7 +6,10 @@ validators each walk the tree through `DepthFirstTraverser`, which rebuilds its 
 bound methods) and a tuple of classes at every node and tests them with ABC isinstance checks. Here:
 - a parsed tree is kept per expression text (the AppSync emulator sends the same text on every update); the
   handler only reads it (`find_clauses`), the backend gets its own copy, which the validators then change;
-- the walk and `find_clauses` decide per node class once, with the same order and results as moto's.
+- the walk and `find_clauses` decide per node class once, with the same order and results as moto's;
+- two validators count and compare the clauses below every node of the tree (each node's whole subtree
+  again: quadratic in the number of SETs); during their walks, which change nothing, each subtree's clauses
+  are found once.
 Only successful parses are kept: a bad expression raises moto's own error every time. The methods replaced
 are checked against the moto source they were written for, so another moto version fails at start-up
 instead of silently validating differently. tests/local/moto_host compares the answers with moto's own.
@@ -18,6 +21,7 @@ import copy
 import functools
 import hashlib
 import inspect
+import threading
 from typing import Any
 
 import moto.dynamodb.models
@@ -30,10 +34,18 @@ from moto.dynamodb.parsing.ast_nodes import (
     UpdateExpressionFunction,
 )
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
+
+# Validators whose processors return the node they are given and change nothing in the tree (checked below).
+_READ_ONLY_WALKS = (ActionCountValidator, OverlappingPathsValidator)
 
 # sha256 of the moto 5.2.5 sources that the replacements below reproduce.
 _TRAVERSER_SOURCE = "ec3e3b9cd5fdd87f65cd0a2ac3627ffa7f8200d0c72f0e3f8b44eabadb3a3df5"
 _FIND_CLAUSES_SOURCE = "b77be7ac447d7617ea68e818e2bceb652a8a14257001715c64b36b3244a04c55"
+_READ_ONLY_SOURCES = {
+    ActionCountValidator: "3fe995f04a9c4a2d1edcdef932cbdcb8781c9229148d2475c63d8ede6e17f528",
+    OverlappingPathsValidator: "27f48a77a1762303e8de34cb7b9b58020e972805e470c03dfd500fb5b4b8f20f",
+}
 
 _IMMUTABLE = (str, int, float, bool, type(None))
 
@@ -98,8 +110,24 @@ def _holds_clauses(kind: type) -> bool:
     return issubclass(kind, (Expression, UpdateExpressionFunction))
 
 
+class _Found(threading.local):
+    """find_clauses' answers per (node, clause types), kept while a walk that changes no node asks for them."""
+
+    memo: dict[tuple[int, tuple[type, ...]], list[Node]] | None = None
+
+
+_found = _Found()
+
+
 def find_clauses(self: Node, clause_types: list[type]) -> list[Node]:
-    """Node.find_clauses with its class tests decided once per class."""
+    """Node.find_clauses with its class tests decided once per class, and, during the walks of the validators
+    that only read the tree, each subtree's answer kept (moto's validators ask it at every node of the tree's
+    chain of actions, each time over the whole subtree: quadratic in the number of actions)."""
+    memo = _found.memo
+    if memo is not None:
+        key = (id(self), tuple(clause_types))
+        if key in memo:
+            return list(memo[key])
     clauses = []
     for child in self.children or []:
         kind = type(child)
@@ -107,6 +135,8 @@ def find_clauses(self: Node, clause_types: list[type]) -> list[Node]:
             clauses.append(child)
         elif _holds_clauses(kind):
             clauses.extend(child.find_clauses(clause_types))
+    if memo is not None:
+        memo[key] = list(clauses)
     return clauses
 
 
@@ -146,7 +176,13 @@ def traverse(self: DepthFirstTraverser, root: Node) -> Node:
                 parent_node.children[child_id] = node
         return node
 
-    return visit(root, -1)
+    if type(self) not in _READ_ONLY_WALKS:
+        return visit(root, -1)
+    _found.memo = {}  # the walk changes no node: each subtree's clauses stay what they were
+    try:
+        return visit(root, -1)
+    finally:
+        _found.memo = None
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -165,6 +201,7 @@ def install() -> None:
     models_source = inspect.getsource(moto.dynamodb.models)
     if (
         _sha256(DepthFirstTraverser) != _TRAVERSER_SOURCE
+        or any(_sha256(cls) != source for cls, source in _READ_ONLY_SOURCES.items())
         or _sha256(Node.find_clauses) != _FIND_CLAUSES_SOURCE
         or overridden
         or any("find_clauses" in vars(c) for c in _subclasses(Node))  # one find_clauses for every node class
