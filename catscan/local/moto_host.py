@@ -10,10 +10,13 @@ import argparse
 import base64
 import copy
 import functools
+import hashlib
 import inspect
+import io
 import json
 import re
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -22,6 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import cheroot.connections
+import cheroot.makefile
+import cheroot.server
 import moto.backends
 import moto.core.responses
 import moto.dynamodb.models
@@ -436,6 +442,95 @@ class MotoGateway(wsgi.Gateway_10):
         env[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names
         return env
 
+    def write(self, chunk: bytes) -> None:
+        """cheroot's write, but the status line and headers go out with the body's first chunk in one write
+        instead of two (each a system call here and a wake-up of the client)."""
+        connection = self.req.conn
+        if self.req.sent_headers or not chunk:
+            return super().write(chunk)
+        together = _SentTogether()
+        real, connection.wfile = connection.wfile, together
+        try:
+            super().write(chunk)
+        finally:
+            connection.wfile = real
+            if together.parts:
+                real.write(b"".join(together.parts))
+
+
+class _SentTogether:
+    """Collects what cheroot writes for a response's head and first chunk, sent as one write."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+class SocketReader(io.BufferedReader):
+    """cheroot's socket reader (cheroot.makefile.StreamReader) on the C buffered reader: cheroot's reads
+    through the pure-Python `_pyio` one, each header line a Python loop of peeks and reads (~10% of moto's
+    CPU under load). cheroot needs of it only the reads and `has_data`."""
+
+    def __init__(self, sock: socket.socket, bufsize: int = io.DEFAULT_BUFFER_SIZE) -> None:
+        super().__init__(socket.SocketIO(sock, "rb"), bufsize)  # type: ignore[arg-type]
+        self._sock = sock
+
+    def has_data(self) -> bool:
+        """Whether bytes of a next request can be read now (cheroot then serves the connection at once instead
+        of waiting for the socket to be readable): the buffer's or, if none, the socket's; never waits."""
+        timeout = self._sock.gettimeout()
+        self._sock.settimeout(0)
+        try:
+            return bool(self.peek(1))
+        except OSError:  # a broken connection: cheroot's own read meets the error and closes it
+            return True
+        finally:
+            self._sock.settimeout(timeout)
+
+
+def _makefile(sock: socket.socket, mode: str = "r", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> Any:
+    return SocketReader(sock, bufsize) if "r" in mode else cheroot.makefile.MakeFile(sock, mode, bufsize)
+
+
+class MotoConnection(cheroot.server.HTTPConnection):
+    """cheroot's connection reading through SocketReader."""
+
+    def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
+        super().__init__(server, sock, _makefile)
+
+
+# sha256 of the cheroot 11.1.2 code that MotoConnection and MotoGateway.write rely on.
+_CHEROOT_SOURCES = {
+    "HTTPConnection.__init__": "20161cb1b494a0274a6703faeecfc233daa12b91276a869e89e570cdff7b7b47",
+    "StreamReader": "a2e06d5ea1de97f614d97069164d9d24c70717c0f89b0a8865e77802115bc4b9",
+    "Gateway.write": "5857159633bb25adf24629486e3da2f54cd2406a4f063df2ad8a9cd1bbcf028f",
+    "HTTPRequest.write": "acec0baee30882a18167479324042d5f9f85b375de7767f847ff4601d1e484b8",
+}
+
+
+def _check_cheroot() -> None:
+    found = {
+        "HTTPConnection.__init__": cheroot.server.HTTPConnection.__init__,
+        "StreamReader": cheroot.makefile.StreamReader,
+        "Gateway.write": wsgi.Gateway.write,
+        "HTTPRequest.write": cheroot.server.HTTPRequest.write,
+    }
+    changed = [
+        name
+        for name, obj in found.items()
+        if hashlib.sha256(inspect.getsource(obj).encode()).hexdigest() != _CHEROOT_SOURCES[name]
+    ]
+    uses = inspect.getsource(cheroot.server) + inspect.getsource(cheroot.connections)
+    if (
+        changed
+        or uses.count("rfile.has_data()") != 1
+        or "ssl_adapter" not in inspect.getsource(cheroot.connections)
+    ):
+        raise RuntimeError(f"cheroot changed ({changed}): review catscan/local/moto_host.py")
+
 
 def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.Server:
     """moto's app on cheroot rather than werkzeug's development server, which closes every connection
@@ -444,6 +539,8 @@ def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.
     pool of threads; long polls (SQS ReceiveMessage) hold a thread while they wait, hence the pool's size."""
     server = wsgi.Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=60)
     server.gateway = MotoGateway
+    _check_cheroot()
+    server.ConnectionClass = MotoConnection
     # Every idle keep-alive connection waits in cheroot's selector, not on a thread: the local cloud has
     # more clients than cheroot's default of 10 (beyond it connections are closed after each answer).
     server.keep_alive_conn_limit = 512

@@ -597,3 +597,32 @@ def test_direct_routes_answer_as_moto_s_app():
     assert statuses[:7] == [400, 200, 200, 400, 200, 400, 200] and 500 in statuses  # not vacuous
     assert served[6][3]["Item"]["n"] == {"N": "1"} and served[20][3]["Messages"][0]["Body"] == "hello"
     assert counted[("dynamodb", "GetItem")] == 5 and counted[("sqs", "ReceiveMessage")] == 2  # still counted
+
+
+def test_pipelined_requests_and_large_bodies_are_read_whole(moto_host):
+    """The host reads requests through the C buffered reader: two requests sent in one packet are both
+    answered, in order, and a body larger than the reader's buffer arrives whole (and goes out whole, its
+    head written with it)."""
+    import socket
+    from urllib.parse import urlparse
+
+    from catscan.local.moto_host import CALLS_PATH
+
+    url = urlparse(moto_host)
+    s3 = client("s3", moto_host)
+    s3.create_bucket(Bucket="large")
+    body = bytes(range(256)) * 1200  # 300 KB
+    s3.put_object(Bucket="large", Key="k", Body=body)
+    assert s3.get_object(Bucket="large", Key="k")["Body"].read() == body
+    with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+        request = f"GET {CALLS_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        connection.sendall(request + request.replace(b"GET", b"DELETE"))  # one packet, two requests
+        stream = connection.makefile("rb")
+        answers = []
+        for _ in range(2):
+            status = stream.readline()
+            headers = dict(
+                line.decode().split(": ", 1) for line in iter(lambda: stream.readline().strip(), b"")
+            )
+            answers.append((status.split()[1], json.loads(stream.read(int(headers["Content-Length"])))))
+    assert [status for status, _ in answers] == [b"200", b"200"] and isinstance(answers[1][1], list)
