@@ -140,23 +140,22 @@ def find_clauses(self: Node, clause_types: list[type]) -> list[Node]:
     return clauses
 
 
+@functools.cache
+def _processor_index(classes: tuple[type, ...], kind: type) -> int | None:
+    """The place in a processing map (its classes, in order) of the processor of a node class: the first
+    class the node is an instance of, as DepthFirstTraverser.process picks it."""
+    return next((i for i, cls in enumerate(classes) if issubclass(kind, cls)), None)
+
+
 def traverse(self: DepthFirstTraverser, root: Node) -> Node:
     """DepthFirstTraverser.traverse: the same depth-first walk, children first, each node of a processed class
     replaced in its parent by what its processor returns (the first of `_processing_map` it is an instance
     of), `pre_processing_of_child` called before each child; the map is read once per walk instead of twice
-    per node."""
-    processors = tuple(self._processing_map().items())
-    by_kind: dict[type, Any] = {}
+    per node, and which of its classes a node class falls under is decided once."""
+    processing = self._processing_map()
+    classes, processors = tuple(processing), tuple(processing.values())
     hook = self.pre_processing_of_child
     has_hook = type(self).pre_processing_of_child is not DepthFirstTraverser.pre_processing_of_child
-
-    def processor_of(kind: type) -> Any:
-        try:
-            return by_kind[kind]
-        except KeyError:
-            found = next((p for cls, p in processors if issubclass(kind, cls)), None)
-            by_kind[kind] = found
-            return found
 
     def visit(node: Any, child_id: int) -> Any:
         kind = type(node)
@@ -168,9 +167,9 @@ def traverse(self: DepthFirstTraverser, root: Node) -> Node:
                 if has_hook:
                     hook(node, i)
                 visit(child_node, i)
-        process = processor_of(kind)
-        if process is not None:
-            node = process(node)
+        index = _processor_index(classes, kind)
+        if index is not None:
+            node = processors[index](node)
             node.parent = parent_node
             if parent_node:
                 parent_node.children[child_id] = node
