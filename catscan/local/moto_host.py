@@ -50,6 +50,7 @@ from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_api import recorder
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
+from moto.s3.responses import S3Response
 from moto.settings import DISABLE_GLOBAL_CORS
 from moto.sqs.models import SQSBackend
 from moto.sqs.responses import SQSResponse
@@ -355,39 +356,58 @@ class CallCounter:
 
 # JSON-protocol requests answered by one moto response class each, routed on their X-Amz-Target and signing
 # service exactly as moto's app routes them (see DirectRoutes).
-_DIRECT_HANDLERS: dict[tuple[str, str], Callable[..., Any]] = {
+_JSON_HANDLERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("dynamodb", "DynamoDB_20120810."): DynamoHandler.dispatch,
     ("sqs", "AmazonSQS."): SQSResponse.dispatch,
 }
+# A path-style S3 object path (/bucket/key), which moto's S3 app routes to key_dispatch whatever the method
+# and query; "//" is left to moto's app (werkzeug merges slashes), as are moto's own and S3 Control's paths.
+_S3_KEY_PATH = re.compile(r"/[^/]+/.")
+_NOT_S3_OBJECTS = ("/moto-api", "/latest/", "/v20180820/")
+_S3_METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE", "POST"})
 
 
 class DirectRoutes:
-    """WSGI middleware handing DynamoDB and SQS JSON requests to moto's response class directly, as moto's app
-    would after routing them: moto's app (DomainDispatcherApplication, then Flask and werkzeug's URL map)
-    spent about 0.4 ms of CPU per request finding the one view every such request reaches. The request, the
-    handler's call, its ClientError fallback and the response (Flask's Response class, flask-cors' header)
-    are those of moto's Flask view (moto.core.utils.convert_to_flask_response); anything else (S3, other
-    paths, a browser's CORS request with an Origin, unsigned requests) still goes through moto's app.
-    tests/local/moto_host compares the raw answers of both paths."""
+    """WSGI middleware handing DynamoDB and SQS JSON requests and S3 object requests to moto's response class
+    directly, as moto's app would after routing them: moto's app (DomainDispatcherApplication, then Flask and
+    werkzeug's URL map) spent about 0.3 ms of CPU per request finding the one view every such request reaches.
+    The request, the handler's call, its ClientError fallback and the response (Flask's Response class,
+    flask-cors' header) are those of moto's Flask view (moto.core.utils.convert_to_flask_response); anything
+    else (other paths and services, a browser's CORS request with an Origin, unsigned or presigned requests)
+    still goes through moto's app. tests/local/moto_host compares the raw answers of both paths."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
 
     @staticmethod
     def handler(environ: dict[str, Any]) -> Callable[..., Any] | None:
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        match = _CREDENTIAL.search(authorization)
         if (
-            environ["REQUEST_METHOD"] != "POST"
-            or environ.get("PATH_INFO") != "/"
+            not match
+            or not authorization.startswith("AWS4-HMAC-SHA256 Credential=")
             or "HTTP_ORIGIN" in environ
-            or environ.get("HTTP_CONTENT_ENCODING")  # gzip: moto's own path
         ):
             return None
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if not match or not environ.get("HTTP_AUTHORIZATION", "").startswith("AWS4-HMAC-SHA256 Credential="):
+        service, method, path = (
+            match.group(2).lower(),
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+        )
+        if service == "s3":
+            if (
+                method in _S3_METHODS
+                and _S3_KEY_PATH.match(path)
+                and "//" not in path
+                and not path.startswith(_NOT_S3_OBJECTS)
+                and "s3-control" not in environ.get("HTTP_HOST", "")
+            ):
+                return S3Response.key_dispatch
             return None
-        prefix = target[: target.find(".") + 1]
-        return _DIRECT_HANDLERS.get((match.group(2).lower(), prefix))
+        if method != "POST" or path != "/":
+            return None
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        return _JSON_HANDLERS.get((service, target[: target.find(".") + 1]))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
         handler = self.handler(environ)
@@ -406,6 +426,8 @@ class DirectRoutes:
         else:
             status, headers, content = result if len(result) == 3 else (200, {}, result)
             response = FlaskResponse(response=content, status=status, headers=headers)
+            if request.method == "HEAD" and "content-length" in headers:
+                response.headers["Content-Length"] = headers["content-length"]
         if not DISABLE_GLOBAL_CORS and "Access-Control-Allow-Origin" not in response.headers:
             response.headers["Access-Control-Allow-Origin"] = "*"  # flask-cors, for a request without Origin
         return response(environ, start_response)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -480,13 +481,21 @@ SIGNED = (
     "AWS4-HMAC-SHA256 Credential=AKDIRECT/20261130/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
 )
 # What differs between any two answers: ids, times, checksums of bodies holding them, the lengths of those.
-VOLATILE_HEADERS = {"x-amzn-requestid", "date", "x-amz-crc32", "content-length"}
+VOLATILE_HEADERS = {
+    "x-amzn-requestid",
+    "date",
+    "x-amz-crc32",
+    "content-length",
+    "last-modified",
+    "x-amz-request-id",
+    "x-amz-id-2",
+}
 VOLATILE_FIELDS = {"CreationDateTime", "MessageId", "ReceiptHandle", "TableArn", "TableId", "LatestStreamArn"}
 
 
 def raw_answers(port: int) -> list:
-    """Raw HTTP answers (status line, headers in order, body) to JSON-protocol DynamoDB and SQS requests, the
-    host's direct routes among them, and to requests that must not take them."""
+    """Raw HTTP answers (status line, headers in order, body) to JSON-protocol DynamoDB and SQS requests and S3
+    requests, the host's direct routes among them, and to requests that must not take them."""
     import http.client
 
     def strip(value):
@@ -497,6 +506,9 @@ def raw_answers(port: int) -> list:
         return value
 
     def send(service: str, target: str, body, **headers):
+        return exchange("POST", headers.pop("path", "/"), service, target, body, **headers)
+
+    def exchange(method: str, path: str, service: str, target: str, body, **headers):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         sent = {
             "X-Amz-Target": target,
@@ -504,17 +516,18 @@ def raw_answers(port: int) -> list:
             **({"Authorization": SIGNED.format(service)} if service else {}),
             **headers,
         }
-        connection.request(
-            "POST",
-            headers.pop("path", "/"),
-            body=json.dumps(body) if body is not None else b"{bad",
-            headers=sent,
-        )
+        if target is None:  # S3
+            del sent["X-Amz-Target"], sent["Content-Type"]
+        elif not isinstance(body, bytes):
+            body = json.dumps(body) if body is not None else b"{bad"
+        connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
         content = response.read().replace(f":{port}/".encode(), b":PORT/")  # queue URLs
         connection.close()
-        with contextlib.suppress(ValueError):  # not JSON: compared as it is
+        with contextlib.suppress(ValueError):  # not JSON: compared as it is, but for ids and times
             content = strip(json.loads(content))
+        if isinstance(content, bytes):
+            content = re.sub(rb"<(RequestId|HostId|LastModified)>[^<]*<", rb"<\1>*<", content)
         names = [(k, "*" if k.lower() in VOLATILE_HEADERS else v) for k, v in response.getheaders()]
         return response.status, response.reason, names, content
 
@@ -572,12 +585,41 @@ def raw_answers(port: int) -> list:
         send("sqs", "AmazonSQS.ReceiveMessage", {"QueueUrl": url + "-missing"}),
         send("sqs", "AmazonSQS.ListQueues", {}),
     ]
+
+    def s3(method: str, path: str, body: bytes | None = None, **headers):
+        return exchange(method, path, "s3", None, body, **headers)
+
+    picture = bytes(range(256)) * 400
+    answers += [
+        s3("PUT", "/pictures"),  # CreateBucket: moto's app
+        s3(
+            "PUT",
+            "/pictures/private/a.jpg",
+            picture,
+            **{"Content-Type": "image/jpeg", "x-amz-meta-my_key": "u"},
+        ),
+        s3("GET", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg", Range="bytes=0-9"),
+        s3("HEAD", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg?tagging"),
+        s3("PUT", "/pictures/b%20c%2Bd.png", b"escaped"),
+        s3("GET", "/pictures/b%20c%2Bd.png"),
+        s3("PUT", "/pictures/copy.jpg", **{"x-amz-copy-source": "/pictures/private/a.jpg"}),
+        s3("GET", "/pictures/missing.jpg"),
+        s3("HEAD", "/pictures/missing.jpg"),
+        s3("GET", "/no-such-bucket/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg", Origin="http://localhost:5173"),  # a browser's: moto's app
+        s3("DELETE", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures?list-type=2"),  # a bucket: moto's app
+    ]
     return answers
 
 
 def test_direct_routes_answer_as_moto_s_app():
-    """The host hands DynamoDB and SQS JSON requests to moto's response classes without moto's app: each
-    answer (status, headers in order, body) is the one moto's app gives (the host with --plain-dispatch)."""
+    """The host hands DynamoDB and SQS JSON requests and S3 object requests to moto's response classes without
+    moto's app: each answer (status, headers in order, body) is the one moto's app gives (the host with
+    --plain-dispatch)."""
     direct, direct_port = start_host()
     plain, plain_port = start_host("--plain-dispatch")
     try:
@@ -596,7 +638,10 @@ def test_direct_routes_answer_as_moto_s_app():
     statuses = [answer[0] for answer in served]
     assert statuses[:7] == [400, 200, 200, 400, 200, 400, 200] and 500 in statuses  # not vacuous
     assert served[6][3]["Item"]["n"] == {"N": "1"} and served[20][3]["Messages"][0]["Body"] == "hello"
-    assert counted[("dynamodb", "GetItem")] == 5 and counted[("sqs", "ReceiveMessage")] == 2  # still counted
+    assert served[-14][3] == bytes(range(256)) * 400 and served[-13][0] == 206
+    # still counted
+    assert counted[("dynamodb", "GetItem")] == 5 and counted[("sqs", "ReceiveMessage")] == 2
+    assert counted[("s3", "PutObject")] == 2 and counted[("s3", "GetObject (ranged)")] == 1
 
 
 def test_pipelined_requests_and_large_bodies_are_read_whole(moto_host):
