@@ -149,19 +149,24 @@ def item_operations(ddb) -> list:
     return out
 
 
-@pytest.fixture(scope="module")
-def moto_host():
+def start_host(*args: str):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port)],
+        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    for _ in range(200):
+        if port_open(port) or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    return process, port
+
+
+@pytest.fixture(scope="module")
+def moto_host():
+    process, port = start_host()
     try:
-        for _ in range(200):
-            if port_open(port) or process.poll() is not None:
-                break
-            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -461,20 +466,6 @@ def test_update_expressions_answer_as_moto_s_own(moto_host):
     assert served[5]["error"]["Code"] == "ResourceNotFoundException"
     errors = [r["error"]["Code"] for r in served[6:-1]]
     assert errors == ["ValidationException"] * len(errors) and len(errors) == 26
-
-
-def start_host(*args: str):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        if port_open(port) or process.poll() is not None:
-            break
-        time.sleep(0.05)
-    return process, port
 
 
 SIGNED = (
