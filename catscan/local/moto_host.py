@@ -33,6 +33,9 @@ import moto.core.responses
 import moto.dynamodb.models
 import moto.dynamodb.parsing.validators
 import moto.dynamodb.responses
+import moto.dynamodb.urls
+import moto.s3.urls
+import moto.sqs.urls
 from botocore.exceptions import ClientError
 from cheroot import wsgi
 from flask import Response as FlaskResponse
@@ -42,7 +45,7 @@ from moto.core.request import (
     should_preserve_original_header_name,
 )
 from moto.core.responses import ActionResult
-from moto.core.utils import get_service_model, unix_time
+from moto.core.utils import convert_to_flask_response, get_service_model, unix_time
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.utilities import bytesize
@@ -385,6 +388,36 @@ class DirectRequest(BackendRequest):
         return _root_url(self.scheme, self.host, self.root_path)
 
 
+# sha256 of the moto 5.2.5 code whose routing and Flask view DirectRoutes reproduces.
+_ROUTING_SOURCES = {
+    convert_to_flask_response.__call__: "2c82766d05909ebb416d91eb9db685b57c639346d5eaea28e3a3a89c6607153e",
+    DomainDispatcherApplication.get_application: "0ff6939685bde9172bc014581e6d9373c63594fab534071ff806e0f26a0c21be",
+    DomainDispatcherApplication.infer_service_region_host: (
+        "b4fac9b6aa6baef13071a246d6038ea1b0c5f3bc5ac6ca4b6d25ef9a51a2848e"
+    ),
+    create_backend_app: "a317751ebd1c922b780f29ddad94a40364779d7c4e3107bf671d046c2bb8b463",
+}
+
+
+def _check_routes() -> None:
+    changed = [
+        f.__qualname__
+        for f, digest in _ROUTING_SOURCES.items()
+        if hashlib.sha256(inspect.getsource(f).encode()).hexdigest() != digest
+    ]
+    s3_paths = moto.s3.urls.url_paths
+    if (
+        changed
+        or moto.dynamodb.urls.url_paths != {"{0}/": DynamoHandler.dispatch}
+        or moto.sqs.urls.url_paths.get("{0}/$") != SQSResponse.dispatch
+        or len(s3_paths) != 5
+        or s3_paths.get("{0}/(?P<bucket_name_path>[^/]+)/(?P<key_name>.+)") != S3Response.key_dispatch
+    ):
+        raise RuntimeError(
+            f"moto's routing changed ({changed}): review DirectRoutes in catscan/local/moto_host.py"
+        )
+
+
 class DirectRoutes:
     """WSGI middleware handing DynamoDB and SQS JSON requests and S3 object requests to moto's response class
     directly, as moto's app would after routing them: moto's app (DomainDispatcherApplication, then Flask and
@@ -395,6 +428,7 @@ class DirectRoutes:
     still goes through moto's app. tests/local/moto_host compares the raw answers of both paths."""
 
     def __init__(self, app: Callable) -> None:
+        _check_routes()
         self.app = app
 
     @staticmethod
