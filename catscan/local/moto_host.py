@@ -46,10 +46,19 @@ from moto.core.request import (
 )
 from moto.core.responses import ActionResult
 from moto.core.utils import convert_to_flask_response, get_service_model, unix_time
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
-from moto.dynamodb.parsing.ast_nodes import Node
+from moto.dynamodb.parsing.ast_nodes import (
+    ExpressionAttribute,
+    ExpressionAttributeName,
+    Node,
+    UpdateExpressionAddAction,
+    UpdateExpressionDeleteAction,
+    UpdateExpressionRemoveAction,
+    UpdateExpressionSetAction,
+)
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_api import recorder
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
@@ -211,6 +220,67 @@ def _size(self: DynamoType) -> int:
 _moto_size = DynamoType.size
 
 
+class _ItemSizes(threading.local):
+    """The sizes of an item's attribute values, by identity, while an UpdateItem of top-level SETs runs."""
+
+    known: dict[int, tuple[Any, int]] | None = None
+
+
+_item_sizes = _ItemSizes()
+# sha256 of moto 5.2.5's LimitedSizeDict.__setitem__, which _limited_setitem reproduces.
+_LIMITED_SETITEM = "d979580fdbe14f79f3216564e1385c4b3485db82bc88193326c467a037331e81"
+
+
+def _limited_setitem(self: LimitedSizeDict, key: str, value: Any) -> None:
+    """LimitedSizeDict.__setitem__ (an item's attributes refuse a value that would make it exceed DynamoDB's
+    size limit): moto measures the whole item again at every SET, so an update of 12 SETs measured it 12
+    times. While an UpdateItem of only top-level SETs runs, each attribute value keeps its size: such an
+    update replaces values (new or other attributes' objects, never changed in place), so an object's size
+    stays what it was measured at; the sizes summed and the verdicts are moto's."""
+    known = _item_sizes.known
+    if known is None:
+        return _moto_limited_setitem(self, key, value)
+
+    def size(part: Any) -> int:
+        if type(part) is not DynamoType:
+            return bytesize(str(part))
+        measured = known.get(id(part))
+        if measured is None or measured[0] is not part:  # the object is held: its id is not reused
+            measured = known[id(part)] = (part, part.size())
+        return measured[1]
+
+    current_item_size = sum(size(part) for part in (list(self.keys()) + list(self.values())))
+    if current_item_size + bytesize(key) + size(value) > 405000:
+        raise ItemSizeTooLarge
+    dict.__setitem__(self, key, value)
+
+
+_moto_limited_setitem = LimitedSizeDict.__setitem__
+
+
+@functools.lru_cache(maxsize=512)
+def _top_level_sets(update_expression: str) -> bool:
+    """Whether an update expression only SETs top-level attributes (`SET a = ..., #b = ...`)."""
+    try:
+        tree = moto_expressions.parsed(update_expression)
+    except Exception:  # noqa: BLE001 - not an expression: moto's own path gives moto's own error
+        return False
+    actions = tree.find_clauses(
+        [
+            UpdateExpressionSetAction,
+            UpdateExpressionAddAction,
+            UpdateExpressionRemoveAction,
+            UpdateExpressionDeleteAction,
+        ]
+    )
+    return all(
+        type(action) is UpdateExpressionSetAction
+        and len(action.children[0].children) == 1
+        and type(action.children[0].children[0]) in (ExpressionAttributeName, ExpressionAttribute)
+        for action in actions
+    )
+
+
 def _uses_of_deepcopy(function: Any) -> int:
     return inspect.getsource(function).count("deepcopy(")
 
@@ -236,6 +306,14 @@ def _cheaper_updates() -> None:
         or _uses_of_deepcopy(moto.dynamodb.models) != 2
         or _uses_of_deepcopy(validators.Validator.__init__) != 1
         or _uses_of_deepcopy(validators) != 2
+        or hashlib.sha256(inspect.getsource(_moto_limited_setitem).encode()).hexdigest() != _LIMITED_SETITEM
+        or list(inspect.signature(backend_update).parameters)[3:7]
+        != [
+            "update_expression",
+            "expression_attribute_names",
+            "expression_attribute_values",
+            "attribute_updates",
+        ]
     ):
         raise RuntimeError("moto's DynamoDB UpdateItem changed: review catscan/local/moto_host.py")
     moto.dynamodb.responses.copy = _NoItemCopy()  # type: ignore[attr-defined]
@@ -254,11 +332,16 @@ def _cheaper_updates() -> None:
                 exists = False
             copies.skip = table.stream_shard is None
             _update.ast_copy_needed = not exists
+            expression = kwargs.get("update_expression", args[0] if args else None)
+            legacy = kwargs.get("attribute_updates", args[3] if len(args) > 3 else None)
+            if expression and not legacy and _top_level_sets(expression):
+                _item_sizes.known = {}
             try:
                 return backend_update(self, table_name, key, *args, **kwargs)
             finally:
                 copies.skip = False
                 _update.ast_copy_needed = True
+                _item_sizes.known = None
 
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     for name in ("put_item", "delete_item", "transact_write_items", "batch_write_item"):
@@ -266,6 +349,7 @@ def _cheaper_updates() -> None:
             setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
     DynamoType.to_regular_json = _regular_json  # type: ignore[method-assign]
     DynamoType.size = _size  # type: ignore[method-assign]
+    LimitedSizeDict.__setitem__ = _limited_setitem  # type: ignore[method-assign,assignment]
 
 
 def within_retention(backend: SQSBackend, queue_name: str, message: Any) -> bool:

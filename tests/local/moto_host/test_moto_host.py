@@ -448,6 +448,19 @@ def expression_cases(ddb) -> list:
             kwargs["ExpressionAttributeNames"] = {"#s": "status"}
         call(**kwargs, ExpressionAttributeValues=values)
     out.append(ddb.get_item(TableName="e", Key={"id": {"S": "a"}})["Item"])  # the failures changed nothing
+    # The size limit as each SET of one update changes the item (the host keeps values' sizes during an update)
+    big, small = {":big": {"S": "x" * 250_000}}, {":small": {"S": "y"}}
+    for expression, values in (
+        ("SET b1 = :big", big),
+        ("SET b2 = :big", big),  # the item would exceed 400 KB
+        ("SET b1 = :small, b2 = :big", {**big, **small}),  # b1 shrinks first: b2 fits
+        ("SET b3 = :big, b1 = :small", {**big, **small}),  # b3 comes first: too large
+        ("SET b1 = b2, b2 = :small", small),  # b1 takes b2's value while b2 still holds it: too large
+        ("SET b3 = b1", {}),  # the same value object twice in the item, small
+    ):
+        kwargs = {"TableName": "e", "Key": {"id": {"S": "big"}}, "UpdateExpression": expression}
+        call(**kwargs, **({"ExpressionAttributeValues": values} if values else {}))
+    out.append(sorted(ddb.get_item(TableName="e", Key={"id": {"S": "big"}})["Item"]))
     return out
 
 
@@ -464,8 +477,10 @@ def test_update_expressions_answer_as_moto_s_own(moto_host):
         "N": "3"
     }
     assert served[5]["error"]["Code"] == "ResourceNotFoundException"
-    errors = [r["error"]["Code"] for r in served[6:-1]]
-    assert errors == ["ValidationException"] * len(errors) and len(errors) == 26
+    errors = [r["error"]["Code"] for r in served[6:32]]
+    assert errors == ["ValidationException"] * 26
+    assert ["error" in r for r in served[33:39]] == [False, True, False, True, True, False]
+    assert served[-1] == ["b1", "b2", "b3", "id"]
 
 
 SIGNED = (
