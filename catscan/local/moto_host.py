@@ -10,10 +10,13 @@ import argparse
 import base64
 import copy
 import functools
+import hashlib
 import inspect
+import io
 import json
 import re
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -22,27 +25,53 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import cheroot.connections
+import cheroot.makefile
+import cheroot.server
 import moto.backends
 import moto.core.responses
 import moto.dynamodb.models
 import moto.dynamodb.parsing.validators
 import moto.dynamodb.responses
+import moto.dynamodb.urls
+import moto.s3.urls
+import moto.sqs.urls
+from botocore.exceptions import ClientError
 from cheroot import wsgi
+from flask import Response as FlaskResponse
 from moto.core.request import (
     PRESERVED_HEADER_NAMES_ENVIRON_KEY,
     environ_key_for_header,
     should_preserve_original_header_name,
 )
 from moto.core.responses import ActionResult
-from moto.core.utils import get_service_model, unix_time
+from moto.core.utils import convert_to_flask_response, get_service_model, unix_time
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
-from moto.dynamodb.parsing.ast_nodes import Node
+from moto.dynamodb.parsing.ast_nodes import (
+    ExpressionAttribute,
+    ExpressionAttributeName,
+    Node,
+    UpdateExpressionAddAction,
+    UpdateExpressionDeleteAction,
+    UpdateExpressionRemoveAction,
+    UpdateExpressionSetAction,
+)
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_api import recorder
+from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
+from moto.s3.responses import S3Response
+from moto.settings import DISABLE_GLOBAL_CORS
 from moto.sqs.models import SQSBackend
+from moto.sqs.responses import SQSResponse
+from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.request import Request as SansioRequest
+from werkzeug.sansio.utils import get_current_url
+from werkzeug.utils import cached_property
 
+from catscan.local import moto_expressions
 from catscan.local.moto_state import load_state, save_state
 
 
@@ -172,8 +201,8 @@ _update = _UpdateState()
 
 def _validator_deepcopy(x: Any, memo: Any = None) -> Any:
     """The validators' deepcopy: the update expression's tree is copied only when it is validated twice."""
-    if isinstance(x, Node) and not _update.ast_copy_needed:
-        return x
+    if isinstance(x, Node):
+        return moto_expressions.clone(x) if _update.ast_copy_needed else x
     return copy.deepcopy(x, memo)
 
 
@@ -189,6 +218,67 @@ def _size(self: DynamoType) -> int:
 
 
 _moto_size = DynamoType.size
+
+
+class _ItemSizes(threading.local):
+    """The sizes of an item's attribute values, by identity, while an UpdateItem of top-level SETs runs."""
+
+    known: dict[int, tuple[Any, int]] | None = None
+
+
+_item_sizes = _ItemSizes()
+# sha256 of moto 5.2.5's LimitedSizeDict.__setitem__, which _limited_setitem reproduces.
+_LIMITED_SETITEM = "d979580fdbe14f79f3216564e1385c4b3485db82bc88193326c467a037331e81"
+
+
+def _limited_setitem(self: LimitedSizeDict, key: str, value: Any) -> None:
+    """LimitedSizeDict.__setitem__ (an item's attributes refuse a value that would make it exceed DynamoDB's
+    size limit): moto measures the whole item again at every SET, so an update of 12 SETs measured it 12
+    times. While an UpdateItem of only top-level SETs runs, each attribute value keeps its size: such an
+    update replaces values (new or other attributes' objects, never changed in place), so an object's size
+    stays what it was measured at; the sizes summed and the verdicts are moto's."""
+    known = _item_sizes.known
+    if known is None:
+        return _moto_limited_setitem(self, key, value)
+
+    def size(part: Any) -> int:
+        if type(part) is not DynamoType:
+            return bytesize(str(part))
+        measured = known.get(id(part))
+        if measured is None or measured[0] is not part:  # the object is held: its id is not reused
+            measured = known[id(part)] = (part, part.size())
+        return measured[1]
+
+    current_item_size = sum(size(part) for part in (list(self.keys()) + list(self.values())))
+    if current_item_size + bytesize(key) + size(value) > 405000:
+        raise ItemSizeTooLarge
+    dict.__setitem__(self, key, value)
+
+
+_moto_limited_setitem = LimitedSizeDict.__setitem__
+
+
+@functools.lru_cache(maxsize=512)
+def _top_level_sets(update_expression: str) -> bool:
+    """Whether an update expression only SETs top-level attributes (`SET a = ..., #b = ...`)."""
+    try:
+        tree = moto_expressions.parsed(update_expression)
+    except Exception:  # noqa: BLE001 - not an expression: moto's own path gives moto's own error
+        return False
+    actions = tree.find_clauses(
+        [
+            UpdateExpressionSetAction,
+            UpdateExpressionAddAction,
+            UpdateExpressionRemoveAction,
+            UpdateExpressionDeleteAction,
+        ]
+    )
+    return all(
+        type(action) is UpdateExpressionSetAction
+        and len(action.children[0].children) == 1
+        and type(action.children[0].children[0]) in (ExpressionAttributeName, ExpressionAttribute)
+        for action in actions
+    )
 
 
 def _uses_of_deepcopy(function: Any) -> int:
@@ -216,6 +306,14 @@ def _cheaper_updates() -> None:
         or _uses_of_deepcopy(moto.dynamodb.models) != 2
         or _uses_of_deepcopy(validators.Validator.__init__) != 1
         or _uses_of_deepcopy(validators) != 2
+        or hashlib.sha256(inspect.getsource(_moto_limited_setitem).encode()).hexdigest() != _LIMITED_SETITEM
+        or list(inspect.signature(backend_update).parameters)[3:7]
+        != [
+            "update_expression",
+            "expression_attribute_names",
+            "expression_attribute_values",
+            "attribute_updates",
+        ]
     ):
         raise RuntimeError("moto's DynamoDB UpdateItem changed: review catscan/local/moto_host.py")
     moto.dynamodb.responses.copy = _NoItemCopy()  # type: ignore[attr-defined]
@@ -234,11 +332,16 @@ def _cheaper_updates() -> None:
                 exists = False
             copies.skip = table.stream_shard is None
             _update.ast_copy_needed = not exists
+            expression = kwargs.get("update_expression", args[0] if args else None)
+            legacy = kwargs.get("attribute_updates", args[3] if len(args) > 3 else None)
+            if expression and not legacy and _top_level_sets(expression):
+                _item_sizes.known = {}
             try:
                 return backend_update(self, table_name, key, *args, **kwargs)
             finally:
                 copies.skip = False
                 _update.ast_copy_needed = True
+                _item_sizes.known = None
 
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     for name in ("put_item", "delete_item", "transact_write_items", "batch_write_item"):
@@ -246,6 +349,7 @@ def _cheaper_updates() -> None:
             setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
     DynamoType.to_regular_json = _regular_json  # type: ignore[method-assign]
     DynamoType.size = _size  # type: ignore[method-assign]
+    LimitedSizeDict.__setitem__ = _limited_setitem  # type: ignore[method-assign,assignment]
 
 
 def within_retention(backend: SQSBackend, queue_name: str, message: Any) -> bool:
@@ -340,6 +444,131 @@ class CallCounter:
         return self.app(environ, start_response)
 
 
+# JSON-protocol requests answered by one moto response class each, routed on their X-Amz-Target and signing
+# service exactly as moto's app routes them (see DirectRoutes).
+_JSON_HANDLERS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("dynamodb", "DynamoDB_20120810."): DynamoHandler.dispatch,
+    ("sqs", "AmazonSQS."): SQSResponse.dispatch,
+}
+# A path-style S3 object path (/bucket/key), which moto's S3 app routes to key_dispatch whatever the method
+# and query; "//" is left to moto's app (werkzeug merges slashes), as are moto's own and S3 Control's paths.
+_S3_KEY_PATH = re.compile(r"/[^/]+/.")
+_NOT_S3_OBJECTS = ("/moto-api", "/latest/", "/v20180820/")
+_S3_METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE", "POST"})
+
+
+@functools.lru_cache(maxsize=64)
+def _root_url(scheme: str, host: str, root_path: str) -> str:
+    return get_current_url(scheme, host, root_path)
+
+
+class DirectRequest(BackendRequest):
+    """The request moto's Flask app builds, with its root URL (part of every request's raw_url, which moto
+    takes) remembered per scheme, host and root path: werkzeug quotes and converts it again for each request
+    (~4% of moto's CPU under load)."""
+
+    @cached_property
+    def root_url(self) -> str:
+        return _root_url(self.scheme, self.host, self.root_path)
+
+
+# sha256 of the moto 5.2.5 code whose routing and Flask view DirectRoutes reproduces.
+_ROUTING_SOURCES = {
+    convert_to_flask_response.__call__: "2c82766d05909ebb416d91eb9db685b57c639346d5eaea28e3a3a89c6607153e",
+    DomainDispatcherApplication.get_application: "0ff6939685bde9172bc014581e6d9373c63594fab534071ff806e0f26a0c21be",
+    DomainDispatcherApplication.infer_service_region_host: (
+        "b4fac9b6aa6baef13071a246d6038ea1b0c5f3bc5ac6ca4b6d25ef9a51a2848e"
+    ),
+    create_backend_app: "a317751ebd1c922b780f29ddad94a40364779d7c4e3107bf671d046c2bb8b463",
+}
+
+
+def _check_routes() -> None:
+    changed = [
+        f.__qualname__
+        for f, digest in _ROUTING_SOURCES.items()
+        if hashlib.sha256(inspect.getsource(f).encode()).hexdigest() != digest
+    ]
+    s3_paths = moto.s3.urls.url_paths
+    if (
+        changed
+        or moto.dynamodb.urls.url_paths != {"{0}/": DynamoHandler.dispatch}
+        or moto.sqs.urls.url_paths.get("{0}/$") != SQSResponse.dispatch
+        or len(s3_paths) != 5
+        or s3_paths.get("{0}/(?P<bucket_name_path>[^/]+)/(?P<key_name>.+)") != S3Response.key_dispatch
+    ):
+        raise RuntimeError(
+            f"moto's routing changed ({changed}): review DirectRoutes in catscan/local/moto_host.py"
+        )
+
+
+class DirectRoutes:
+    """WSGI middleware handing DynamoDB and SQS JSON requests and S3 object requests to moto's response class
+    directly, as moto's app would after routing them: moto's app (DomainDispatcherApplication, then Flask and
+    werkzeug's URL map) spent about 0.3 ms of CPU per request finding the one view every such request reaches.
+    The request, the handler's call, its ClientError fallback and the response (Flask's Response class,
+    flask-cors' header) are those of moto's Flask view (moto.core.utils.convert_to_flask_response); anything
+    else (other paths and services, a browser's CORS request with an Origin, unsigned or presigned requests)
+    still goes through moto's app. tests/local/moto_host compares the raw answers of both paths."""
+
+    def __init__(self, app: Callable) -> None:
+        _check_routes()
+        self.app = app
+
+    @staticmethod
+    def handler(environ: dict[str, Any]) -> Callable[..., Any] | None:
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        match = _CREDENTIAL.search(authorization)
+        if (
+            not match
+            or not authorization.startswith("AWS4-HMAC-SHA256 Credential=")
+            or "HTTP_ORIGIN" in environ
+        ):
+            return None
+        service, method, path = (
+            match.group(2).lower(),
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+        )
+        if service == "s3":
+            if (
+                method in _S3_METHODS
+                and _S3_KEY_PATH.match(path)
+                and "//" not in path
+                and not path.startswith(_NOT_S3_OBJECTS)
+                and "s3-control" not in environ.get("HTTP_HOST", "")
+            ):
+                return S3Response.key_dispatch
+            return None
+        if method != "POST" or path != "/":
+            return None
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        return _JSON_HANDLERS.get((service, target[: target.find(".") + 1]))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        handler = self.handler(environ)
+        if handler is None:
+            return self.app(environ, start_response)
+        request = DirectRequest(environ)
+        try:
+            recorder._record_request(request)
+            result = handler(request, request.raw_url, dict(request.headers))
+        except ClientError as exc:
+            result = 400, {}, exc.response["Error"]["Message"]
+        except HTTPException as exc:  # Flask answers an escaped HTTP error with its own response
+            result = exc.get_response(environ)
+        if isinstance(result, FlaskResponse):
+            response = result
+        else:
+            status, headers, content = result if len(result) == 3 else (200, {}, result)
+            response = FlaskResponse(response=content, status=status, headers=headers)
+            if request.method == "HEAD" and "content-length" in headers:
+                response.headers["Content-Length"] = headers["content-length"]
+        if not DISABLE_GLOBAL_CORS and "Access-Control-Allow-Origin" not in response.headers:
+            response.headers["Access-Control-Allow-Origin"] = "*"  # flask-cors, for a request without Origin
+        return response(environ, start_response)
+
+
 class MotoGateway(wsgi.Gateway_10):
     """The request as moto's own server (werkzeug's, with moto's handler) hands it to moto: the raw target
     in RAW_URI, and the headers: a header with an underscore in its name is dropped (WSGI cannot tell `X_Foo` from `X-Foo`), except S3
@@ -371,6 +600,99 @@ class MotoGateway(wsgi.Gateway_10):
         env[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names
         return env
 
+    def write(self, chunk: bytes) -> None:
+        """cheroot's write, but the status line and headers go out with the body's first chunk in one write
+        instead of two (each a system call here and a wake-up of the client)."""
+        connection = self.req.conn
+        if self.req.sent_headers or not chunk:
+            return super().write(chunk)
+        together = _SentTogether()
+        real, connection.wfile = connection.wfile, together
+        try:
+            super().write(chunk)
+        finally:
+            connection.wfile = real
+            if together.parts:
+                real.write(b"".join(together.parts))
+
+
+class _SentTogether:
+    """Collects what cheroot writes for a response's head and first chunk, sent as one write."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+class SocketReader(io.BufferedReader):
+    """cheroot's socket reader (cheroot.makefile.StreamReader) on the C buffered reader: cheroot's reads
+    through the pure-Python `_pyio` one, each header line a Python loop of peeks and reads (~10% of moto's
+    CPU under load). cheroot needs of it only the reads and `has_data`."""
+
+    def __init__(self, sock: socket.socket, bufsize: int = io.DEFAULT_BUFFER_SIZE) -> None:
+        super().__init__(socket.SocketIO(sock, "rb"), bufsize)  # type: ignore[arg-type]
+        self._sock = sock
+
+    def has_data(self) -> bool:
+        """Whether bytes of a next request can be read now (cheroot then serves the connection at once instead
+        of waiting for the socket to be readable): the buffer's or, if none, the socket's; never waits."""
+        timeout = self._sock.gettimeout()
+        self._sock.settimeout(0)
+        try:
+            return bool(self.peek(1))
+        except OSError:  # a broken connection: cheroot's own read meets the error and closes it
+            return True
+        finally:
+            self._sock.settimeout(timeout)
+
+
+def _makefile(sock: socket.socket, mode: str = "r", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> Any:
+    return SocketReader(sock, bufsize) if "r" in mode else cheroot.makefile.MakeFile(sock, mode, bufsize)
+
+
+class MotoConnection(cheroot.server.HTTPConnection):
+    """cheroot's connection reading through SocketReader."""
+
+    def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
+        super().__init__(server, sock, _makefile)
+
+
+# sha256 of the cheroot 11.1.2 code that MotoConnection and MotoGateway.write rely on.
+_CHEROOT_SOURCES = {
+    "HTTPConnection.__init__": "20161cb1b494a0274a6703faeecfc233daa12b91276a869e89e570cdff7b7b47",
+    "StreamReader": "a2e06d5ea1de97f614d97069164d9d24c70717c0f89b0a8865e77802115bc4b9",
+    "Gateway.write": "5857159633bb25adf24629486e3da2f54cd2406a4f063df2ad8a9cd1bbcf028f",
+    "HTTPRequest.write": "acec0baee30882a18167479324042d5f9f85b375de7767f847ff4601d1e484b8",
+}
+
+
+def _check_server_sources() -> None:
+    found = {
+        "HTTPConnection.__init__": cheroot.server.HTTPConnection.__init__,
+        "StreamReader": cheroot.makefile.StreamReader,
+        "Gateway.write": wsgi.Gateway.write,
+        "HTTPRequest.write": cheroot.server.HTTPRequest.write,
+    }
+    changed = [
+        name
+        for name, obj in found.items()
+        if hashlib.sha256(inspect.getsource(obj).encode()).hexdigest() != _CHEROOT_SOURCES[name]
+    ]
+    if "return get_current_url(self.scheme, self.host, self.root_path)" not in inspect.getsource(
+        SansioRequest.root_url.fget  # type: ignore[attr-defined]
+    ):
+        raise RuntimeError("werkzeug's root_url changed: review DirectRequest in catscan/local/moto_host.py")
+    uses = inspect.getsource(cheroot.server) + inspect.getsource(cheroot.connections)
+    if (
+        changed
+        or uses.count("rfile.has_data()") != 1
+        or "ssl_adapter" not in inspect.getsource(cheroot.connections)
+    ):
+        raise RuntimeError(f"cheroot changed ({changed}): review catscan/local/moto_host.py")
+
 
 def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.Server:
     """moto's app on cheroot rather than werkzeug's development server, which closes every connection
@@ -379,6 +701,8 @@ def make_server(host: str, port: int, app: Callable, threads: int = 32) -> wsgi.
     pool of threads; long polls (SQS ReceiveMessage) hold a thread while they wait, hence the pool's size."""
     server = wsgi.Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=60)
     server.gateway = MotoGateway
+    _check_server_sources()
+    server.ConnectionClass = MotoConnection
     # Every idle keep-alive connection waits in cheroot's selector, not on a thread: the local cloud has
     # more clients than cheroot's default of 10 (beyond it connections are closed after each answer).
     server.keep_alive_conn_limit = 512
@@ -390,6 +714,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--state-file", type=Path, help="restore from / save to this file")
+    parser.add_argument(
+        "--plain-dispatch", action="store_true", help="every request through moto's app (for comparisons)"
+    )
     args = parser.parse_args()
 
     if args.state_file:
@@ -400,8 +727,10 @@ def main() -> None:
     _cache_action_names()
     _dump_item_results()
     _cheaper_updates()
+    moto_expressions.install()
     SQSBackend.is_message_valid_based_on_retention_period = within_retention  # type: ignore[method-assign]
-    server = make_server(args.host, args.port, CallCounter(DomainDispatcherApplication(create_backend_app)))
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, CallCounter(app if args.plain_dispatch else DirectRoutes(app)))
     server.prepare()  # the port is open from here
     threading.Thread(target=server.serve, daemon=True).start()
     print(f"moto listening on http://{args.host}:{args.port}", flush=True)

@@ -4,7 +4,9 @@ by caller, service and operation for `make bench`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -147,19 +149,24 @@ def item_operations(ddb) -> list:
     return out
 
 
-@pytest.fixture(scope="module")
-def moto_host():
+def start_host(*args: str):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port)],
+        [sys.executable, "-m", "catscan.local.moto_host", "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    for _ in range(200):
+        if port_open(port) or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    return process, port
+
+
+@pytest.fixture(scope="module")
+def moto_host():
+    process, port = start_host()
     try:
-        for _ in range(200):
-            if port_open(port) or process.poll() is not None:
-                break
-            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -366,3 +373,307 @@ def test_a_conditional_write_is_won_once_however_the_threads_interleave():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def expression_cases(ddb) -> list:
+    """UpdateItem answers that the host's shared expression trees and cheaper tree walks could get wrong: the
+    same expression text on an existing item, a new item and a failing condition (one cached tree, each use
+    validated against its own item), and moto's validation errors."""
+    ddb.create_table(
+        TableName="e",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    names = {"#s": "status", "#d": "debug", "#n": "n"}
+    same = "SET #s = :s, #d = :d, #n = if_not_exists(#n, :zero) + :one, l = list_append(if_not_exists(l, :e), :l)"
+
+    def update(key: str, **extra):
+        values = {
+            ":s": {"S": f"S-{key}"},
+            ":d": NESTED,
+            ":zero": {"N": "0"},
+            ":one": {"N": "1"},
+            ":e": {"L": []},
+            ":l": {"L": [{"S": key}]},
+        }
+        return {
+            "TableName": "e",
+            "Key": {"id": {"S": key}},
+            "UpdateExpression": same,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+            **extra,
+        }
+
+    out: list = []
+
+    def call(**kwargs):
+        try:
+            response = ddb.update_item(**kwargs)
+            response.pop("ResponseMetadata", None)
+            out.append(response)
+        except ddb.exceptions.ClientError as error:
+            out.append({"error": error.response["Error"], "item": error.response.get("Item")})
+
+    for key in ("a", "a", "b", "a"):  # new, existing, new, existing: the same text each time
+        call(**update(key))
+    call(
+        **update(
+            "a",
+            ConditionExpression="attribute_not_exists(id)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    )
+    call(**update("missing-table", TableName="nope"))
+    bad = [
+        ("SET a = :v, a = :v", {":v": {"S": "x"}}),  # the same path twice
+        ("SET a.b = :v, a = :v", {":v": {"S": "x"}}),  # overlapping paths
+        ("SET a = :v SET b = :v", {":v": {"S": "x"}}),  # two SET clauses
+        ("SET id = :v", {":v": {"S": "x"}}),  # a key attribute
+        ("SET a = :undefined, b = :v", {":v": {"S": "x"}}),  # a value not given
+        ("SET a = nothere + :v", {":v": {"N": "1"}}),  # an attribute the item does not have
+        ("SET a = #s + :v", {":v": {"N": "1"}}),  # a string attribute plus a number
+        ("SET #s = #s + :v", {":v": {"N": "1"}}),  # the same, into itself
+        ("SET l = list_append(#s, :v)", {":v": {"L": []}}),  # list_append on a string
+        ("SET a = :v REMOVE a", {":v": {"S": "x"}}),
+        ("SET a = = :v", {":v": {"S": "x"}}),  # a syntax error
+        ("SET a[0].b = :v", {":v": {"S": "x"}}),  # a document path into nothing
+        ("ADD ns :v", {":v": {"S": "x"}}),  # ADD of a string
+    ]
+    for expression, values in bad * 2:  # errors are never cached: the second round answers the same
+        kwargs = {"TableName": "e", "Key": {"id": {"S": "a"}}, "UpdateExpression": expression}
+        if "#s" in expression:
+            kwargs["ExpressionAttributeNames"] = {"#s": "status"}
+        call(**kwargs, ExpressionAttributeValues=values)
+    out.append(ddb.get_item(TableName="e", Key={"id": {"S": "a"}})["Item"])  # the failures changed nothing
+    # The size limit as each SET of one update changes the item (the host keeps values' sizes during an update)
+    big, small = {":big": {"S": "x" * 250_000}}, {":small": {"S": "y"}}
+    for expression, values in (
+        ("SET b1 = :big", big),
+        ("SET b2 = :big", big),  # the item would exceed 400 KB
+        ("SET b1 = :small, b2 = :big", {**big, **small}),  # b1 shrinks first: b2 fits
+        ("SET b3 = :big, b1 = :small", {**big, **small}),  # b3 comes first: too large
+        ("SET b1 = b2, b2 = :small", small),  # b1 takes b2's value while b2 still holds it: too large
+        ("SET b3 = b1", {}),  # the same value object twice in the item, small
+    ):
+        kwargs = {"TableName": "e", "Key": {"id": {"S": "big"}}, "UpdateExpression": expression}
+        call(**kwargs, **({"ExpressionAttributeValues": values} if values else {}))
+    out.append(sorted(ddb.get_item(TableName="e", Key={"id": {"S": "big"}})["Item"]))
+    return out
+
+
+def test_update_expressions_answer_as_moto_s_own(moto_host):
+    served = expression_cases(client("dynamodb", moto_host))
+    with mock_aws():
+        reference = expression_cases(client("dynamodb"))
+    assert served == reference
+    # not vacuous: updates applied (twice on "a"), conditions and validations failed as moto's do
+    assert (
+        served[3]["Attributes"]["n"] == {"N": "3"} and served[3]["Attributes"]["l"]["L"] == [{"S": "a"}] * 3
+    )
+    assert served[4]["error"]["Code"] == "ConditionalCheckFailedException" and served[4]["item"]["n"] == {
+        "N": "3"
+    }
+    assert served[5]["error"]["Code"] == "ResourceNotFoundException"
+    errors = [r["error"]["Code"] for r in served[6:32]]
+    assert errors == ["ValidationException"] * 26
+    assert ["error" in r for r in served[33:39]] == [False, True, False, True, True, False]
+    assert served[-1] == ["b1", "b2", "b3", "id"]
+
+
+SIGNED = (
+    "AWS4-HMAC-SHA256 Credential=AKDIRECT/20261130/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
+)
+# What differs between any two answers: ids, times, checksums of bodies holding them, the lengths of those.
+VOLATILE_HEADERS = {
+    "x-amzn-requestid",
+    "date",
+    "x-amz-crc32",
+    "content-length",
+    "last-modified",
+    "x-amz-request-id",
+    "x-amz-id-2",
+}
+VOLATILE_FIELDS = {"CreationDateTime", "MessageId", "ReceiptHandle", "TableArn", "TableId", "LatestStreamArn"}
+
+
+def raw_answers(port: int) -> list:
+    """Raw HTTP answers (status line, headers in order, body) to JSON-protocol DynamoDB and SQS requests and S3
+    requests, the host's direct routes among them, and to requests that must not take them."""
+    import http.client
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: "*" if k in VOLATILE_FIELDS else strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    def send(service: str, target: str, body, **headers):
+        return exchange("POST", headers.pop("path", "/"), service, target, body, **headers)
+
+    def exchange(method: str, path: str, service: str, target: str, body, **headers):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        sent = {
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.0",
+            **({"Authorization": SIGNED.format(service)} if service else {}),
+            **headers,
+        }
+        if target is None:  # S3
+            del sent["X-Amz-Target"], sent["Content-Type"]
+        elif not isinstance(body, bytes):
+            body = json.dumps(body) if body is not None else b"{bad"
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        content = response.read().replace(f":{port}/".encode(), b":PORT/")  # queue URLs
+        connection.close()
+        with contextlib.suppress(ValueError):  # not JSON: compared as it is, but for ids and times
+            content = strip(json.loads(content))
+        if isinstance(content, bytes):
+            content = re.sub(rb"<(RequestId|HostId|LastModified)>[^<]*<", rb"<\1>*<", content)
+        names = [(k, "*" if k.lower() in VOLATILE_HEADERS else v) for k, v in response.getheaders()]
+        return response.status, response.reason, names, content
+
+    table = {
+        "TableName": "d",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    key = {"TableName": "d", "Key": {"id": {"S": "a"}}}
+    ddb = "DynamoDB_20120810."
+    answers = [
+        send("dynamodb", ddb + "GetItem", key),  # a missing table
+        send("dynamodb", ddb + "CreateTable", table),
+        send("dynamodb", ddb + "PutItem", {"TableName": "d", "Item": {**key["Key"], "b": {"B": "AAE="}}}),
+        send(
+            "dynamodb",
+            ddb + "PutItem",
+            {"TableName": "d", "Item": key["Key"], "ConditionExpression": "attribute_not_exists(id)"},
+        ),
+        send(
+            "dynamodb",
+            ddb + "UpdateItem",
+            {
+                **key,
+                "UpdateExpression": "SET n = :n",
+                "ExpressionAttributeValues": {":n": {"N": "1"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        send("dynamodb", ddb + "UpdateItem", {**key, "UpdateExpression": "SET n = = :n"}),
+        send("dynamodb", ddb + "GetItem", key),
+        send("dynamodb", ddb + "GetItem", key, Origin="http://localhost:5173"),  # a browser's: moto's app
+        send("dynamodb", ddb + "GetItem", {"TableName": "d"}),  # no key
+        send("dynamodb", ddb + "Scan", {"TableName": "d"}),
+        send("dynamodb", ddb + "DescribeTable", {"TableName": "d"}),
+        send("dynamodb", ddb + "ListTables", {}),
+        send("dynamodb", ddb + "NoSuchOperation", {}),
+        send("dynamodb", ddb + "GetItem", None),  # not JSON
+        send("dynamodb", "DynamoDB_20111205.ListTables", {}),  # an older API: moto's app
+        send("dynamodb", ddb + "ListTables", {}, path="/elsewhere"),
+        send("", ddb + "ListTables", {}),  # unsigned: moto's app (which takes it for S3)
+        send("sqs", "AmazonSQS.GetQueueUrl", {"QueueName": "nope"}),
+        send("sqs", "AmazonSQS.CreateQueue", {"QueueName": "direct"}),
+    ]
+    url = answers[-1][3]["QueueUrl"]
+    answers += [
+        send("sqs", "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": "hello"}),
+        send("sqs", "AmazonSQS.ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 10}),
+        send(
+            "sqs",
+            "AmazonSQS.DeleteMessageBatch",
+            {"QueueUrl": url, "Entries": [{"Id": "1", "ReceiptHandle": "bogus"}]},
+        ),
+        send("sqs", "AmazonSQS.ReceiveMessage", {"QueueUrl": url + "-missing"}),
+        send("sqs", "AmazonSQS.ListQueues", {}),
+    ]
+
+    def s3(method: str, path: str, body: bytes | None = None, **headers):
+        return exchange(method, path, "s3", None, body, **headers)
+
+    picture = bytes(range(256)) * 400
+    answers += [
+        s3("PUT", "/pictures"),  # CreateBucket: moto's app
+        s3(
+            "PUT",
+            "/pictures/private/a.jpg",
+            picture,
+            **{"Content-Type": "image/jpeg", "x-amz-meta-my_key": "u"},
+        ),
+        s3("GET", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg", Range="bytes=0-9"),
+        s3("HEAD", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg?tagging"),
+        s3("PUT", "/pictures/b%20c%2Bd.png", b"escaped"),
+        s3("GET", "/pictures/b%20c%2Bd.png"),
+        s3("PUT", "/pictures/copy.jpg", **{"x-amz-copy-source": "/pictures/private/a.jpg"}),
+        s3("GET", "/pictures/missing.jpg"),
+        s3("HEAD", "/pictures/missing.jpg"),
+        s3("GET", "/no-such-bucket/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg", Origin="http://localhost:5173"),  # a browser's: moto's app
+        s3("DELETE", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures/private/a.jpg"),
+        s3("GET", "/pictures?list-type=2"),  # a bucket: moto's app
+    ]
+    return answers
+
+
+def test_direct_routes_answer_as_moto_s_app():
+    """The host hands DynamoDB and SQS JSON requests and S3 object requests to moto's response classes without
+    moto's app: each answer (status, headers in order, body) is the one moto's app gives (the host with
+    --plain-dispatch)."""
+    direct, direct_port = start_host()
+    plain, plain_port = start_host("--plain-dispatch")
+    try:
+        served, reference = raw_answers(direct_port), raw_answers(plain_port)
+        with urllib.request.urlopen(f"http://127.0.0.1:{direct_port}/_local/calls") as response:
+            counted = {
+                (r["service"], r["operation"]): r["count"]
+                for r in json.load(response)
+                if r["caller"] == "AKDIRECT"
+            }
+    finally:
+        for process in (direct, plain):
+            process.terminate()
+            process.wait(10)
+    assert served == reference
+    statuses = [answer[0] for answer in served]
+    assert statuses[:7] == [400, 200, 200, 400, 200, 400, 200] and 500 in statuses  # not vacuous
+    assert served[6][3]["Item"]["n"] == {"N": "1"} and served[20][3]["Messages"][0]["Body"] == "hello"
+    assert served[-14][3] == bytes(range(256)) * 400 and served[-13][0] == 206
+    # still counted
+    assert counted[("dynamodb", "GetItem")] == 5 and counted[("sqs", "ReceiveMessage")] == 2
+    assert counted[("s3", "PutObject")] == 2 and counted[("s3", "GetObject (ranged)")] == 1
+
+
+def test_pipelined_requests_and_large_bodies_are_read_whole(moto_host):
+    """The host reads requests through the C buffered reader: two requests sent in one packet are both
+    answered, in order, and a body larger than the reader's buffer arrives whole (and goes out whole, its
+    head written with it)."""
+    import socket
+    from urllib.parse import urlparse
+
+    from catscan.local.moto_host import CALLS_PATH
+
+    url = urlparse(moto_host)
+    s3 = client("s3", moto_host)
+    s3.create_bucket(Bucket="large")
+    body = bytes(range(256)) * 1200  # 300 KB
+    s3.put_object(Bucket="large", Key="k", Body=body)
+    assert s3.get_object(Bucket="large", Key="k")["Body"].read() == body
+    with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+        request = f"GET {CALLS_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        connection.sendall(request + request.replace(b"GET", b"DELETE"))  # one packet, two requests
+        stream = connection.makefile("rb")
+        answers = []
+        for _ in range(2):
+            status = stream.readline()
+            headers = dict(
+                line.decode().split(": ", 1) for line in iter(lambda: stream.readline().strip(), b"")
+            )
+            answers.append((status.split()[1], json.loads(stream.read(int(headers["Content-Length"])))))
+    assert [status for status, _ in answers] == [b"200", b"200"] and isinstance(answers[1][1], list)
