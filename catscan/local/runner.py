@@ -31,8 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
+from botocore.credentials import Credentials
 
+from catscan.local.aws_auth.json_protocol import JsonProtocolClient
 from catscan.local.lambda_runtime import LambdaContext
 
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "scan_image"
@@ -220,15 +221,13 @@ class Runner:
     def __init__(self, config: RunnerConfig) -> None:
         self.config = config
         self._stop = threading.Event()
-        self._sqs = boto3.client(
-            "sqs",
-            endpoint_url=config.sqs_endpoint,
-            region_name=config.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
+        # SQS's JSON protocol without a boto3 client: the poller's calls run for every scan, and botocore's
+        # per-call work cost the runner more CPU than they do (aws_auth/json_protocol.py).
+        self._sqs = JsonProtocolClient(
+            config.sqs_endpoint, "sqs", "AmazonSQS.", config.region, Credentials("local", "local")
         )
-        self._queue_arn = self._sqs.get_queue_attributes(
-            QueueUrl=config.queue_url, AttributeNames=["QueueArn"]
+        self._queue_arn = self._sqs.call(
+            "GetQueueAttributes", {"QueueUrl": config.queue_url, "AttributeNames": ["QueueArn"]}
         )["Attributes"]["QueueArn"]
         # The handler strings the CDK construct deploys (amplify/functions/scan-image/resource.ts).
         self.scanners = [
@@ -295,12 +294,15 @@ class Runner:
                 continue
             wanted = min(SQS_MAX_RECEIVE, len(idle) * self.config.batch_size)
             try:
-                messages = self._sqs.receive_message(
-                    QueueUrl=self.config.queue_url,
-                    MaxNumberOfMessages=wanted,
-                    WaitTimeSeconds=1,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
+                messages = self._sqs.call(
+                    "ReceiveMessage",
+                    {
+                        "QueueUrl": self.config.queue_url,
+                        "MaxNumberOfMessages": wanted,
+                        "WaitTimeSeconds": 1,
+                        "AttributeNames": ["All"],
+                        "MessageAttributeNames": ["All"],
+                    },
                 ).get("Messages", [])
             except Exception as exc:  # noqa: BLE001 - moto restarting or gone: keep polling
                 if not self._stop.is_set():
@@ -327,7 +329,9 @@ class Runner:
             for i, m in enumerate(messages)
         ]
         try:
-            self._sqs.change_message_visibility_batch(QueueUrl=self.config.queue_url, Entries=entries)
+            self._sqs.call(
+                "ChangeMessageVisibilityBatch", {"QueueUrl": self.config.queue_url, "Entries": entries}
+            )
         except Exception as exc:  # noqa: BLE001 - they come back after their visibility timeout anyway
             log.warning("release failed: %s", exc)
 
@@ -367,8 +371,8 @@ class Runner:
     def _delete_done(self) -> None:
         """Deletes the handled messages, up to 10 in one DeleteMessageBatch: those handled within
         DELETE_WINDOW of the first (a handled message stays in flight that much longer, invisible to the
-        others; were its delete lost, it would come back after its visibility timeout and be answered by
-        idempotency, as in AWS)."""
+        others; were its delete lost, it would come back after its visibility timeout and stop at the scanner's
+        getScan, the scan being terminal, as in AWS)."""
         while not self._invocations_over.is_set() or not self._done.empty():
             try:
                 handles = [self._done.get(timeout=0.5)]
@@ -381,13 +385,16 @@ class Runner:
                 except queue.Empty:
                     break
             try:
-                response = self._sqs.delete_message_batch(
-                    QueueUrl=self.config.queue_url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)],
+                response = self._sqs.call(
+                    "DeleteMessageBatch",
+                    {
+                        "QueueUrl": self.config.queue_url,
+                        "Entries": [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)],
+                    },
                 )
                 for failure in response.get("Failed", []):
                     log.warning("delete failed: %s", failure.get("Message", failure.get("Code")))
-            except Exception as exc:  # noqa: BLE001 - they reappear and are answered by idempotency
+            except Exception as exc:  # noqa: BLE001 - they reappear and stop at getScan (the scan is terminal)
                 log.warning("delete failed: %s", exc)
 
     def _schedule(self) -> None:
