@@ -70,6 +70,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catscan.local import moto_expressions
 from catscan.local.moto_state import load_state, save_state
@@ -557,7 +558,7 @@ class DirectRoutes:
             result = 400, {}, exc.response["Error"]["Message"]
         except HTTPException as exc:  # Flask answers an escaped HTTP error with its own response
             result = exc.get_response(environ)
-        if isinstance(result, FlaskResponse):
+        if isinstance(result, WerkzeugResponse):  # Flask's, or an escaped HTTP error's werkzeug one
             response = result
         else:
             status, headers, content = result if len(result) == 3 else (200, {}, result)
@@ -631,6 +632,8 @@ class SocketReader(io.BufferedReader):
     """cheroot's socket reader (cheroot.makefile.StreamReader) on the C buffered reader: cheroot's reads
     through the pure-Python `_pyio` one, each header line a Python loop of peeks and reads (~10% of moto's
     CPU under load). cheroot needs of it only the reads and `has_data`."""
+
+    bytes_read = 0  # read by cheroot's statistics only, which are off here (not counted)
 
     def __init__(self, sock: socket.socket, bufsize: int = io.DEFAULT_BUFFER_SIZE) -> None:
         super().__init__(socket.SocketIO(sock, "rb"), bufsize)  # type: ignore[arg-type]

@@ -7,8 +7,9 @@ invokes this function, so a burst of uploads waits in the queue instead of flood
 Per record: a failure is reported alone (partial batch response) and its message comes back after a
 growing delay, until its last delivery, which writes FAILED with the reason. Idempotency: DetectLabels is
 paid once per object version (Powertools idempotency record), even when the verdict write fails after it;
-a duplicated event after the verdict stops at getScan (the scan is already DONE or REJECTED), and one that
-overlaps the first waits for it (the detection's record is in progress), see scan_service.py.
+a duplicated event after the verdict stops at getScan (the scan is already DONE or REJECTED), one that
+overlaps the first comes back later (the detection's record is in progress), and no status write replaces a
+verdict (they are conditional), see scan_service.py.
 """
 
 from __future__ import annotations

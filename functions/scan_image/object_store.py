@@ -85,9 +85,12 @@ class ObjectStore:
         def get(**kw: Any) -> dict[str, Any]:  # the reader's fetch
             return self.get_object(deadline, **kw)
 
-        first_bytes = RangedReader.BLOCK
+        # Whole blocks: a hint older than an overwrite of the key may be smaller than the object, and the
+        # reader's blocks must be full unless they end the object (S3 sends only the bytes that exist).
+        block = RangedReader.BLOCK
+        first_bytes = block
         if size_hint is not None and size_hint <= WHOLE_READ_BYTES:
-            first_bytes = max(first_bytes, size_hint)
+            first_bytes = max(block, -(-size_hint // block) * block)
         try:
             first = get(Bucket=bucket, Key=key, Range=f"bytes=0-{first_bytes - 1}", **extra)
         except ClientError as exc:

@@ -1,9 +1,12 @@
 """The use case: one uploaded object -> one verdict written through AppSync.
 
 Adapters are injected, so tests drive it against moto / the emulator and AWS runs it unchanged.
-Every path ends in DONE, REJECTED or FAILED for the scan (or IGNORED when no scan owns the key), or
-raises RetryableScanError for a transient failure that a later delivery of the event may overcome;
-on the event's last delivery (`final`) a transient failure is written as FAILED with its reason.
+Every path ends in DONE, REJECTED or FAILED for the scan, or IGNORED (no scan owns the key, or another
+delivery of the object wrote the verdict or is writing it), or raises RetryableScanError for a transient
+failure that a later delivery of the event may overcome; on the event's last delivery (`final`) a transient
+failure is written as FAILED with its reason. Status writes never replace a verdict (NOT_TERMINAL). A
+delivery after a FAILED scans again: a late image after the sweeper's "never arrived", or a duplicated or
+re-driven event (DetectLabels is still paid at most once per object version if it answered before).
 """
 
 from __future__ import annotations
@@ -68,8 +71,11 @@ class DetectionInProgress(Exception):
     """Another delivery of this object (a duplicated event) holds the detection's idempotency record now."""
 
 
-# The last delivery's FAILED never replaces a verdict that another delivery of the object wrote meanwhile.
+# Every status write is conditional on this: a delivery of the object (S3 and SQS deliver at least once) never
+# writes PROCESSING, a verdict or FAILED over a verdict another delivery wrote after this one read the scan
+# (getScan's read is eventually consistent in AppSync, so it may even be older than that).
 NOT_TERMINAL: dict[str, Any] = {"and": [{"status": {"ne": "DONE"}}, {"status": {"ne": "REJECTED"}}]}
+VERDICT_WRITTEN_MEANWHILE = "a verdict was written meanwhile"
 
 
 TRANSIENT = (AppSyncUnavailable, DetectorUnavailable, StorageUnavailable, BudgetExhausted, ScanNotVisibleYet)
@@ -214,7 +220,11 @@ class ScanService:
                     confidence=verdict.confidence,
                     catBoxes=[asdict(b) for b in verdict.cat_boxes],
                 )
-            self._api.update_scan(upload.scan_id, deadline, final=True, **fields)
+            if (
+                self._api.update_scan(upload.scan_id, deadline, final=True, condition=NOT_TERMINAL, **fields)
+                is None
+            ):
+                return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=VERDICT_WRITTEN_MEANWHILE)
             return Outcome(
                 status=status,
                 scan_id=upload.scan_id,
@@ -273,7 +283,8 @@ class ScanService:
             announce: dict[str, Any] = {"status": "PROCESSING"}
             if owner_email:
                 announce["ownerEmail"] = owner_email
-            self._api.update_scan(upload.scan_id, deadline, **announce)
+            if self._api.update_scan(upload.scan_id, deadline, condition=NOT_TERMINAL, **announce) is None:
+                return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=VERDICT_WRITTEN_MEANWHILE)
         t = lap("markProcessing", t)
         try:
             detection = self._detect(ref, key, detect_min, deadline)
@@ -290,8 +301,9 @@ class ScanService:
         debug["requestIds"]["rekognition"] = detection.request_id
         verdict = scan_logic.decide(detection.labels, config)
         outcome = finish("DONE", None, verdict)
-        # After the verdict was pushed; from the bytes already read if the first GET read the image whole.
-        self._write_thumbnail(ref, key, upload, debug["object"], deadline, reader.whole())
+        if outcome.status == "DONE":
+            # After the verdict was pushed; from the bytes already read if the first GET read the image whole.
+            self._write_thumbnail(ref, key, upload, debug["object"], deadline, reader.whole())
         return outcome
 
     def _write_thumbnail(

@@ -21,7 +21,8 @@ from catscan.client.api import ScanApi
 from catscan.local.lambda_runtime import LambdaContext
 from catscan.local.runner import sqs_event
 from catscan.local.seed import client
-from scan_image.scan_service import RetryableScanError
+from scan_image.deadline import Deadline
+from scan_image.scan_service import NOT_TERMINAL, RetryableScanError
 from tests.support.fault_proxy import FaultProxy
 from tests.support.images import photo
 from tests.support.scanning import run
@@ -176,6 +177,21 @@ def test_a_duplicate_overlapping_the_first_delivery_waits_for_it_and_costs_no_se
     assert proxy.detect_calls() == 1
     scan = read_scan(admin, scan_id)
     assert scan["status"] == "DONE" and scan["isCat"] is True
+
+
+def test_status_writes_never_replace_a_verdict(cloud, demo, admin, handler):
+    """The scanner's NOT_TERMINAL condition, through the AppSync emulator's resolvers."""
+    scan_id, event = new_upload(cloud, demo, photo("chelsea.png"))
+    deadline = Deadline(lambda: 10_000, reserve_seconds=1)
+    assert handler.api.update_scan(scan_id, deadline, condition=NOT_TERMINAL, status="PROCESSING")
+    assert invoke(handler, event) == []
+    for status in ("PROCESSING", "FAILED", "DONE"):
+        late = handler.api.update_scan(
+            scan_id, deadline, condition=NOT_TERMINAL, status=status, reason="late"
+        )
+        assert late is None, status
+    scan = read_scan(admin, scan_id)
+    assert scan["status"] == "DONE" and scan["reason"] is None and scan["isCat"] is True
 
 
 @pytest.mark.parametrize("fault", ["throttle", "5xx", "hang"])

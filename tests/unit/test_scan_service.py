@@ -248,6 +248,29 @@ def test_the_last_deliverys_failed_never_replaces_a_verdict_written_meanwhile():
     assert api.scan["status"] == "DONE" and "FAILED" not in [w["status"] for w in api.writes]
 
 
+def test_a_stale_read_never_puts_processing_over_a_verdict():
+    """getScan (eventually consistent in AppSync) still says PENDING, but another delivery wrote DONE."""
+    api = FakeApi({**SCAN, "status": "DONE", "isCat": True})
+    api.get_scan = lambda *_: dict(SCAN)  # type: ignore[method-assign]
+    detect = detect_returning(CAT)
+    outcome = run(service(api, FakeStore(png(100, 100)), detect))
+    assert outcome.status == "IGNORED" and outcome.reason == "a verdict was written meanwhile"
+    assert api.writes == [] and detect.calls == [] and api.scan["status"] == "DONE"
+
+
+def test_a_verdict_written_meanwhile_by_another_delivery_stands():
+    """Both deliveries got past PROCESSING; the other one's verdict landed first: no second write or push."""
+    api = FakeApi(dict(SCAN))
+
+    def detect_while_the_other_finishes(*_: Any) -> Detection:
+        api.scan = {**api.scan, "status": "REJECTED"}
+        return Detection(labels=CAT, model_version="3.0", request_id="r", elapsed_ms=1.0, attempts=1)
+
+    outcome = run(service(api, FakeStore(png(100, 100)), detect_while_the_other_finishes))
+    assert outcome.status == "IGNORED" and outcome.reason == "a verdict was written meanwhile"
+    assert [w["status"] for w in api.writes] == ["PROCESSING"] and api.scan["status"] == "REJECTED"
+
+
 def test_a_detection_in_progress_elsewhere_comes_back_later_and_is_left_to_it_at_the_end():
     """The detection's idempotency record is held by another delivery of the object (a duplicated event)."""
     in_progress = detect_raising(DetectionInProgress("Execution already in progress"))

@@ -123,10 +123,14 @@ def _client_error(operation: str, status: int, headers: Any, data: bytes) -> Cli
     code = str(parsed.get("__type") or headers.get("x-amzn-ErrorType") or status)
     code = code.rsplit("#", 1)[-1].split(":", 1)[0]
     message = str(parsed.get("message") or parsed.get("Message") or "")
+    error: dict[str, Any] = {"Code": code, "Message": message}
+    query_error = str(headers.get("x-amzn-query-error") or "").split(";")
+    if len(query_error) == 2 and query_error[0]:  # an awsQueryCompatible service (SQS): botocore's code
+        error.update(QueryErrorCode=code, Code=query_error[0], Type=query_error[1])
     metadata: dict[str, Any] = {"HTTPStatusCode": status}
     if headers.get("x-amzn-RequestId"):
         metadata["RequestId"] = headers["x-amzn-RequestId"]
-    response: dict[str, Any] = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}
+    response: dict[str, Any] = {"Error": error, "ResponseMetadata": metadata}
     if "Item" in parsed:  # ReturnValuesOnConditionCheckFailure
         response["Item"] = parsed["Item"]
     return ClientError(response, operation)  # type: ignore[arg-type]

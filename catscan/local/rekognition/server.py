@@ -132,12 +132,14 @@ def _read_s3_object(state: _State, s3_object: Any) -> bytes:
             raise ImageTooLargeError(
                 f"S3 object size {size} bytes exceeds the maximum of {images.MAX_S3_BYTES} bytes"
             )
-        data = response.read(images.MAX_S3_BYTES + 1)
+        # The object's bytes as stored (botocore never decodes a Content-Encoding either).
+        data = response.read(images.MAX_S3_BYTES + 1, decode_content=False)
     finally:
-        if response.length_remaining:  # unread (an error page, an oversized body): dropped, not downloaded
-            response.close()
-        else:
+        read_to_the_end = response.status == 200 and response.isclosed()  # the body fp ends with the body
+        if read_to_the_end:
             response.release_conn()
+        else:  # unread (an error page, an oversized body): the connection is dropped, the rest not downloaded
+            response.close()
     images.check_size(data, images.MAX_S3_BYTES)
     return data
 

@@ -11,7 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
+from catscan.local.aws_auth.json_protocol import JsonProtocolClient
 from catscan.local.runner import Runner, RunnerConfig
 from tests.support.moto_server import moto_server
 
@@ -89,3 +92,39 @@ def test_messages_received_while_stopping_go_back_to_the_queue(sqs):
     # Nothing was run after the stop, and nothing is left in flight: the next start receives them at once.
     assert handled == []
     assert in_queue(client, url) == (3, 0)
+
+
+def test_the_event_source_s_sqs_client_answers_as_boto3_does(sqs):
+    """The runner's SQS calls (JSON protocol without boto3): the same messages and the same error fields."""
+    client, url, endpoint = sqs
+    ours = JsonProtocolClient(endpoint, "sqs", "AmazonSQS.", "us-east-1", Credentials("local", "local"))
+    client.send_message(
+        QueueUrl=url, MessageBody="hello", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    received = ours.call(
+        "ReceiveMessage",
+        {
+            "QueueUrl": url,
+            "MaxNumberOfMessages": 10,
+            "AttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+        },
+    )["Messages"]
+    assert [m["Body"] for m in received] == ["hello"]
+    assert received[0]["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert received[0]["MessageAttributes"]["k"] == {"DataType": "String", "StringValue": "v"}
+    deleted = ours.call(
+        "DeleteMessageBatch",
+        {"QueueUrl": url, "Entries": [{"Id": "0", "ReceiptHandle": received[0]["ReceiptHandle"]}]},
+    )
+    assert [e["Id"] for e in deleted["Successful"]] == ["0"] and in_queue(client, url) == (0, 0)
+
+    def error(call: Any) -> dict[str, Any]:
+        with pytest.raises(ClientError) as raised:
+            call()
+        return {k: v for k, v in raised.value.response["Error"].items() if k != "Message"}
+
+    missing = url + "-missing"
+    assert error(lambda: ours.call("GetQueueAttributes", {"QueueUrl": missing})) == error(
+        lambda: client.get_queue_attributes(QueueUrl=missing)
+    )
