@@ -97,7 +97,7 @@ class ScanLister:
                 self._fetch(
                     documents.SCANS_BY_OWNER_EMAIL,
                     "scansByOwnerEmail",
-                    ownerEmail=owner_email,
+                    ownerEmail=owner_email.strip().lower(),  # stored folded (scan_image/owner_directory.py)
                     filter=filter_,
                 ),
                 limit,

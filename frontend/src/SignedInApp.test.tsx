@@ -102,7 +102,13 @@ describe('admin view', () => {
     expect(vi.mocked(api.scansByStatus).mock.calls.every(([status]) => status === 'REJECTED')).toBe(true);
     await waitFor(() => expect(within(view).getAllByTestId('admin-scan-row').map((r) => r.dataset.scanId)).toEqual(['t1']));
 
-    await userEvent.type(within(view).getByLabelText('Uploader (e-mail)'), 'other@example.com{Enter}');
+    expect(within(view).getByTestId('admin-count')).toHaveTextContent("every user's scans with status Rejected");
+
+    // Typed as a phone capitalises it: e-mails are stored lower-case, so the filter folds what is typed.
+    await userEvent.type(within(view).getByLabelText('Uploader (e-mail)'), ' Other@Example.com {Enter}');
     await waitFor(() => expect(api.scansByOwnerEmail).toHaveBeenCalledWith('other@example.com', 24, null, 'REJECTED'));
+    expect(within(view).getByTestId('admin-count')).toHaveTextContent(
+      'scans uploaded by other@example.com with status Rejected, newest first',
+    );
   });
 });

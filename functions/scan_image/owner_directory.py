@@ -7,6 +7,10 @@ it); and a post-confirmation trigger never runs for users created with AdminCrea
 (AdminGetUser), never from the client: owners cannot create or update `ownerEmail` (schema.graphql).
 
 A lookup failure never fails a scan: the e-mail is left out and written by a later scan of the same user.
+
+The e-mail is stored lower-case: the user pool's sign-in is case-insensitive, but Cognito keeps the `email`
+attribute as typed, and the Admin's uploader filter (the byOwnerEmail index) matches exactly; the clients fold
+what is typed into the filter the same way (catscan/client/listing.py).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class OwnerDirectory:
             logger.warning("no e-mail for the scan's owner: %s", exc)
             return None
         email = next((a["Value"] for a in user.get("UserAttributes", []) if a["Name"] == "email"), None)
+        email = email.strip().lower() if email else None
         if email:
             self._cache[username] = email
             if len(self._cache) > self._max:

@@ -50,7 +50,7 @@ def test_filters_need_all_and_limit_must_be_positive(catscan):
 
 
 def test_admin_filters_by_uploader_and_sees_emails(catscan, three):
-    rows = lines(catscan("list", "--all", "--json", "--uploader", "demo@catscan.local", user=ADMIN))
+    rows = lines(catscan("list", "--all", "--json", "--uploader", "Demo@CatScan.local", user=ADMIN))
     assert {s["scanId"] for s in three} <= {s["id"] for s in rows}
     assert {s["ownerEmail"] for s in rows} == {"demo@catscan.local"}
     table = catscan("list", "--all", "--limit", "3", user=ADMIN)

@@ -50,7 +50,9 @@ export default function AdminView() {
           All scans
         </h1>
         <p className="section-count" data-testid="admin-count">
-          Admin view: every user's scans, {byCreation ? 'newest first' : 'most recently updated first'}
+          Admin view: {uploader ? `scans uploaded by ${uploader}` : "every user's scans"}
+          {statusFilter && ` with status ${STATUS_LABELS[statusFilter]}`},{' '}
+          {byCreation ? 'newest first' : 'most recently updated first'}
           {scans.length > 0 && `; ${scans.length} shown${hasMore ? ', more below' : ''}`}. Debug data is read on
           demand.
         </p>
@@ -62,7 +64,8 @@ export default function AdminView() {
         aria-label="Filter scans"
         onSubmit={(e) => {
           e.preventDefault();
-          setUploader(uploaderInput.trim());
+          // Stored lower-case by the scanner (functions/scan_image/owner_directory.py): the filter matches any case.
+          setUploader(uploaderInput.trim().toLowerCase());
         }}
       >
         <label>
