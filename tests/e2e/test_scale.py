@@ -25,8 +25,7 @@ from catscan.client.session import UserSession
 from catscan.local.cloud import LocalCloud
 from catscan.local.seed import add_user
 from scan_image import graphql_documents as documents
-from tests.e2e.conftest import ADMIN, DEMO, Made, Screens, User, _in_thread, sign_in
-from tests.e2e.test_web_ui import ensure_scans
+from tests.e2e.conftest import ADMIN, DEMO, Made, Screens, User, _in_thread, ensure_scans, sign_in
 
 PAGES = User("pages@catscan.local", "Pages-user-1", False)
 SEEDED = 60

@@ -22,50 +22,24 @@ from tests.e2e.conftest import (
     Screens,
     User,
     choose_files,
+    ensure_scans,
     file_payload,
     new_row,
+    photo_file,
     row_ids,
     scan_rows,
     sign_in,
+    upload_and_wait,
     wait_list_loaded,
 )
-from tests.support.images import photo
 
 PHONE = {"width": 360, "height": 780}
-
-
-def photo_file(name: str) -> dict:
-    mime = "image/jpeg" if name.endswith(".jpg") else "image/png"
-    return file_payload(name, photo(name).read_bytes(), mime)
 
 
 def gif_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (120, 120), (90, 160, 220)).save(out, "GIF")
     return out.getvalue()
-
-
-def upload_and_wait(page: Page, user: User, names: list[str], made: Made) -> dict[str, object]:
-    """Chooses the photos at once on My scans; waits (no reload) until each card shows DONE. -> name: card."""
-    wait_list_loaded(page)
-    before = row_ids(page)
-    choose_files(page, [photo_file(n) for n in names])
-    cards = {name: new_row(page, name, before) for name in names}
-    for name, card in cards.items():
-        expect(card).to_have_attribute("data-status", "DONE", timeout=VERDICT_TIMEOUT_MS)
-        made.record(user, name, card.get_attribute("data-scan-id"))
-    return cards
-
-
-def ensure_scans(new_page: Callable[..., Page], user: User, names: list[str], made: Made) -> dict[str, str]:
-    """Scans another test made through the UI; made here (same UI flow) when that test did not run."""
-    missing = [n for n in names if made.get(user, n) is None]
-    if missing:
-        page = new_page()
-        sign_in(page, user)
-        upload_and_wait(page, user, missing, made)
-        page.context.close()
-    return {n: made.get(user, n) for n in names}
 
 
 def assert_no_horizontal_scroll(page: Page, where: str) -> None:

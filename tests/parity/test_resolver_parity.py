@@ -75,7 +75,7 @@ def test_every_operation_and_caller_decides_like_the_generated_resolvers(
 def test_generated_resolvers_reproduce_the_documented_auth_matrix(runner, resolvers, transformed_sdl):
     """Anchor: the harness itself yields the matrix tests/security/test_auth_matrix.py documents for AppSync,
     so the parity above cannot pass with both sides wrong in the same way."""
-    from tests.security.test_auth_matrix import EXPECTED, GRAPHQL_COLUMNS
+    from tests.security.expected_matrix import EXPECTED, GRAPHQL_COLUMNS
 
     api = describe_api(transformed_sdl, set(resolvers), "Scan")
     table = stipulated_table(api.model)

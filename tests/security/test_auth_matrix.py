@@ -27,6 +27,7 @@ from gql.transport.exceptions import TransportQueryError
 
 from catscan.client.session import UserSession
 from catscan.local.seed import add_user
+from tests.security.expected_matrix import EXPECTED, GRAPHQL_COLUMNS, SUBSCRIPTION_NAMES, A, D
 from tests.security.identities import Caller, callers
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "auth-matrix.md"
@@ -40,33 +41,7 @@ BY_STATUS = (
 )
 UPDATE = f"mutation($i: UpdateScanInput!) {{ updateScan(input: $i) {{ {FIELDS} }} }}"
 DELETE = f"mutation($i: DeleteScanInput!) {{ deleteScan(input: $i) {{ {FIELDS} }} }}"
-SUBSCRIPTIONS = {
-    name: f"subscription {{ {name} {{ {FIELDS} }} }}"
-    for name in ("onCreateScan", "onUpdateScan", "onDeleteScan")
-}
-
-D, A = "denied", "allowed"
-FORGED = ["anonymous", "unsigned JWT", "JWT, other key", "tampered claims", "expired JWT", "wrong SigV4"]
-GRAPHQL_COLUMNS = [
-    "getScan",
-    "listScans",
-    "scansByOwner",
-    "scansByStatus",
-    "createScan",
-    "updateScan",
-    "deleteScan",
-    *SUBSCRIPTIONS,
-]
-# What AppSync does with this schema (owner create/read/delete, Admin read, IAM = the scanner).
-# scansByOwner asks for the owner's stored owner value: the generated resolver refuses anyone else's
-# (another user is denied, not shown an empty page); scansByStatus filters owners like listScans.
-EXPECTED: dict[str, list[str]] = {
-    "owner": [A, "sees it", "sees it", "sees it", A, D, A, "receives", "receives", "receives"],
-    "other user": [D, "hidden", D, "hidden", A, D, D, "no event", "no event", "no event"],
-    "Admin": [A, "sees it", "sees it", "sees it", A, D, D, "receives", "receives", "receives"],
-    "scanner (IAM)": [A, "sees it", "sees it", "sees it", A, A, A, "receives", "receives", "receives"],
-    **{name: [D] * 10 for name in FORGED},
-}
+SUBSCRIPTIONS = {name: f"subscription {{ {name} {{ {FIELDS} }} }}" for name in SUBSCRIPTION_NAMES}
 
 
 class NoAuth(AppSyncAuthentication):
