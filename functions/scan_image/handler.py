@@ -148,7 +148,9 @@ def _event_size(size: Any) -> int | None:
 
 def scan_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     body = json.loads(record.body)
-    if "Records" not in body:  # s3:TestEvent and other non-object notifications
+    if "Records" not in body:  # s3:TestEvent (sent once when the notification is set up) and the like
+        # Counted, so the invocation publishes a metric (Powertools warns of an empty one) that says why.
+        metrics.add_metric(name="NotificationSkipped", unit=MetricUnit.Count, value=1)
         return
     attempt = int(record.attributes.approximate_receive_count or 1)
     final = attempt >= settings.max_receive_count

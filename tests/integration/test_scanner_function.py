@@ -304,3 +304,14 @@ def test_metrics_carry_upload_to_verdict_latency(cloud, demo, handler, capsys):
     (latency,) = value if isinstance(value, list) else [value]  # Powertools may emit a list per name
     assert 2000 <= latency < 60_000
     assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "catscan"
+
+
+def test_s3s_test_event_is_skipped_with_a_metric_and_no_warning(handler, capsys, recwarn):
+    """S3 sends s3:TestEvent to the queue once, when the notification is set up: nothing to scan."""
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET, "RequestId": "r"}
+    capsys.readouterr()
+    assert invoke(handler, test_event) == []
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for doc in emf for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert "NotificationSkipped" in names
+    assert not [w for w in recwarn if "No application metrics" in str(w.message)]
