@@ -14,6 +14,7 @@ from rich.text import Text
 from catscan.client.outputs import Outputs, OutputsError, load_outputs
 from catscan.client.session import UserSession
 from catscan.local.seed import DEMO_USERS
+from catscan.local.usernames import fold
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUTS_NAME = "amplify_outputs.json"
@@ -83,8 +84,8 @@ def credentials(args: argparse.Namespace, outputs: Outputs) -> tuple[str, str]:
         return user, password
     if outputs.is_local:
         demo = {email: secret for email, secret, _ in DEMO_USERS}
-        if user in demo:
-            return user, demo[user]
+        if fold(user) in demo:  # e-mails are case-insensitive, as the user pool's sign-in is
+            return user, demo[fold(user)]
     if not sys.stdin.isatty():
         raise CliError(f"no password for {user}: set {PASSWORD_ENV}, or run in a terminal to be asked")
     try:

@@ -101,7 +101,8 @@ service = ScanService(
     store=store,
     detect=_detect,
     detection_config=lambda: detection_config(settings),
-    request_id=lambda: logger.get_correlation_id(),
+    # The invocation's own id (inject_lambda_context keeps it; the correlation id is the S3 request's).
+    request_id=lambda: logger.get_current_keys().get("function_request_id"),
     owners=OwnerDirectory(_client("cognito-idp", "standard"), settings.user_pool_id)
     if settings.user_pool_id
     else None,

@@ -27,6 +27,11 @@ class ObjectInfo:
 WHOLE_READ_BYTES = 512 * 1024
 
 
+# Bytes a header may take before the image's dimensions (a JPEG's SOF, after EXIF/ICC/comment segments):
+# a header crafted to make the parser wander is refused past this.
+HEADER_READ_LIMIT = 2 * 1024 * 1024
+
+
 class HeaderTooLarge(ValueError):
     """The header needs more bytes than any sane image header does."""
 
@@ -128,7 +133,7 @@ class RangedReader(io.RawIOBase):
         key: str,
         size: int,
         version_id: str | None,
-        max_bytes: int = 2 * 1024 * 1024,
+        max_bytes: int = HEADER_READ_LIMIT,
     ) -> None:
         super().__init__()
         self._get, self._bucket, self._key, self._version = get, bucket, key, version_id

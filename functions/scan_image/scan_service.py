@@ -25,7 +25,7 @@ from . import file_format, image_header, scan_logic
 from .appsync_client import AppSyncUnavailable, ScanApi
 from .deadline import BudgetExhausted, Deadline
 from .detector import Detection, DetectorUnavailable, ImageRejectedByDetector
-from .object_store import HeaderTooLarge, ObjectStore, StorageUnavailable
+from .object_store import HEADER_READ_LIMIT, HeaderTooLarge, ObjectStore, StorageUnavailable
 from .owner_directory import OwnerDirectory
 from .thumbnail import ThumbnailWriter
 
@@ -76,6 +76,7 @@ class DetectionInProgress(Exception):
 # (getScan's read is eventually consistent in AppSync, so it may even be older than that).
 NOT_TERMINAL: dict[str, Any] = {"and": [{"status": {"ne": "DONE"}}, {"status": {"ne": "REJECTED"}}]}
 VERDICT_WRITTEN_MEANWHILE = "a verdict was written meanwhile"
+MAX_HEADER_MB = HEADER_READ_LIMIT // (1024 * 1024)
 
 
 TRANSIENT = (AppSyncUnavailable, DetectorUnavailable, StorageUnavailable, BudgetExhausted, ScanNotVisibleYet)
@@ -255,7 +256,14 @@ class ScanService:
             rejection = scan_logic.dimension_rejection(width, height)
             if rejection:
                 return finish("REJECTED", rejection)
-        except (image_header.UnreadableHeader, HeaderTooLarge) as exc:
+        except HeaderTooLarge as exc:
+            debug["error"] = str(exc)
+            return finish(
+                "REJECTED",
+                f"The image has more than {MAX_HEADER_MB} MB of metadata before the picture (EXIF, ICC, "
+                "comments), so its size cannot be read.",
+            )
+        except image_header.UnreadableHeader as exc:
             debug["error"] = str(exc)
             return finish(
                 "REJECTED", "The image header is damaged or incomplete, so its size cannot be read."

@@ -56,6 +56,9 @@ def render(data: bytes, width: int, height: int, side: int = THUMB_SIDE) -> byte
                 f"more than {MAX_DECODE_PIXELS:,} pixels"
             )
         image.load()
+        if image.mode.startswith("I"):
+            # 16-bit grayscale (a PNG's "I;16"): Pillow's conversion to 8 bits clips (all white); scale instead.
+            image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
         oriented = ImageOps.exif_transpose(image)
         oriented.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         if oriented.mode not in ("RGB", "L"):

@@ -72,3 +72,9 @@ def test_watch_names_the_uploader_to_an_admin(catscan):
         assert code == 0
     finally:
         watcher.kill()
+
+
+def test_a_demo_account_typed_with_a_capital_needs_no_password(catscan):
+    """Locally the demo accounts sign in without a password, however the e-mail is capitalised."""
+    listed = catscan("list", "--limit", "1", user=("Demo@CatScan.local", ""), password="")
+    assert listed.code == 0, listed.stderr

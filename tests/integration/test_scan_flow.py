@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
@@ -55,7 +56,11 @@ def test_debug_is_admin_only(demo, admin):
     assert any(label["Name"] == "Cat" for label in debug["detector"]["labels"])
     assert debug["detector"]["modelVersion"]
     assert debug["timingsMs"]["detect"] > 0 and debug["timingsMs"]["total"] >= debug["timingsMs"]["detect"]
-    assert debug["requestIds"]["lambda"]
+    # The invocation's own request id (a UUID, as Lambda's), not the S3 request's the logs correlate on.
+    assert (
+        uuid.UUID(debug["requestIds"]["lambda"])
+        and debug["requestIds"]["lambda"] != debug["requestIds"]["s3"]
+    )
     # The owner gets the scan with debug null and an Unauthorized error for that field only.
     assert refused.data["getScan"]["id"] == final["id"] and refused.data["getScan"]["debug"] is None
     assert refused.errors[0]["errorType"] == "Unauthorized"

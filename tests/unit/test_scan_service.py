@@ -19,7 +19,7 @@ from scan_image import scan_logic
 from scan_image.appsync_client import AppSyncUnavailable
 from scan_image.deadline import BudgetExhausted, Deadline
 from scan_image.detector import Detection, DetectorUnavailable, ImageRejectedByDetector
-from scan_image.object_store import ObjectInfo, StorageUnavailable
+from scan_image.object_store import HeaderTooLarge, ObjectInfo, StorageUnavailable
 from scan_image.scan_service import DetectionInProgress, ObjectRef, RetryableScanError, ScanService
 
 SCAN_ID = "11111111-2222-3333-4444-555555555555"
@@ -280,6 +280,12 @@ def test_a_detection_in_progress_elsewhere_comes_back_later_and_is_left_to_it_at
     outcome = run(service(api, FakeStore(png(100, 100)), in_progress), final=True, attempt=8)
     assert outcome.status == "IGNORED" and "in progress elsewhere" in (outcome.reason or "")
     assert "FAILED" not in [w["status"] for w in api.writes]
+
+
+def test_a_header_past_the_read_limit_is_refused_for_its_size_not_as_damaged():
+    outcome = run(service(FakeApi(SCAN), FakeStore(error=HeaderTooLarge("needed more than 2097152 bytes"))))
+    assert outcome.status == "REJECTED"
+    assert outcome.reason.startswith("The image has more than 2 MB of metadata before the picture")
 
 
 def test_storage_trouble_on_the_last_delivery_fails_with_the_reason():

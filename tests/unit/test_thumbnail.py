@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 
 from scan_image import thumbnail
 from tests.support.images import photo
@@ -38,6 +38,17 @@ def test_a_transparent_png_is_flattened_on_white():
     result = Image.open(io.BytesIO(thumbnail.render(encode(image, "PNG"), 200, 100))).convert("RGB")
     assert result.size == (200, 100)  # never enlarged
     assert result.getpixel((5, 5)) == (255, 255, 255)
+
+
+def test_a_16_bit_grayscale_png_keeps_its_tones():
+    """A 16-bit PNG ("I;16"): Pillow's own conversion to 8 bits clips it to white."""
+    gray = Image.open(photo("chelsea.png")).convert("L")
+    sixteen = Image.frombytes("I;16", gray.size, bytes(b for v in gray.tobytes() for b in (v, v)))  # v * 257
+    result = Image.open(io.BytesIO(thumbnail.render(encode(sixteen, "PNG"), *gray.size))).convert("L")
+    expected = gray.resize(result.size)
+    assert abs(ImageStat.Stat(result).mean[0] - ImageStat.Stat(expected).mean[0]) < 3
+    low, high = result.getextrema()
+    assert high - low > 100  # a picture, not a white box
 
 
 def test_a_png_too_large_to_decode_gets_none_before_decoding():

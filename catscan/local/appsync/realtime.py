@@ -23,7 +23,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from graphql import FieldNode, OperationDefinitionNode
 from graphql.execution import Executor, get_argument_values
 
@@ -156,6 +156,14 @@ class RealtimeHandler:
         self.engine = engine
         self.authenticator = authenticator
         self.registry = registry
+        self.open: set[Connection] = set()
+
+    async def close_all(self) -> None:
+        """On shutdown: every client is told the server is going away (1001), as a restarting AppSync does,
+        so it reconnects elsewhere; aiohttp would otherwise wait for the clients to hang up."""
+        await asyncio.gather(
+            *(c.drain_and_close(WSCloseCode.GOING_AWAY) for c in list(self.open)), return_exceptions=True
+        )
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         offered = [
@@ -164,6 +172,7 @@ class RealtimeHandler:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), autoping=True, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = Connection(ws)
+        self.open.add(conn)
         ka_task: asyncio.Task | None = None
         connection_error = await self._handshake_error(request, offered)
         try:
@@ -228,6 +237,7 @@ class RealtimeHandler:
                         }
                     )
         finally:
+            self.open.discard(conn)
             self.registry.remove_sink(conn)
             if ka_task is not None:
                 ka_task.cancel()

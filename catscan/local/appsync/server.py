@@ -134,6 +134,11 @@ def create_app(config: EmulatorConfig, *, ensure_tables: bool = True) -> web.App
         return await realtime(request)
 
     app.router.add_get("/graphql/realtime", realtime_handler)
+
+    async def close_realtime(_: web.Application) -> None:
+        await realtime.close_all()
+
+    app.on_shutdown.append(close_realtime)
     app.router.add_get("/health", health_handler)
     app.router.add_get("/_local/calls", calls_handler)
 

@@ -13,13 +13,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from gql.transport.exceptions import TransportQueryError, TransportServerError
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from catscan.local.appsync import run_in_thread
 from tests.local.appsync.appsync_testkit import (
     CREATE,
     DELETE,
     ON_UPDATE,
     REGION,
     UPDATE,
+    make_config,
     new_scan,
     scanner_credentials,
     tap,
@@ -399,3 +402,23 @@ async def test_non_null_fields_the_mutation_did_not_select(emulator, cognito, al
         message = await _recv(ws)
     assert message["payload"]["data"] == {"onUpdateScan": None}
     assert message["payload"]["errors"][0]["path"] == ["onUpdateScan", "fileName"]
+
+
+async def test_a_shutdown_tells_open_connections_the_server_is_going_away(cognito, clock):
+    """Stopping the emulator (Ctrl-C in `make dev`) closes its WebSockets with 1001 at once, instead of waiting
+    for every client to hang up; the clients reconnect, as after AppSync closes a connection."""
+    running = run_in_thread(make_config(cognito, clock, table_suffix="shutdown"))
+    try:
+        header = {"Authorization": cognito.id_token("bob"), "host": running.host_header}
+        async with connect(
+            running.realtime_url, subprotocols=["graphql-ws", f"header-{_b64url(header)}"]
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert (await _recv(ws))["type"] == "connection_ack"
+            await asyncio.to_thread(running.stop)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    finally:
+        running.stop()
