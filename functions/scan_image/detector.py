@@ -24,9 +24,11 @@ _IMAGE_ERRORS = {
 
 
 class ImageRejectedByDetector(Exception):
-    def __init__(self, reason: str, code: str) -> None:
+    """`reason`: for the person who uploaded; `detail`: the detector's own message, for the Admin's debug."""
+
+    def __init__(self, reason: str, code: str, detail: str = "") -> None:
         super().__init__(reason)
-        self.reason, self.code = reason, code
+        self.reason, self.code, self.detail = reason, code, detail
 
 
 class DetectorUnavailable(Exception):
@@ -90,8 +92,7 @@ class LabelDetector:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _IMAGE_ERRORS:
                 detail = exc.response.get("Error", {}).get("Message") or ""
-                reason = _IMAGE_ERRORS[code] + (f" ({detail})" if detail else "")
-                raise ImageRejectedByDetector(reason, code) from exc
+                raise ImageRejectedByDetector(_IMAGE_ERRORS[code], code, detail) from exc
             raise DetectorUnavailable(
                 f"{code or 'error'} after {attempts} attempt(s): {exc}", throttled=code in _THROTTLING
             ) from exc

@@ -297,7 +297,7 @@ class ScanService:
         try:
             detection = self._detect(ref, key, detect_min, deadline)
         except ImageRejectedByDetector as exc:
-            debug["detector"] = {"error": exc.code}
+            debug["detector"] = {"error": exc.code, "message": exc.detail}  # the technical part, Admin only
             return finish("REJECTED", exc.reason)
         lap("detect", t)
         debug["detector"] = {

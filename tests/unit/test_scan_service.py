@@ -180,10 +180,19 @@ def test_an_image_gone_from_storage_fails():
 
 
 def test_the_detector_refusing_the_image_rejects_it():
-    refused = ImageRejectedByDetector("The image data is damaged.", "InvalidImageFormatException")
+    refused = ImageRejectedByDetector(
+        "The image data is damaged.",
+        "InvalidImageFormatException",
+        "image file is truncated (25 bytes not processed)",
+    )
     api = FakeApi(SCAN)
     outcome = run(service(api, FakeStore(png(100, 100)), detect_raising(refused)))
     assert outcome.status == "REJECTED" and api.last["reason"] == "The image data is damaged."
+    # The detector's own words go to the Admin's debug data, not into the person's reason.
+    assert json.loads(api.last["debug"])["detector"] == {
+        "error": "InvalidImageFormatException",
+        "message": "image file is truncated (25 bytes not processed)",
+    }
 
 
 def test_a_cat_is_done_with_its_boxes_and_debug():
