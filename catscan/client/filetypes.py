@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scan_image.file_format import ACCEPTED, SNIFF_BYTES, rejection_for_format, sniff_format
-from scan_image.scan_logic import MAX_IMAGE_BYTES  # Rekognition's limit; the web UI refuses larger files too
+from scan_image.scan_logic import (
+    EMPTY_FILE,
+    MAX_IMAGE_BYTES,  # Rekognition's limit; the web UI refuses larger files too
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def sniff_file(path: Path) -> Sniffed:
         head = stream.read(SNIFF_BYTES)
         size = os.fstat(stream.fileno()).st_size
     if not head:
-        return Sniffed(None, "The file is empty: only JPEG and PNG images can be scanned.")
+        return Sniffed(None, EMPTY_FILE)  # the scanner's words
     kind = sniff_format(head)
     if kind:
         return Sniffed(ACCEPTED[kind], size_rejection(path.name, size))

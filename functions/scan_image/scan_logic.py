@@ -58,9 +58,13 @@ def parse_upload_key(raw_key: str) -> UploadKey:
     return UploadKey(identity_id=parts[0], scan_id=parts[1], file_name=parts[2])
 
 
+# Worded as the CLI's pre-check says it (catscan/client/filetypes.py) and as the web UI does, with the name.
+EMPTY_FILE = "The file is empty: only JPEG and PNG images can be scanned."
+
+
 def size_rejection(size_bytes: int) -> str | None:
     if size_bytes == 0:
-        return "The file is empty (0 bytes)."
+        return EMPTY_FILE
     if size_bytes > MAX_IMAGE_BYTES:
         return (
             f"The file is {size_bytes / 1024 / 1024:.1f} MB; images up to "

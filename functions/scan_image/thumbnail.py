@@ -14,6 +14,7 @@ when they show the original.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,14 @@ def _fitted(width: int, height: int, side: int) -> tuple[int, int]:
 def render(data: bytes, width: int, height: int, side: int = THUMB_SIDE) -> bytes:
     """JPEG bytes of the image scaled to fit side x side. `width`/`height`: the header's dimensions,
     checked before anything is decoded."""
+    with warnings.catch_warnings():
+        # The header's dimensions were checked before (and a PNG above MAX_DECODE_PIXELS is refused below), so
+        # Pillow's own decompression-bomb warning for a legal 10000x10000 image is only noise in the logs.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return _render(data, width, height, side)
+
+
+def _render(data: bytes, width: int, height: int, side: int) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         if image.format == "JPEG":
             # Decode at the smallest 1/2^n scale that still covers the thumbnail: libjpeg's DCT scaling
@@ -56,10 +65,11 @@ def render(data: bytes, width: int, height: int, side: int = THUMB_SIDE) -> byte
                 f"more than {MAX_DECODE_PIXELS:,} pixels"
             )
         image.load()
+        decoded: Image.Image = image
         if image.mode.startswith("I"):
             # 16-bit grayscale (a PNG's "I;16"): Pillow's conversion to 8 bits clips (all white); scale instead.
-            image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-        oriented = ImageOps.exif_transpose(image)
+            decoded = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+        oriented = ImageOps.exif_transpose(decoded)
         oriented.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         if oriented.mode not in ("RGB", "L"):
             # Transparent pixels on white, as the cards' background shows them.
