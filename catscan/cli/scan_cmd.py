@@ -160,10 +160,12 @@ def collect(paths: list[Path], recursive: bool, send_all: bool) -> tuple[list[It
     items: list[Item] = []
     notes: list[str] = []
     seen: set[Path] = set()
+    repeated: list[str] = []
 
     def add(path: Path, label: str) -> None:
         key = path.resolve()
         if key in seen:
+            repeated.append(label)
             return
         seen.add(key)
         items.append(_sniffed(Item(path, label), send_all))
@@ -184,6 +186,9 @@ def collect(paths: list[Path], recursive: bool, send_all: bool) -> tuple[list[It
             item = Item(arg, str(arg))
             item.skip("No such file or folder.")
             items.append(item)
+    if repeated:
+        more = f" and {len(repeated) - 1} more" if len(repeated) > 1 else ""
+        notes.append(f"{repeated[0]}{more} given more than once: each file is scanned once")
     return items, notes
 
 

@@ -59,6 +59,14 @@ def test_only_cats_and_no_cats_exit_0(catscan, tmp_path):
     assert {line["status"] for line in result.json_lines()} == {"DONE"}
 
 
+def test_a_file_given_twice_is_scanned_once_and_said_so(catscan, tmp_path):
+    shutil.copy(photo("chelsea.png"), tmp_path / "cat.png")
+    result = catscan("scan", tmp_path / "cat.png", tmp_path / ".." / tmp_path.name / "cat.png", "--json")
+    assert result.code == 0, result.stderr
+    assert len(result.json_lines()) == 1
+    assert "given more than once: each file is scanned once" in result.stderr
+
+
 def test_send_all_lets_the_scanner_reject_what_is_no_image(catscan, folder):
     result = catscan("scan", folder / "notes.jpg", "--send-all", "--json")
     assert result.code == 1
