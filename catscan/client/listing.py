@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from scan_image import graphql_documents as documents
+from scan_image.owner_directory import stored_email
 
 STATUSES = ("PENDING", "PROCESSING", "DONE", "REJECTED", "FAILED")
 MAX_PAGE = 100  # the generated resolvers' default page size
@@ -97,7 +98,7 @@ class ScanLister:
                 self._fetch(
                     documents.SCANS_BY_OWNER_EMAIL,
                     "scansByOwnerEmail",
-                    ownerEmail=owner_email.strip().lower(),  # stored folded (scan_image/owner_directory.py)
+                    ownerEmail=stored_email(owner_email),
                     filter=filter_,
                 ),
                 limit,

@@ -152,9 +152,8 @@ class RangedReader(io.RawIOBase):
 
     def whole(self) -> bytes | None:
         """The whole object if every byte of it was fetched already (a small object's first GET), else None."""
-        if sum(len(self._blocks.get(i, b"")) for i in range(-(-self._size // self.BLOCK))) != self._size:
-            return None
-        return b"".join(self._blocks[i] for i in range(-(-self._size // self.BLOCK)))
+        data = b"".join(self._blocks.get(i, b"") for i in range(-(-self._size // self.BLOCK)))
+        return data if len(data) == self._size else None
 
     def readable(self) -> bool:
         return True

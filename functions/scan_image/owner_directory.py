@@ -22,6 +22,11 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
+def stored_email(email: str) -> str:
+    """The one spelling of an e-mail that scans store and the uploader filter looks up."""
+    return email.strip().lower()
+
+
 class OwnerDirectory:
     """E-mails by Cognito username, cached for the life of the (warm) container."""
 
@@ -43,7 +48,7 @@ class OwnerDirectory:
             logger.warning("no e-mail for the scan's owner: %s", exc)
             return None
         email = next((a["Value"] for a in user.get("UserAttributes", []) if a["Name"] == "email"), None)
-        email = email.strip().lower() if email else None
+        email = stored_email(email) if email else None
         if email:
             self._cache[username] = email
             if len(self._cache) > self._max:

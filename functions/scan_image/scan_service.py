@@ -75,7 +75,13 @@ class DetectionInProgress(Exception):
 # writes PROCESSING, a verdict or FAILED over a verdict another delivery wrote after this one read the scan
 # (getScan's read is eventually consistent in AppSync, so it may even be older than that).
 NOT_TERMINAL: dict[str, Any] = {"and": [{"status": {"ne": "DONE"}}, {"status": {"ne": "REJECTED"}}]}
-VERDICT_WRITTEN_MEANWHILE = "a verdict was written meanwhile"
+
+
+def _verdict_stands(scan_id: str) -> Outcome:
+    """The outcome of a delivery whose status write found a verdict another delivery wrote."""
+    return Outcome(status="IGNORED", scan_id=scan_id, reason="a verdict was written meanwhile")
+
+
 MAX_HEADER_MB = HEADER_READ_LIMIT // (1024 * 1024)
 
 
@@ -141,21 +147,21 @@ class ScanService:
                 raise RetryableScanError(f"{type(exc).__name__}: {exc}") from exc
             reason = failure_reason(exc, attempt)
             try:
-                written = self._api.update_scan(
-                    upload.scan_id,
-                    deadline,
-                    final=True,
-                    condition=NOT_TERMINAL,
-                    status="FAILED",
-                    reason=reason,
+                written = self._write_status(
+                    upload.scan_id, deadline, final=True, status="FAILED", reason=reason
                 )
             except Exception as write_error:  # noqa: BLE001 - AppSync down too: the event goes to the DLQ
                 raise RetryableScanError(f"{exc}; and FAILED could not be written: {write_error}") from exc
-            if written is None:  # another delivery's verdict stands
-                return Outcome(
-                    status="IGNORED", scan_id=upload.scan_id, reason="a verdict was written meanwhile"
-                )
+            if not written:
+                return _verdict_stands(upload.scan_id)
             return Outcome(status="FAILED", scan_id=upload.scan_id, reason=reason)
+
+    def _write_status(self, scan_id: str, deadline: Deadline, *, final: bool = False, **fields: Any) -> bool:
+        """updateScan on NOT_TERMINAL; False when a verdict stands (nothing written)."""
+        return (
+            self._api.update_scan(scan_id, deadline, final=final, condition=NOT_TERMINAL, **fields)
+            is not None
+        )
 
     def _recent(self, ref: ObjectRef) -> bool:
         if not ref.event_time:
@@ -221,11 +227,8 @@ class ScanService:
                     confidence=verdict.confidence,
                     catBoxes=[asdict(b) for b in verdict.cat_boxes],
                 )
-            if (
-                self._api.update_scan(upload.scan_id, deadline, final=True, condition=NOT_TERMINAL, **fields)
-                is None
-            ):
-                return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=VERDICT_WRITTEN_MEANWHILE)
+            if not self._write_status(upload.scan_id, deadline, final=True, **fields):
+                return _verdict_stands(upload.scan_id)
             return Outcome(
                 status=status,
                 scan_id=upload.scan_id,
@@ -291,8 +294,8 @@ class ScanService:
             announce: dict[str, Any] = {"status": "PROCESSING"}
             if owner_email:
                 announce["ownerEmail"] = owner_email
-            if self._api.update_scan(upload.scan_id, deadline, condition=NOT_TERMINAL, **announce) is None:
-                return Outcome(status="IGNORED", scan_id=upload.scan_id, reason=VERDICT_WRITTEN_MEANWHILE)
+            if not self._write_status(upload.scan_id, deadline, **announce):
+                return _verdict_stands(upload.scan_id)
         t = lap("markProcessing", t)
         try:
             detection = self._detect(ref, key, detect_min, deadline)

@@ -106,15 +106,7 @@ class DynamoStore:
         credentials = session.get_credentials()
         if credentials is None:
             raise RuntimeError("no AWS credentials for DynamoDB (the local cloud passes its local-only keys)")
-        self.items = DynamoItems(
-            self.client.meta.endpoint_url,
-            self.client.meta.region_name,
-            credentials,
-            max_attempts=2,
-            connect_timeout=5,
-            read_timeout=30,
-            pool_size=32,
-        )
+        self.items = DynamoItems(self.client.meta.endpoint_url, self.client.meta.region_name, credentials)
 
     def table(self, model: ModelType) -> str:
         return self.config.table_name(model.name)
