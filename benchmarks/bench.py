@@ -11,7 +11,6 @@ import asyncio
 import io
 import os
 import platform
-import re
 import subprocess
 import tempfile
 import time
@@ -231,20 +230,12 @@ def main() -> None:
         batch_size=cloud.batch_size,
     )
     # The bytecode cold-start figures (make bench-bundle) have their own section: keep it.
-    args.out.write_text(report + kept_section(args.out) + kept_notes(args.out))
+    args.out.write_text(report + kept_section(args.out) + kept_section(args.out, NOTES_BEGIN, NOTES_END))
     print(report)
 
 
+# The throughput work's before/after section (written by hand from --throughput-only runs): kept as well.
 NOTES_BEGIN, NOTES_END = "<!-- throughput-work -->", "<!-- /throughput-work -->"
-
-
-def kept_notes(path: Path) -> str:
-    """The throughput work's before/after section of BENCHMARKS.md (written by hand from --throughput-only
-    runs of both versions): `make bench` keeps it when it rewrites the file."""
-    if not path.exists():
-        return ""
-    m = re.search(re.escape(NOTES_BEGIN) + r".*?" + re.escape(NOTES_END) + r"\n?", path.read_text(), re.S)
-    return "\n" + m.group(0) if m else ""
 
 
 def signed_in_clients(cloud: LocalCloud, n: int) -> list[UserSession]:

@@ -152,21 +152,26 @@ def render(m: dict) -> str:
     )
 
 
+def _section_pattern(begin: str, end: str) -> re.Pattern[str]:
+    return re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+
+
 def write_section(path: Path, section: str) -> None:
     """Replaces this benchmark's section of BENCHMARKS.md (or appends it), leaving the rest alone."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
+    pattern = _section_pattern(BEGIN, END)
     text = (
         pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
     )
     path.write_text(text)
 
 
-def kept_section(path: Path) -> str:
-    """This benchmark's section of an existing BENCHMARKS.md, for `make bench` to keep when it rewrites it."""
+def kept_section(path: Path, begin: str = BEGIN, end: str = END) -> str:
+    """A marked section of an existing BENCHMARKS.md (by default this benchmark's), for `make bench` to keep
+    when it rewrites the file."""
     if not path.exists():
         return ""
-    m = re.search(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", path.read_text(), re.S)
+    m = _section_pattern(begin, end).search(path.read_text())
     return "\n" + m.group(0) if m else ""
 
 

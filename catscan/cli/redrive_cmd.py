@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from catscan.client.outputs import load_outputs
+from catscan.cli.common import resolve_outputs
 from catscan.client.redrive import redrive
 
 
@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Loaded first so that a connection error names the backend (the local cloud: "start it with make dev").
-    args.loaded_outputs = load_outputs(args.outputs)
+    resolve_outputs(args)
     result = redrive(args.outputs, limit=args.max, dry_run=args.dry_run)
     verb = "would replay" if args.dry_run else "replayed"
     for key in result.replayed:

@@ -108,16 +108,13 @@ def test_scrolling_loads_more_and_cards_load_thumbnails_not_originals(new_page, 
     assert not [url for url in traffic.images if "/uploads/" in url]
     # the original only when a scan is opened
     first = items[0]
-    page.locator(f'[data-testid=scan-row][data-scan-id="{first["id"]}"]').get_by_role(
-        "button", name=re.compile("View .* larger")
-    ).click()
-    expect(page.get_by_role("dialog")).to_be_visible()
     # The dialog signs the original's URL first (storage credentials), so its request may come after
-    # the network was idle once: give it up to 10 s.
-    for _ in range(100):
-        if [url for url in traffic.images if "/uploads/" in url and first["id"] in url]:
-            break
-        page.wait_for_timeout(100)
+    # the network was idle once: wait up to 10 s for it.
+    with page.expect_request(lambda r: "/uploads/" in r.url and first["id"] in r.url, timeout=10_000):
+        page.locator(f'[data-testid=scan-row][data-scan-id="{first["id"]}"]').get_by_role(
+            "button", name=re.compile("View .* larger")
+        ).click()
+    expect(page.get_by_role("dialog")).to_be_visible()
     assert [url for url in traffic.images if "/uploads/" in url and first["id"] in url]
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -178,3 +180,36 @@ def start_gate_process(
             raise TimeoutError(f"the gate did not open its port: {log_path.read_text()[-2000:]}")
         time.sleep(0.05)
     return GateProcess(port, process, log_path)
+
+
+# --- Cognito user-pool calls through the gate, shared by the gate's account tests -----------------------------
+
+SIGN_UP, RESET = "sign-up", "password-reset"
+
+
+def refusal(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    """The error code and message of a call the gate refuses."""
+    with pytest.raises(ClientError) as info:
+        call(*args, **kwargs)
+    return error_code(info.value), info.value.response["Error"]["Message"]
+
+
+def mail(gate_url: str, to: str, purpose: str = SIGN_UP) -> list[dict]:
+    """The messages to `to` in the local mailbox, newest first (read like the e2e tests: over HTTP)."""
+    answer = requests.get(f"{gate_url}/__gate/mailbox.json", timeout=10)
+    assert answer.status_code == 200
+    return [m for m in answer.json()["messages"] if m["to"] == to and m["purpose"] == purpose]
+
+
+def mail_code(gate_url: str, to: str, purpose: str = SIGN_UP) -> str:
+    messages = mail(gate_url, to, purpose)
+    assert messages, f"no {purpose} mail to {to}"
+    return messages[0]["code"]
+
+
+def sign_in(idp: Any, seeded: Seeded, email: str, password: str) -> dict:
+    return idp.initiate_auth(
+        ClientId=seeded.user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )

@@ -6,37 +6,25 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pytest
 import requests
-from botocore.exceptions import ClientError
 
 from catscan.local.gate import RunningGate
 from catscan.local.seed import Seeded
-from tests.local.gate.gate_testkit import DEMO, GateProcess, client, error_code, start_gate_process
+from tests.local.gate.gate_testkit import (
+    DEMO,
+    RESET,
+    GateProcess,
+    client,
+    mail,
+    mail_code,
+    refusal,
+    sign_in,
+    start_gate_process,
+)
 from tests.support.clock import Clock
 
 PASSWORD = "Signed-up-1"
 NEW_PASSWORD = "Reset-pass-2"
-SIGN_UP, RESET = "sign-up", "password-reset"
-
-
-def _refused(call, *args, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return error_code(info.value), info.value.response["Error"]["Message"]
-
-
-def _mail(gate_url: str, to: str, purpose: str = SIGN_UP) -> list[dict]:
-    """The messages to `to` in the local mailbox, newest first (read like the e2e tests: over HTTP)."""
-    answer = requests.get(f"{gate_url}/__gate/mailbox.json", timeout=10)
-    assert answer.status_code == 200
-    return [m for m in answer.json()["messages"] if m["to"] == to and m["purpose"] == purpose]
-
-
-def _code(gate_url: str, to: str, purpose: str = SIGN_UP) -> str:
-    messages = _mail(gate_url, to, purpose)
-    assert messages, f"no {purpose} mail to {to}"
-    return messages[0]["code"]
 
 
 def _email() -> str:
@@ -52,14 +40,6 @@ def _sign_up(idp, seeded: Seeded, email: str) -> dict:
     )
 
 
-def _sign_in(idp, seeded: Seeded, email: str, password: str) -> dict:
-    return idp.initiate_auth(
-        ClientId=seeded.user_pool_client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )
-
-
 def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
@@ -68,7 +48,7 @@ def _confirmed_user(idp, seeded: Seeded, gate_url: str) -> str:
     email = _email()
     _sign_up(idp, seeded, email)
     idp.confirm_sign_up(
-        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=_code(gate_url, email)
+        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=mail_code(gate_url, email)
     )
     return email
 
@@ -88,22 +68,22 @@ def test_sign_up_mails_a_code_that_confirms_and_only_that_code(
         "DeliveryMedium": "EMAIL",
         "AttributeName": "email",
     }
-    code = _code(gate.url, email)
+    code = mail_code(gate.url, email)
     assert len(code) == 6 and code.isdigit()
     # moto would accept anything; the gate does not.
     for wrong in (_wrong(code), "000000", "abc"):
-        assert _refused(
+        assert refusal(
             idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=wrong
         ) == ("CodeMismatchException", "Invalid verification code provided, please try again.")
     # Until confirmed, the right password answers UserNotConfirmedException (the UI's way to the code step).
-    assert _refused(_sign_in, idp, seeded, email, PASSWORD)[0] == "UserNotConfirmedException"
-    assert _refused(_sign_in, idp, seeded, email, "Wrong-pass-9")[0] == "NotAuthorizedException"
+    assert refusal(sign_in, idp, seeded, email, PASSWORD)[0] == "UserNotConfirmedException"
+    assert refusal(sign_in, idp, seeded, email, "Wrong-pass-9")[0] == "NotAuthorizedException"
     idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code)
     user = client("cognito-idp", moto_url).admin_get_user(UserPoolId=seeded.user_pool_id, Username=email)
     assert user["UserStatus"] == "CONFIRMED"
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email_verified"] == "true"
-    assert _sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["AccessToken"]
-    assert _refused(
+    assert sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["AccessToken"]
+    assert refusal(
         idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
     ) == ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
 
@@ -113,19 +93,19 @@ def test_resend_replaces_the_code(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
     email = _email()
     _sign_up(idp, seeded, email)
-    first = _code(gate.url, email)
+    first = mail_code(gate.url, email)
     resent = idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id, Username=email)
     assert resent["CodeDeliveryDetails"] == {
         "Destination": "a***@c***",
         "DeliveryMedium": "EMAIL",
         "AttributeName": "email",
     }
-    messages = _mail(gate.url, email)
+    messages = mail(gate.url, email)
     assert len(messages) == 2
     second = messages[0]["code"]
     if second != first:  # one chance in a million that the new code repeats the old
         assert (
-            _refused(
+            refusal(
                 idp.confirm_sign_up,
                 ClientId=seeded.user_pool_client_id,
                 Username=email,
@@ -134,8 +114,8 @@ def test_resend_replaces_the_code(gate: GateProcess, seeded: Seeded) -> None:
             == "CodeMismatchException"
         )
     idp.confirm_sign_up(ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=second)
-    assert _sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["IdToken"]
-    assert _refused(idp.resend_confirmation_code, ClientId=seeded.user_pool_client_id, Username=email) == (
+    assert sign_in(idp, seeded, email, PASSWORD)["AuthenticationResult"]["IdToken"]
+    assert refusal(idp.resend_confirmation_code, ClientId=seeded.user_pool_client_id, Username=email) == (
         "InvalidParameterException",
         "User is already confirmed.",
     )
@@ -145,10 +125,10 @@ def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> N
     """PreventUserExistenceErrors ENABLED: an unknown user looks like a wrong password or a sent code."""
     idp = client("cognito-idp", gate.url)
     nobody = _email()
-    unknown = _refused(_sign_in, idp, seeded, nobody, "Any-pass-1")
-    wrong_password = _refused(_sign_in, idp, seeded, DEMO[0], "Wrong-pass-1")
+    unknown = refusal(sign_in, idp, seeded, nobody, "Any-pass-1")
+    wrong_password = refusal(sign_in, idp, seeded, DEMO[0], "Wrong-pass-1")
     assert unknown == wrong_password == ("NotAuthorizedException", "Incorrect username or password.")
-    srp = _refused(
+    srp = refusal(
         idp.initiate_auth,
         ClientId=seeded.user_pool_client_id,
         AuthFlow="USER_SRP_AUTH",
@@ -166,9 +146,9 @@ def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> N
         idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=nobody)["CodeDeliveryDetails"]
         == simulated
     )
-    assert _mail(gate.url, nobody) == [] and _mail(gate.url, nobody, RESET) == []
+    assert mail(gate.url, nobody) == [] and mail(gate.url, nobody, RESET) == []
     assert (
-        _refused(
+        refusal(
             idp.confirm_sign_up,
             ClientId=seeded.user_pool_client_id,
             Username=nobody,
@@ -177,7 +157,7 @@ def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> N
         == "CodeMismatchException"
     )
     assert (
-        _refused(
+        refusal(
             idp.confirm_forgot_password,
             ClientId=seeded.user_pool_client_id,
             Username=nobody,
@@ -190,26 +170,26 @@ def test_unknown_users_are_not_disclosed(gate: GateProcess, seeded: Seeded) -> N
 
 def test_existing_user_errors_carry_cognito_s_messages(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    assert _refused(
+    assert refusal(
         idp.sign_up,
         ClientId=seeded.user_pool_client_id,
         Username=DEMO[0],
         Password=PASSWORD,
         UserAttributes=[{"Name": "email", "Value": DEMO[0]}],
     ) == ("UsernameExistsException", "User already exists")
-    assert _refused(
+    assert refusal(
         idp.admin_create_user, UserPoolId=seeded.user_pool_id, Username=DEMO[0], MessageAction="SUPPRESS"
     ) == ("UsernameExistsException", "User account already exists")
 
 
 def test_codes_operations_check_the_request(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    assert _refused(idp.resend_confirmation_code, ClientId="unknown-client", Username=DEMO[0]) == (
+    assert refusal(idp.resend_confirmation_code, ClientId="unknown-client", Username=DEMO[0]) == (
         "ResourceNotFoundException",
         "User pool client unknown-client does not exist.",
     )
     assert (
-        _refused(idp.forgot_password, ClientId="unknown-client", Username=DEMO[0])[0]
+        refusal(idp.forgot_password, ClientId="unknown-client", Username=DEMO[0])[0]
         == "ResourceNotFoundException"
     )
     answer = requests.post(
@@ -229,7 +209,7 @@ def test_admin_confirm_sign_up_voids_the_code(gate: GateProcess, moto_url: str, 
     idp = client("cognito-idp", gate.url)
     email = _email()
     _sign_up(idp, seeded, email)
-    code = _code(gate.url, email)
+    code = mail_code(gate.url, email)
     idp.admin_confirm_sign_up(UserPoolId=seeded.user_pool_id, Username=email)
     assert (
         client("cognito-idp", moto_url).admin_get_user(UserPoolId=seeded.user_pool_id, Username=email)[
@@ -238,17 +218,17 @@ def test_admin_confirm_sign_up_voids_the_code(gate: GateProcess, moto_url: str, 
         == "CONFIRMED"
     )
     assert (
-        _refused(
+        refusal(
             idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
         )[0]
         == "NotAuthorizedException"
     )
-    assert _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=email) == (
+    assert refusal(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=email) == (
         "NotAuthorizedException",
         "User cannot be confirmed. Current status is CONFIRMED",
     )
     assert (
-        _refused(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=_email())[0]
+        refusal(idp.admin_confirm_sign_up, UserPoolId=seeded.user_pool_id, Username=_email())[0]
         == "UserNotFoundException"
     )  # admin operations (IAM-authorized in AWS) do say which users exist
 
@@ -259,7 +239,7 @@ def test_admin_confirm_sign_up_voids_the_code(gate: GateProcess, moto_url: str, 
 def test_forgot_password_with_a_wrong_then_the_right_code(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
     email = _confirmed_user(idp, seeded, gate.url)
-    assert _refused(
+    assert refusal(
         idp.confirm_forgot_password,
         ClientId=seeded.user_pool_client_id,
         Username=email,
@@ -268,9 +248,9 @@ def test_forgot_password_with_a_wrong_then_the_right_code(gate: GateProcess, see
     ) == ("ExpiredCodeException", "Invalid code provided, please request a code again.")  # none requested
     sent = idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email)
     assert sent["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
-    code = _code(gate.url, email, RESET)
+    code = mail_code(gate.url, email, RESET)
     assert (
-        _refused(
+        refusal(
             idp.confirm_forgot_password,
             ClientId=seeded.user_pool_client_id,
             Username=email,
@@ -280,7 +260,7 @@ def test_forgot_password_with_a_wrong_then_the_right_code(gate: GateProcess, see
         == "CodeMismatchException"
     )
     assert (
-        _refused(
+        refusal(
             idp.confirm_forgot_password,
             ClientId=seeded.user_pool_client_id,
             Username=email,
@@ -292,10 +272,10 @@ def test_forgot_password_with_a_wrong_then_the_right_code(gate: GateProcess, see
     idp.confirm_forgot_password(
         ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code, Password=NEW_PASSWORD
     )  # the policy refusal left the code valid
-    assert _sign_in(idp, seeded, email, NEW_PASSWORD)["AuthenticationResult"]["AccessToken"]
-    assert _refused(_sign_in, idp, seeded, email, PASSWORD)[0] == "NotAuthorizedException"
+    assert sign_in(idp, seeded, email, NEW_PASSWORD)["AuthenticationResult"]["AccessToken"]
+    assert refusal(sign_in, idp, seeded, email, PASSWORD)[0] == "NotAuthorizedException"
     assert (
-        _refused(
+        refusal(
             idp.confirm_forgot_password,
             ClientId=seeded.user_pool_client_id,
             Username=email,
@@ -317,7 +297,7 @@ def test_no_reset_code_for_an_unconfirmed_user(gate: GateProcess, seeded: Seeded
         ]
         == "EMAIL"
     )
-    assert _mail(gate.url, email, RESET) == []
+    assert mail(gate.url, email, RESET) == []
 
 
 # ------------------------------------------------------------------------------------------------- expiry
@@ -327,23 +307,25 @@ def test_codes_expire(thread_gate: RunningGate, clock: Clock, seeded: Seeded) ->
     idp = client("cognito-idp", thread_gate.url)
     email = _email()
     _sign_up(idp, seeded, email)
-    code = _code(thread_gate.url, email)
+    code = mail_code(thread_gate.url, email)
     clock.offset = 24 * 3600 + 1  # sign-up codes live 24 hours
     assert (
-        _refused(
+        refusal(
             idp.confirm_sign_up, ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=code
         )[0]
         == "ExpiredCodeException"
     )
     idp.resend_confirmation_code(ClientId=seeded.user_pool_client_id, Username=email)
     idp.confirm_sign_up(
-        ClientId=seeded.user_pool_client_id, Username=email, ConfirmationCode=_code(thread_gate.url, email)
+        ClientId=seeded.user_pool_client_id,
+        Username=email,
+        ConfirmationCode=mail_code(thread_gate.url, email),
     )
     idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email)
-    reset = _code(thread_gate.url, email, RESET)
+    reset = mail_code(thread_gate.url, email, RESET)
     clock.offset += 3601  # reset codes live 1 hour
     assert (
-        _refused(
+        refusal(
             idp.confirm_forgot_password,
             ClientId=seeded.user_pool_client_id,
             Username=email,
@@ -364,7 +346,7 @@ def test_mailbox_page_log_and_restart(moto_url: str, seeded: Seeded, tmp_path: P
     try:
         idp = client("cognito-idp", first.url)
         _sign_up(idp, seeded, email)
-        code = _code(first.url, email)
+        code = mail_code(first.url, email)
         page = requests.get(f"{first.url}/__gate/mailbox", timeout=10)
         assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
         assert email in page.text and code in page.text and "Your verification code" in page.text

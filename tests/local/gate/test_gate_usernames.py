@@ -6,40 +6,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
 from catscan.local.gate.cognito_idp import unverified_claims
 from catscan.local.seed import Seeded, add_user
-from tests.local.gate.gate_testkit import DEMO, GateProcess, client, error_code
+from tests.local.gate.gate_testkit import DEMO, GateProcess, client, error_code, mail_code, refusal, sign_in
 
 PASSWORD = "Signed-up-1"
 NEW_PASSWORD = "Reset-pass-2"
 
 
-def _refused(call, *args, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return error_code(info.value), info.value.response["Error"]["Message"]
-
-
-def _sign_in(idp, seeded: Seeded, email: str, password: str) -> dict:
-    return idp.initiate_auth(
-        ClientId=seeded.user_pool_client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )["AuthenticationResult"]
-
-
 def _sub(result: dict) -> str:
     return unverified_claims(result["IdToken"])["sub"]
-
-
-def _code(gate_url: str, to: str, purpose: str) -> str:
-    answer = requests.get(f"{gate_url}/__gate/mailbox.json", timeout=10)
-    messages = [m for m in answer.json()["messages"] if m["to"] == to and m["purpose"] == purpose]
-    assert messages, f"no {purpose} mail to {to}"
-    return messages[0]["code"]
 
 
 def _mixed_case_email() -> str:
@@ -53,11 +31,11 @@ def test_the_seeded_pool_is_case_insensitive_like_amplifys(moto_url: str, seeded
 
 def test_sign_in_with_any_capitalisation(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    plain = _sign_in(idp, seeded, *DEMO)
+    plain = sign_in(idp, seeded, *DEMO)["AuthenticationResult"]
     for spelling in ("Demo@catscan.local", "DEMO@CATSCAN.LOCAL"):
-        assert _sub(_sign_in(idp, seeded, spelling, DEMO[1])) == _sub(plain)
+        assert _sub(sign_in(idp, seeded, spelling, DEMO[1])["AuthenticationResult"]) == _sub(plain)
     # Still the password that decides.
-    assert _refused(_sign_in, idp, seeded, "Demo@catscan.local", "Wrong-pass-9") == (
+    assert refusal(sign_in, idp, seeded, "Demo@catscan.local", "Wrong-pass-9") == (
         "NotAuthorizedException",
         "Incorrect username or password.",
     )
@@ -65,21 +43,21 @@ def test_sign_in_with_any_capitalisation(gate: GateProcess, seeded: Seeded) -> N
 
 def test_a_differently_cased_email_is_the_existing_user(gate: GateProcess, seeded: Seeded) -> None:
     idp = client("cognito-idp", gate.url)
-    assert _refused(
+    assert refusal(
         idp.sign_up,
         ClientId=seeded.user_pool_client_id,
         Username="Demo@catscan.local",
         Password=PASSWORD,
         UserAttributes=[{"Name": "email", "Value": "Demo@catscan.local"}],
     ) == ("UsernameExistsException", "User already exists")
-    assert _refused(
+    assert refusal(
         idp.admin_create_user,
         UserPoolId=seeded.user_pool_id,
         Username="DEMO@catscan.local",
         MessageAction="SUPPRESS",
     ) == ("UsernameExistsException", "User account already exists")
     found = idp.admin_get_user(UserPoolId=seeded.user_pool_id, Username="Demo@Catscan.Local")
-    assert found["Username"] == _sub(_sign_in(idp, seeded, *DEMO))
+    assert found["Username"] == _sub(sign_in(idp, seeded, *DEMO)["AuthenticationResult"])
 
 
 def test_sign_up_confirm_and_reset_in_another_case(gate: GateProcess, seeded: Seeded) -> None:
@@ -96,9 +74,9 @@ def test_sign_up_confirm_and_reset_in_another_case(gate: GateProcess, seeded: Se
     idp.confirm_sign_up(
         ClientId=seeded.user_pool_client_id,
         Username=email.upper(),
-        ConfirmationCode=_code(gate.url, stored, "sign-up"),
+        ConfirmationCode=mail_code(gate.url, stored, "sign-up"),
     )
-    signed_in = _sign_in(idp, seeded, stored, PASSWORD)
+    signed_in = sign_in(idp, seeded, stored, PASSWORD)["AuthenticationResult"]
     user = idp.admin_get_user(UserPoolId=seeded.user_pool_id, Username=email)
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"] == stored
     sent = idp.forgot_password(ClientId=seeded.user_pool_client_id, Username=email.upper())
@@ -106,10 +84,10 @@ def test_sign_up_confirm_and_reset_in_another_case(gate: GateProcess, seeded: Se
     idp.confirm_forgot_password(
         ClientId=seeded.user_pool_client_id,
         Username=email,
-        ConfirmationCode=_code(gate.url, stored, "password-reset"),
+        ConfirmationCode=mail_code(gate.url, stored, "password-reset"),
         Password=NEW_PASSWORD,
     )
-    assert _sub(_sign_in(idp, seeded, email, NEW_PASSWORD)) == _sub(signed_in)
+    assert _sub(sign_in(idp, seeded, email, NEW_PASSWORD)["AuthenticationResult"]) == _sub(signed_in)
 
 
 def test_add_user_through_the_gate_or_moto_finds_one_user(
@@ -123,4 +101,4 @@ def test_add_user_through_the_gate_or_moto_finds_one_user(
             add_user(url, seeded.user_pool_id, email.swapcase(), PASSWORD)
         assert error_code(info.value) == "UsernameExistsException"
     idp = client("cognito-idp", gate.url)
-    assert _sign_in(idp, seeded, email.upper(), PASSWORD)["IdToken"]
+    assert sign_in(idp, seeded, email.upper(), PASSWORD)["AuthenticationResult"]["IdToken"]
